@@ -1,0 +1,876 @@
+"""The `Claim` aggregate: one sinistre's whole lifecycle as past-tense events.
+
+Each public command validates against the current state and the contract, then calls a private
+`@event` method whose body only assigns state (it re-runs on every replay). Every event carries
+the actor (`by`) and its business date(s); the event's `timestamp` is the recording time (UTC),
+stamped by the event-sourcing library, never read by a rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from eventsourcing.domain import Aggregate, event
+
+from domain.calendar import FrenchCalendar
+from domain.catalogue import ContractTerms
+from domain.errors import (
+    CardInsurerPositionRequired,
+    ClaimAlreadyAssessed,
+    ClaimAlreadySettled,
+    ClaimClosed,
+    ClaimNotAccepted,
+    ClaimNotReopenable,
+    ClaimWithdrawn,
+    ComplaintAlreadyAcknowledged,
+    ComplaintAlreadyAnswered,
+    ComplaintAlreadyEscalated,
+    ComplaintNotAnswered,
+    DatesOutOfOrder,
+    IndemnityUnpaid,
+    InvalidClaimData,
+    MediationAlreadyConcluded,
+    MediationAlreadyReferred,
+    MediationNotReferred,
+    MediationPremature,
+    MediationTooLate,
+    MediationWithoutWrittenComplaint,
+    ProofsIncomplete,
+    SettlementModeNotAllowed,
+    SettlementOfRefusedClaim,
+    TooManyInsured,
+    UnknownComplaint,
+    WithdrawalAfterSettlement,
+)
+from domain.values import (
+    CardInsurerDecision,
+    CardInsurerPosition,
+    Cause,
+    CauseCategory,
+    ClaimStatus,
+    Complaint,
+    ComplaintChannel,
+    ComplaintOutcome,
+    DeclarationFlag,
+    Document,
+    FeeBracket,
+    Guarantee,
+    Indemnity,
+    Insured,
+    InsuredIndemnity,
+    Mediation,
+    MediationOutcome,
+    Settlement,
+    SettlementMode,
+    Trip,
+    to_money,
+)
+
+MAX_NOTE_LENGTH = 4000
+COMPLAINT_ANSWER_MONTHS = 2  # domain.md §11: mediation possible once 2 months passed unanswered
+MEDIATION_REFERRAL_YEARS = 1  # Code de la consommation L.612-2
+
+
+@dataclass(frozen=True)
+class ClaimDeclaration:
+    """The command that opens a claim: what the insured declared, as the handler entered it."""
+
+    contract: str
+    subscription_number: str
+    guarantee: str
+    cause: Cause
+    event_date: date
+    declared_on: date
+    booking_date: date
+    subscription_date: date
+    trip: Trip
+    insured: tuple[Insured, ...]
+    known_on: date | None = None
+    settlement_mode: str = SettlementMode.CASH
+    fee_scale: tuple[FeeBracket, ...] | None = None
+    medical_contraindication_on: date | None = None
+    cancelled_on: date | None = None
+    interrupted_on: date | None = None
+
+
+def _require_text(field: str, value: str) -> str:
+    text = value.strip()
+    if not text:
+        raise InvalidClaimData(field, "must not be empty")
+    return text
+
+
+def _require_money(field: str, value: Decimal, *, positive: bool = False) -> Decimal:
+    try:
+        amount = to_money(value)
+    except ValueError as exc:
+        raise InvalidClaimData(field, str(exc)) from exc
+    if amount < 0 or (positive and amount == 0):
+        raise InvalidClaimData(field, "must be positive" if positive else "must not be negative")
+    return amount
+
+
+def _require_code(field: str, value: str, codes: type[Any]) -> str:
+    try:
+        return str(codes(value).value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in codes)
+        raise InvalidClaimData(field, f"{value!r} is not one of: {allowed}") from None
+
+
+def _not_before(field: str, value: date, bound_name: str, bound: date | None) -> None:
+    if bound is not None and value < bound:
+        raise DatesOutOfOrder(field, f"{value.isoformat()} is before {bound_name} "
+                                     f"({bound.isoformat()})")
+
+
+def _validated_fee_scale(
+    scale: tuple[FeeBracket, ...] | None,
+) -> list[FeeBracket] | None:
+    if scale is None:
+        return None
+    if not scale:
+        raise InvalidClaimData("fee_scale", "must list at least one bracket")
+    brackets: list[FeeBracket] = []
+    for index, bracket in enumerate(scale):
+        where = f"fee_scale[{index}]"
+        if bracket.min_days_before < 0:
+            raise InvalidClaimData(f"{where}.min_days_before", "must not be negative")
+        if bracket.max_days_before is not None and bracket.max_days_before < bracket.min_days_before:
+            raise InvalidClaimData(f"{where}.max_days_before", "must not be below min_days_before")
+        percent = Decimal(bracket.percent)
+        if not Decimal(0) <= percent <= Decimal(100):
+            raise InvalidClaimData(f"{where}.percent", "must be between 0 and 100")
+        minimum = bracket.minimum_per_person
+        if minimum is not None:
+            minimum = _require_money(f"{where}.minimum_per_person", minimum)
+        brackets.append(replace(bracket, percent=percent, minimum_per_person=minimum))
+    return brackets
+
+
+class Claim(Aggregate):
+    """One claim (sinistre) under one contract, for 1 to 9 insured persons of one booking."""
+
+    # ------------------------------------------------------------------ declaration
+
+    class Declared(Aggregate.Created):
+        claim_number: str
+        contract: str
+        subscription_number: str
+        guarantee: str
+        cause: Cause
+        event_date: date
+        known_on: date
+        declared_on: date
+        booking_date: date
+        subscription_date: date
+        trip: Trip
+        insured: list[Insured]
+        settlement_mode: str
+        fee_scale: list[FeeBracket] | None
+        medical_contraindication_on: date | None
+        cancelled_on: date | None
+        interrupted_on: date | None
+        medical_cause: bool
+        late_declaration: bool
+        declaration_working_days_late: int
+        flags: list[str]
+        card_insurer_position_required: bool
+        by: str
+
+    @event(Declared)
+    def __init__(
+        self,
+        *,
+        claim_number: str,
+        contract: str,
+        subscription_number: str,
+        guarantee: str,
+        cause: Cause,
+        event_date: date,
+        known_on: date,
+        declared_on: date,
+        booking_date: date,
+        subscription_date: date,
+        trip: Trip,
+        insured: list[Insured],
+        settlement_mode: str,
+        fee_scale: list[FeeBracket] | None,
+        medical_contraindication_on: date | None,
+        cancelled_on: date | None,
+        interrupted_on: date | None,
+        medical_cause: bool,
+        late_declaration: bool,
+        declaration_working_days_late: int,
+        flags: list[str],
+        card_insurer_position_required: bool,
+        by: str,
+    ) -> None:
+        self.claim_number = claim_number
+        self.contract = contract
+        self.subscription_number = subscription_number
+        self.guarantee = guarantee
+        self.cause = cause
+        self.event_date = event_date
+        self.known_on = known_on
+        self.declared_on = declared_on
+        self.booking_date = booking_date
+        self.subscription_date = subscription_date
+        self.trip = trip
+        self.insured = list(insured)
+        self.settlement_mode = settlement_mode
+        self.fee_scale = list(fee_scale) if fee_scale is not None else None
+        self.medical_contraindication_on = medical_contraindication_on
+        self.cancelled_on = cancelled_on
+        self.interrupted_on = interrupted_on
+        self.medical_cause = medical_cause
+        self.late_declaration = late_declaration
+        self.declaration_working_days_late = declaration_working_days_late
+        self.flags = list(flags)
+        self.card_insurer_position_required = card_insurer_position_required
+        self.declared_by = by
+        self.handler: str | None = None
+        self.proofs_requested: list[str] = []
+        self.proofs_received: list[str] = []
+        self.proofs_outstanding: list[str] = []
+        self.card_insurer_position: CardInsurerPosition | None = None
+        self.decision: str | None = None  # "accepted" | "refused" for the current assessment
+        self.decided_on: date | None = None
+        self.refusal_reason: str | None = None
+        self.indemnity: Indemnity | None = None
+        self.settlements: list[Settlement] = []
+        self.settled = False  # the current acceptance has been paid
+        self.closed_on: date | None = None
+        self.withdrawn_on: date | None = None
+        self.reopenings = 0
+        self.complaints: list[Complaint] = []
+        self.mediation: Mediation | None = None
+
+    @classmethod
+    def declare(
+        cls,
+        declaration: ClaimDeclaration,
+        *,
+        claim_number: str,
+        terms: ContractTerms,
+        calendar: FrenchCalendar,
+        by: str,
+    ) -> Claim:
+        """Open a claim. Irregular dates are flagged for the handler, never refused (§4)."""
+        d = declaration
+        if d.contract != terms.code:
+            raise InvalidClaimData("contract", f"terms of {terms.code} given for {d.contract}")
+        guarantee = _require_code("guarantee", d.guarantee, Guarantee)
+        if guarantee not in terms.guarantees:
+            raise InvalidClaimData("guarantee", f"{terms.code} does not cover {guarantee}")
+        category = _require_code("cause.category", d.cause.category, CauseCategory)
+        if category not in terms.cause_categories:
+            allowed = ", ".join(terms.cause_categories)
+            raise InvalidClaimData("cause.category", f"{terms.code} categories are {allowed}")
+        cause = Cause(
+            category=category,
+            code=_require_text("cause.code", d.cause.code),
+            description=d.cause.description.strip(),
+        )
+        if category in terms.voucher_categories and not cause.description:
+            # 001 category D: no proof, but the stated reason is mandatory.
+            raise InvalidClaimData("cause.description", "the reason must be stated")
+        mode = _require_code("settlement_mode", d.settlement_mode, SettlementMode)
+        if mode == SettlementMode.VOUCHER and category not in terms.voucher_categories:
+            raise InvalidClaimData("settlement_mode", "a voucher is offered only for categories "
+                                   + (", ".join(terms.voucher_categories) or "none"))
+
+        if not d.insured:
+            raise InvalidClaimData("insured", "at least one insured person is required")
+        if len(d.insured) > terms.max_insured_per_file:
+            raise TooManyInsured("insured", f"at most {terms.max_insured_per_file} insured "
+                                            f"persons per file, got {len(d.insured)}")
+        insured: list[Insured] = []
+        for index, person in enumerate(d.insured):
+            name = _require_text(f"insured[{index}].name", person.name)
+            if any(other.name == name for other in insured):
+                raise InvalidClaimData(f"insured[{index}].name", f"{name!r} is listed twice")
+            price = _require_money(f"insured[{index}].trip_price", person.trip_price,
+                                   positive=True)
+            insured.append(Insured(name=name, trip_price=price))
+        transport = d.trip.transport_price
+        if transport is not None:
+            transport = _require_money("trip.transport_price", transport)
+        trip = replace(d.trip, destination=d.trip.destination.strip(), transport_price=transport)
+
+        known_on = d.known_on or d.event_date
+        _not_before("subscription_date", d.subscription_date, "booking_date", d.booking_date)
+        _not_before("known_on", known_on, "event_date", d.event_date)
+        _not_before("declared_on", d.declared_on, "known_on", known_on)
+        _not_before("trip.departure_date", trip.departure_date, "booking_date", d.booking_date)
+        _not_before("trip.return_date", trip.return_date, "trip.departure_date",
+                    trip.departure_date)
+        if guarantee == Guarantee.CANCELLATION and d.event_date > trip.departure_date:
+            raise DatesOutOfOrder("event_date", "an event after departure is not a "
+                                  "cancellation (declare an interruption)")
+        if d.cancelled_on is not None:
+            _not_before("cancelled_on", d.cancelled_on, "event_date", d.event_date)
+        if guarantee == Guarantee.INTERRUPTION:
+            if d.interrupted_on is None:
+                raise InvalidClaimData("interrupted_on", "required for an interruption")
+            _not_before("interrupted_on", d.interrupted_on, "trip.departure_date",
+                        trip.departure_date)
+            if d.interrupted_on > trip.return_date:
+                raise DatesOutOfOrder("interrupted_on", "after the return date")
+        medical = category in terms.medical_categories
+        if d.medical_contraindication_on is not None:
+            if not medical:
+                raise InvalidClaimData("medical_contraindication_on",
+                                       "only for a medical cause")
+            _not_before("medical_contraindication_on", d.medical_contraindication_on,
+                        "booking_date", d.booking_date)
+
+        # §4: 5 jours ouvrés from the date of knowledge; late is flagged, the handler decides.
+        working_days = calendar.working_days_between(known_on, d.declared_on)
+        days_late = max(0, working_days - terms.declaration_working_days)
+        flags: list[str] = []
+        if days_late:
+            flags.append(DeclarationFlag.LATE_DECLARATION)
+        if d.event_date < d.subscription_date:
+            flags.append(DeclarationFlag.EVENT_BEFORE_SUBSCRIPTION)
+        window = terms.subscription_within_hours_of_booking
+        if window is not None and d.subscription_date > d.booking_date + timedelta(
+            days=-(-window // 24)
+        ):
+            flags.append(DeclarationFlag.SUBSCRIPTION_AFTER_WINDOW)
+
+        return cls(
+            claim_number=claim_number,
+            contract=terms.code,
+            subscription_number=_require_text("subscription_number", d.subscription_number),
+            guarantee=guarantee,
+            cause=cause,
+            event_date=d.event_date,
+            known_on=known_on,
+            declared_on=d.declared_on,
+            booking_date=d.booking_date,
+            subscription_date=d.subscription_date,
+            trip=trip,
+            insured=insured,
+            settlement_mode=mode,
+            fee_scale=_validated_fee_scale(d.fee_scale),
+            medical_contraindication_on=d.medical_contraindication_on,
+            cancelled_on=d.cancelled_on,
+            interrupted_on=d.interrupted_on,
+            medical_cause=medical,
+            late_declaration=bool(days_late),
+            declaration_working_days_late=days_late,
+            flags=flags,
+            card_insurer_position_required=terms.requires_card_insurer_position(
+                [person.trip_price for person in insured]
+            ),
+            by=by,
+        )
+
+    # ------------------------------------------------------------------ derived state
+
+    @property
+    def proofs_complete(self) -> bool:
+        """Every requested document received (and at least one was requested)."""
+        return bool(self.proofs_requested) and not self.proofs_outstanding
+
+    @property
+    def awaiting_card_insurer(self) -> bool:
+        return self.card_insurer_position_required and self.card_insurer_position is None
+
+    @property
+    def amount_paid(self) -> Decimal:
+        return sum((s.amount for s in self.settlements), Decimal("0.00"))
+
+    @property
+    def status(self) -> ClaimStatus:
+        if self.withdrawn_on is not None:
+            return ClaimStatus.WITHDRAWN
+        if self.closed_on is not None:
+            return ClaimStatus.CLOSED
+        if self.decision == "refused":
+            return ClaimStatus.REFUSED
+        if self.decision == "accepted":
+            return ClaimStatus.SETTLED if self.settled else ClaimStatus.ACCEPTED
+        if self.proofs_complete:
+            if self.awaiting_card_insurer:
+                return ClaimStatus.AWAITING_CARD_INSURER
+            return ClaimStatus.PROOFS_COMPLETE
+        if self.proofs_requested:
+            return ClaimStatus.PROOFS_REQUESTED
+        return ClaimStatus.DECLARED
+
+    def complaint(self, complaint_id: str) -> Complaint:
+        for complaint in self.complaints:
+            if complaint.complaint_id == complaint_id:
+                return complaint
+        raise UnknownComplaint(f"no complaint {complaint_id!r} on this claim", claim_id=self.id)
+
+    # ------------------------------------------------------------------ guards
+
+    def _ensure_open(self) -> None:
+        """Commands of the main track need a claim that is neither closed nor withdrawn."""
+        if self.closed_on is not None:
+            raise ClaimClosed(f"claim {self.claim_number} is closed", claim_id=self.id)
+        if self.withdrawn_on is not None:
+            raise ClaimWithdrawn(f"claim {self.claim_number} was withdrawn", claim_id=self.id)
+
+    def _ensure_not_assessed(self) -> None:
+        if self.decision is not None:
+            raise ClaimAlreadyAssessed(
+                f"claim {self.claim_number} is already {self.decision}; reopen it first",
+                claim_id=self.id,
+            )
+
+    def _after_declaration(self, field: str, value: date) -> None:
+        _not_before(field, value, "declared_on", self.declared_on)
+
+    # ------------------------------------------------------------------ handler
+
+    class HandlerAssigned(Aggregate.Event):
+        handler: str
+        assigned_on: date
+        by: str
+
+    def assign_handler(self, *, handler: str, assigned_on: date, by: str) -> None:
+        self._after_declaration("assigned_on", assigned_on)
+        self._handler_assigned(handler=_require_text("handler", handler),
+                               assigned_on=assigned_on, by=by)
+
+    @event(HandlerAssigned)
+    def _handler_assigned(self, *, handler: str, assigned_on: date, by: str) -> None:
+        self.handler = handler
+
+    # ------------------------------------------------------------------ proofs
+
+    class ProofsRequested(Aggregate.Event):
+        documents: list[str]
+        requested_on: date
+        by: str
+
+    def request_proofs(self, *, documents: list[str], requested_on: date, by: str) -> None:
+        self._ensure_open()
+        self._ensure_not_assessed()
+        if not documents:
+            raise InvalidClaimData("documents", "name at least one document")
+        codes = [_require_code(f"documents[{i}]", doc, Document) for i, doc in enumerate(documents)]
+        self._after_declaration("requested_on", requested_on)
+        self._proofs_requested(documents=list(dict.fromkeys(codes)), requested_on=requested_on,
+                               by=by)
+
+    @event(ProofsRequested)
+    def _proofs_requested(self, *, documents: list[str], requested_on: date, by: str) -> None:
+        for document in documents:
+            if document not in self.proofs_requested:
+                self.proofs_requested.append(document)
+            # A request for a document already received asks for it again (e.g. illegible).
+            if document not in self.proofs_outstanding:
+                self.proofs_outstanding.append(document)
+
+    class ProofReceived(Aggregate.Event):
+        document: str
+        received_on: date
+        by: str
+
+    def receive_proof(self, *, document: str, received_on: date, by: str) -> None:
+        self._ensure_open()
+        self._ensure_not_assessed()
+        code = _require_code("document", document, Document)
+        self._after_declaration("received_on", received_on)
+        self._proof_received(document=code, received_on=received_on, by=by)
+
+    @event(ProofReceived)
+    def _proof_received(self, *, document: str, received_on: date, by: str) -> None:
+        self._mark_received(document)
+
+    def _mark_received(self, document: str) -> None:
+        if document not in self.proofs_received:
+            self.proofs_received.append(document)
+        if document in self.proofs_outstanding:
+            self.proofs_outstanding.remove(document)
+
+    # ------------------------------------------------------------------ card insurer (001 §1.2.4)
+
+    class CardInsurerPositionReceived(Aggregate.Event):
+        decision: str
+        amount_paid: Decimal
+        received_on: date
+        by: str
+
+    def receive_card_insurer_position(
+        self, *, decision: str, amount_paid: Decimal, received_on: date, by: str
+    ) -> None:
+        self._ensure_open()
+        self._ensure_not_assessed()
+        code = _require_code("decision", decision, CardInsurerDecision)
+        amount = _require_money("amount_paid", amount_paid)
+        if code == CardInsurerDecision.REFUSED and amount != 0:
+            raise InvalidClaimData("amount_paid", "must be 0.00 when the card insurer refused")
+        if code == CardInsurerDecision.PAID and amount == 0:
+            raise InvalidClaimData("amount_paid", "must be positive when the card insurer paid")
+        self._after_declaration("received_on", received_on)
+        self._card_insurer_position_received(decision=code, amount_paid=amount,
+                                             received_on=received_on, by=by)
+
+    @event(CardInsurerPositionReceived)
+    def _card_insurer_position_received(
+        self, *, decision: str, amount_paid: Decimal, received_on: date, by: str
+    ) -> None:
+        self.card_insurer_position = CardInsurerPosition(
+            decision=decision, amount_paid=amount_paid, received_on=received_on
+        )
+        self._mark_received(Document.CARD_INSURER_POSITION.value)
+
+    # ------------------------------------------------------------------ assessment
+
+    def _ensure_assessable(self, decided_on: date) -> None:
+        self._ensure_open()
+        self._ensure_not_assessed()
+        if not self.proofs_complete:
+            missing = ", ".join(self.proofs_outstanding) or "no proof was requested"
+            raise ProofsIncomplete(f"proofs incomplete: {missing}", claim_id=self.id)
+        if self.awaiting_card_insurer:
+            raise CardInsurerPositionRequired(
+                "a trip over the contract's per-person threshold needs the card insurer's "
+                "position before assessment", claim_id=self.id)
+        self._after_declaration("decided_on", decided_on)
+
+    class Accepted(Aggregate.Event):
+        decided_on: date
+        indemnity: Indemnity
+        by: str
+
+    def accept(self, *, decided_on: date, payable: dict[str, Decimal], by: str) -> None:
+        """Accept with the payable amount of each insured person, as entered by the handler.
+
+        The indemnity engine will compute these amounts; until then the handler's figures are
+        recorded as such in the trace, never invented.
+        """
+        self._ensure_assessable(decided_on)
+        names = [person.name for person in self.insured]
+        unknown = [name for name in payable if name not in names]
+        if unknown:
+            raise InvalidClaimData("payable", f"not insured on this claim: {', '.join(unknown)}")
+        missing = [name for name in names if name not in payable]
+        if missing:
+            raise InvalidClaimData("payable", f"no amount for: {', '.join(missing)}")
+        shares = tuple(
+            InsuredIndemnity(insured=name,
+                             payable=_require_money(f"payable[{name}]", payable[name]))
+            for name in names
+        )
+        total = sum((share.payable for share in shares), Decimal("0.00"))
+        indemnity = Indemnity(
+            total=total,
+            per_insured=shares,
+            trace=(f"payable amounts entered by the handler ({by}); not computed",),
+        )
+        self._accepted(decided_on=decided_on, indemnity=indemnity, by=by)
+
+    @event(Accepted)
+    def _accepted(self, *, decided_on: date, indemnity: Indemnity, by: str) -> None:
+        self.decision = "accepted"
+        self.decided_on = decided_on
+        self.indemnity = indemnity
+        self.refusal_reason = None
+        self.settled = False
+
+    class Refused(Aggregate.Event):
+        decided_on: date
+        reason: str
+        by: str
+
+    def refuse(self, *, decided_on: date, reason: str, by: str) -> None:
+        self._ensure_assessable(decided_on)
+        self._refused(decided_on=decided_on, reason=_require_text("reason", reason), by=by)
+
+    @event(Refused)
+    def _refused(self, *, decided_on: date, reason: str, by: str) -> None:
+        self.decision = "refused"
+        self.decided_on = decided_on
+        self.refusal_reason = reason
+        self.indemnity = None
+
+    # ------------------------------------------------------------------ settlement
+
+    class Settled(Aggregate.Event):
+        paid_on: date
+        mode: str
+        reference: str
+        amount: Decimal
+        by: str
+
+    def settle(self, *, paid_on: date, mode: str, reference: str, by: str) -> None:
+        """Record payment of what the current acceptance owes beyond what was already paid."""
+        self._ensure_open()
+        if self.decision == "refused":
+            raise SettlementOfRefusedClaim(f"claim {self.claim_number} was refused",
+                                           claim_id=self.id)
+        if self.decision != "accepted" or self.indemnity is None or self.decided_on is None:
+            raise ClaimNotAccepted(f"claim {self.claim_number} has no accepted indemnity",
+                                   claim_id=self.id)
+        if self.settled:
+            raise ClaimAlreadySettled(f"claim {self.claim_number} is already settled",
+                                      claim_id=self.id)
+        code = _require_code("mode", mode, SettlementMode)
+        if code != self.settlement_mode:
+            raise SettlementModeNotAllowed(
+                f"this claim is settled by {self.settlement_mode}, as chosen at declaration",
+                claim_id=self.id)
+        _not_before("paid_on", paid_on, "decided_on", self.decided_on)
+        amount = max(Decimal("0.00"), self.indemnity.total - self.amount_paid)
+        self._settled(paid_on=paid_on, mode=code, reference=_require_text("reference", reference),
+                      amount=amount, by=by)
+
+    @event(Settled)
+    def _settled(self, *, paid_on: date, mode: str, reference: str, amount: Decimal,
+                 by: str) -> None:
+        self.settlements.append(Settlement(paid_on=paid_on, mode=mode, reference=reference,
+                                           amount=amount))
+        self.settled = True
+
+    # ------------------------------------------------------------------ end of the main track
+
+    class Closed(Aggregate.Event):
+        closed_on: date
+        by: str
+
+    def close(self, *, closed_on: date, by: str) -> None:
+        self._ensure_open()
+        if self.decision == "accepted" and not self.settled:
+            raise IndemnityUnpaid(f"claim {self.claim_number} has an accepted indemnity not yet "
+                                  "paid", claim_id=self.id)
+        self._after_declaration("closed_on", closed_on)
+        _not_before("closed_on", closed_on, "decided_on", self.decided_on)
+        self._closed(closed_on=closed_on, by=by)
+
+    @event(Closed)
+    def _closed(self, *, closed_on: date, by: str) -> None:
+        self.closed_on = closed_on
+
+    class Withdrawn(Aggregate.Event):
+        withdrawn_on: date
+        by: str
+
+    def withdraw(self, *, withdrawn_on: date, by: str) -> None:
+        self._ensure_open()
+        if self.settlements:
+            raise WithdrawalAfterSettlement(f"claim {self.claim_number} has been paid",
+                                            claim_id=self.id)
+        self._after_declaration("withdrawn_on", withdrawn_on)
+        self._withdrawn(withdrawn_on=withdrawn_on, by=by)
+
+    @event(Withdrawn)
+    def _withdrawn(self, *, withdrawn_on: date, by: str) -> None:
+        self.withdrawn_on = withdrawn_on
+
+    class Reopened(Aggregate.Event):
+        reopened_on: date
+        reason: str
+        by: str
+
+    def reopen(self, *, reopened_on: date, reason: str, by: str) -> None:
+        """Back to assessment, e.g. after an upheld complaint or a mediator's opinion."""
+        if self.decision is None and self.closed_on is None and self.withdrawn_on is None:
+            raise ClaimNotReopenable(f"claim {self.claim_number} is still being handled",
+                                     claim_id=self.id)
+        self._after_declaration("reopened_on", reopened_on)
+        for name, bound in (("closed_on", self.closed_on), ("withdrawn_on", self.withdrawn_on),
+                            ("decided_on", self.decided_on)):
+            _not_before("reopened_on", reopened_on, name, bound)
+        self._reopened(reopened_on=reopened_on, reason=_require_text("reason", reason), by=by)
+
+    @event(Reopened)
+    def _reopened(self, *, reopened_on: date, reason: str, by: str) -> None:
+        self.decision = None
+        self.decided_on = None
+        self.refusal_reason = None
+        self.indemnity = None
+        self.settled = False
+        self.closed_on = None
+        self.withdrawn_on = None
+        self.reopenings += 1
+
+    # ------------------------------------------------------------------ complaints (§11)
+
+    class ComplaintOpened(Aggregate.Event):
+        complaint_id: str
+        sent_on: date
+        received_on: date
+        channel: str
+        summary: str
+        by: str
+
+    def open_complaint(
+        self, *, sent_on: date, received_on: date, channel: str, summary: str, by: str
+    ) -> str:
+        """Record a complaint (allowed on closed and withdrawn claims); returns its id."""
+        code = _require_code("channel", channel, ComplaintChannel)
+        _not_before("received_on", received_on, "sent_on", sent_on)
+        self._after_declaration("received_on", received_on)
+        complaint_id = f"{self.claim_number}-R{len(self.complaints) + 1}"
+        self._complaint_opened(complaint_id=complaint_id, sent_on=sent_on,
+                               received_on=received_on, channel=code,
+                               summary=_require_text("summary", summary), by=by)
+        return complaint_id
+
+    @event(ComplaintOpened)
+    def _complaint_opened(self, *, complaint_id: str, sent_on: date, received_on: date,
+                          channel: str, summary: str, by: str) -> None:
+        self.complaints.append(Complaint(complaint_id=complaint_id, sent_on=sent_on,
+                                         received_on=received_on, channel=channel,
+                                         summary=summary))
+
+    def _update_complaint(self, updated: Complaint) -> None:
+        self.complaints = [updated if c.complaint_id == updated.complaint_id else c
+                           for c in self.complaints]
+
+    class ComplaintAcknowledged(Aggregate.Event):
+        complaint_id: str
+        sent_on: date
+        by: str
+
+    def acknowledge_complaint(self, *, complaint_id: str, sent_on: date, by: str) -> None:
+        complaint = self.complaint(complaint_id)
+        if complaint.acknowledged_on is not None:
+            raise ComplaintAlreadyAcknowledged(f"complaint {complaint_id} was acknowledged on "
+                                               f"{complaint.acknowledged_on}", claim_id=self.id)
+        if complaint.answered_on is not None:
+            raise ComplaintAlreadyAnswered(f"complaint {complaint_id} was already answered",
+                                           claim_id=self.id)
+        _not_before("sent_on", sent_on, "the complaint's received_on", complaint.received_on)
+        self._complaint_acknowledged(complaint_id=complaint_id, sent_on=sent_on, by=by)
+
+    @event(ComplaintAcknowledged)
+    def _complaint_acknowledged(self, *, complaint_id: str, sent_on: date, by: str) -> None:
+        self._update_complaint(replace(self.complaint(complaint_id), acknowledged_on=sent_on))
+
+    class ComplaintAnswered(Aggregate.Event):
+        complaint_id: str
+        sent_on: date
+        outcome: str
+        recours: bool
+        by: str
+
+    def answer_complaint(self, *, complaint_id: str, sent_on: date, outcome: str,
+                         by: str) -> None:
+        """Answer the complaint, or its recours when it was escalated after a first answer."""
+        complaint = self.complaint(complaint_id)
+        code = _require_code("outcome", outcome, ComplaintOutcome)
+        if complaint.answered_on is None:
+            recours = False
+            _not_before("sent_on", sent_on, "the complaint's received_on", complaint.received_on)
+        elif complaint.escalated_on is not None and complaint.recours_answered_on is None:
+            recours = True
+            _not_before("sent_on", sent_on, "the recours' received_on", complaint.escalated_on)
+        else:
+            raise ComplaintAlreadyAnswered(f"complaint {complaint_id} was already answered",
+                                           claim_id=self.id)
+        self._complaint_answered(complaint_id=complaint_id, sent_on=sent_on, outcome=code,
+                                 recours=recours, by=by)
+
+    @event(ComplaintAnswered)
+    def _complaint_answered(self, *, complaint_id: str, sent_on: date, outcome: str,
+                            recours: bool, by: str) -> None:
+        complaint = self.complaint(complaint_id)
+        if recours:
+            updated = replace(complaint, recours_answered_on=sent_on, recours_outcome=outcome)
+        else:
+            updated = replace(complaint, answered_on=sent_on, outcome=outcome)
+        self._update_complaint(updated)
+
+    class ComplaintEscalated(Aggregate.Event):
+        complaint_id: str
+        received_on: date
+        by: str
+
+    def escalate_complaint(self, *, complaint_id: str, received_on: date, by: str) -> None:
+        """The complainant takes the answered complaint to the second level (recours)."""
+        complaint = self.complaint(complaint_id)
+        if complaint.answered_on is None:
+            raise ComplaintNotAnswered(f"complaint {complaint_id} has no first-level answer yet",
+                                       claim_id=self.id)
+        if complaint.escalated_on is not None:
+            raise ComplaintAlreadyEscalated(f"complaint {complaint_id} was already escalated",
+                                            claim_id=self.id)
+        _not_before("received_on", received_on, "the answer's sent_on", complaint.answered_on)
+        self._complaint_escalated(complaint_id=complaint_id, received_on=received_on, by=by)
+
+    @event(ComplaintEscalated)
+    def _complaint_escalated(self, *, complaint_id: str, received_on: date, by: str) -> None:
+        self._update_complaint(replace(self.complaint(complaint_id), escalated_on=received_on))
+
+    # ------------------------------------------------------------------ mediation (§11)
+
+    class MediationReferred(Aggregate.Event):
+        referred_on: date
+        by: str
+
+    def refer_to_mediation(self, *, referred_on: date, by: str) -> None:
+        """The insured refers the dispute to the Médiateur de l'Assurance."""
+        if self.mediation is not None:
+            raise MediationAlreadyReferred(
+                f"claim {self.claim_number} was referred on {self.mediation.referred_on}",
+                claim_id=self.id)
+        written = [c for c in self.complaints if c.is_written and c.sent_on <= referred_on]
+        if not written:
+            raise MediationWithoutWrittenComplaint(
+                "mediation needs a prior written complaint", claim_id=self.id)
+        in_time = [c for c in written
+                   if referred_on <= c.sent_on + relativedelta(years=MEDIATION_REFERRAL_YEARS)]
+        if not in_time:
+            raise MediationTooLate("mediation must be referred within one year of the written "
+                                   "complaint", claim_id=self.id)
+        if not any(c.internal_avenues_exhausted
+                   or referred_on >= c.sent_on + relativedelta(months=COMPLAINT_ANSWER_MONTHS)
+                   for c in in_time):
+            raise MediationPremature("internal avenues are not exhausted and the 2-month answer "
+                                     "window is still running", claim_id=self.id)
+        self._mediation_referred(referred_on=referred_on, by=by)
+
+    @event(MediationReferred)
+    def _mediation_referred(self, *, referred_on: date, by: str) -> None:
+        self.mediation = Mediation(referred_on=referred_on)
+
+    class MediationConcluded(Aggregate.Event):
+        decided_on: date
+        outcome: str
+        by: str
+
+    def conclude_mediation(self, *, decided_on: date, outcome: str, by: str) -> None:
+        if self.mediation is None:
+            raise MediationNotReferred(f"claim {self.claim_number} is not in mediation",
+                                       claim_id=self.id)
+        if self.mediation.decided_on is not None:
+            raise MediationAlreadyConcluded(
+                f"the mediator decided on {self.mediation.decided_on}", claim_id=self.id)
+        code = _require_code("outcome", outcome, MediationOutcome)
+        _not_before("decided_on", decided_on, "referred_on", self.mediation.referred_on)
+        self._mediation_concluded(decided_on=decided_on, outcome=code, by=by)
+
+    @event(MediationConcluded)
+    def _mediation_concluded(self, *, decided_on: date, outcome: str, by: str) -> None:
+        assert self.mediation is not None  # guaranteed by the command; replays follow it
+        self.mediation = replace(self.mediation, decided_on=decided_on, outcome=outcome)
+
+    # ------------------------------------------------------------------ notes
+
+    class NoteAdded(Aggregate.Event):
+        text: str
+        noted_on: date
+        by: str
+
+    def add_note(self, *, text: str, noted_on: date, by: str) -> None:
+        body = _require_text("text", text)
+        if len(body) > MAX_NOTE_LENGTH:
+            raise InvalidClaimData("text", f"at most {MAX_NOTE_LENGTH} characters")
+        self._after_declaration("noted_on", noted_on)
+        self._note_added(text=body, noted_on=noted_on, by=by)
+
+    @event(NoteAdded)
+    def _note_added(self, *, text: str, noted_on: date, by: str) -> None:
+        """Notes are history only: the write side needs nothing from them."""

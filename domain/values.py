@@ -1,0 +1,213 @@
+"""Codes and immutable value objects of the claims domain.
+
+Events store codes as plain strings (their `StrEnum` values) and value objects as frozen
+dataclasses, so that stored payloads stay readable JSON and every type has a transcoding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from enum import StrEnum
+
+CENT = Decimal("0.01")
+
+
+class Guarantee(StrEnum):
+    CANCELLATION = "cancellation"
+    INTERRUPTION = "interruption"
+    BAGGAGE = "baggage"
+    FLIGHT_DELAY = "flight_delay"
+    MISSED_DEPARTURE = "missed_departure"
+
+
+class CauseCategory(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    MEDICAL = "medical"
+    OTHER = "other"
+
+
+class SettlementMode(StrEnum):
+    CASH = "cash"
+    VOUCHER = "voucher"
+
+
+class Document(StrEnum):
+    MEDICAL_CERTIFICATE = "medical_certificate"
+    DEATH_CERTIFICATE = "death_certificate"
+    CIVIL_STATUS_RECORD = "civil_status_record"
+    CANCELLATION_INVOICE = "cancellation_invoice"
+    BOOKING_FORM = "booking_form"
+    IDENTITY_DOCUMENT = "identity_document"
+    BANK_DETAILS = "bank_details"
+    CARD_INSURER_POSITION = "card_insurer_position"
+    POLICE_REPORT = "police_report"
+    CARRIER_REPORT = "carrier_report"
+    OTHER = "other"
+
+
+class CardInsurerDecision(StrEnum):
+    PAID = "paid"
+    REFUSED = "refused"
+
+
+class ComplaintChannel(StrEnum):
+    LETTER = "letter"
+    REGISTERED_LETTER = "registered_letter"
+    EMAIL = "email"
+    WEB_FORM = "web_form"
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+
+    @property
+    def is_written(self) -> bool:
+        """Mediation needs a prior *written* complaint (Code de la consommation L.612-2)."""
+        return self not in (ComplaintChannel.PHONE, ComplaintChannel.IN_PERSON)
+
+
+class ComplaintOutcome(StrEnum):
+    UPHELD = "upheld"
+    PARTIALLY_UPHELD = "partially_upheld"
+    REJECTED = "rejected"
+
+
+class MediationOutcome(StrEnum):
+    IN_FAVOUR_OF_INSURED = "in_favour_of_insured"
+    IN_FAVOUR_OF_INSURER = "in_favour_of_insurer"
+    PARTIAL = "partial"
+
+
+class ClaimStatus(StrEnum):
+    DECLARED = "declared"
+    PROOFS_REQUESTED = "proofs_requested"
+    PROOFS_COMPLETE = "proofs_complete"
+    AWAITING_CARD_INSURER = "awaiting_card_insurer"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+    SETTLED = "settled"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+class DeclarationFlag(StrEnum):
+    """Irregularities recorded at declaration for the handler to decide on (domain.md §4)."""
+
+    LATE_DECLARATION = "late_declaration"
+    EVENT_BEFORE_SUBSCRIPTION = "event_before_subscription"
+    SUBSCRIPTION_AFTER_WINDOW = "subscription_after_window"
+
+
+def to_money(value: Decimal | int | str) -> Decimal:
+    """A Decimal with exactly two places; raises ValueError for more places or non-numbers."""
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError) as exc:
+        msg = f"{value!r} is not an amount"
+        raise ValueError(msg) from exc
+    if not amount.is_finite():
+        msg = f"{value!r} is not a finite amount"
+        raise ValueError(msg)
+    quantized = amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
+    if quantized != amount:
+        msg = f"{value!r} has more than two decimal places"
+        raise ValueError(msg)
+    return quantized
+
+
+@dataclass(frozen=True)
+class Insured:
+    name: str
+    trip_price: Decimal
+
+
+@dataclass(frozen=True)
+class Trip:
+    departure_date: date
+    return_date: date
+    destination: str
+    transport_price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Cause:
+    category: str
+    code: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FeeBracket:
+    """One bracket of an organiser's cancellation-fee scale (api.md `fee_scale`)."""
+
+    min_days_before: int
+    max_days_before: int | None
+    percent: Decimal
+    minimum_per_person: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class InsuredIndemnity:
+    insured: str
+    payable: Decimal
+    basis: Decimal | None = None
+    deductible: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Indemnity:
+    total: Decimal
+    per_insured: tuple[InsuredIndemnity, ...]
+    trace: tuple[str, ...]
+    currency: str = "EUR"
+
+
+@dataclass(frozen=True)
+class CardInsurerPosition:
+    decision: str
+    amount_paid: Decimal
+    received_on: date
+
+
+@dataclass(frozen=True)
+class Settlement:
+    paid_on: date
+    mode: str
+    reference: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Complaint:
+    complaint_id: str
+    sent_on: date
+    received_on: date
+    channel: str
+    summary: str
+    acknowledged_on: date | None = None
+    answered_on: date | None = None
+    outcome: str | None = None
+    escalated_on: date | None = None
+    recours_answered_on: date | None = None
+    recours_outcome: str | None = None
+
+    @property
+    def is_written(self) -> bool:
+        return ComplaintChannel(self.channel).is_written
+
+    @property
+    def internal_avenues_exhausted(self) -> bool:
+        """First-level answer given and, if a recours was made, the recours answered too."""
+        if self.answered_on is None:
+            return False
+        return self.escalated_on is None or self.recours_answered_on is not None
+
+
+@dataclass(frozen=True)
+class Mediation:
+    referred_on: date
+    decided_on: date | None = None
+    outcome: str | None = None

@@ -1,0 +1,1 @@
+"""Adapters to the outside: configuration, persistence settings, logging."""

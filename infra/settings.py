@@ -1,0 +1,100 @@
+"""Configuration from the environment (`CLAIMS_*`), validated once at start-up."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.calendar import REGIONS
+
+DEFAULT_DATABASE_URL = "sqlite:///var/claims.db"
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    TEST = "test"
+    PROD = "prod"
+
+
+class Settings(BaseSettings):
+    """Every setting of the back office; a bad value stops start-up with its name."""
+
+    model_config = SettingsConfigDict(env_prefix="CLAIMS_", extra="ignore", frozen=True)
+
+    env: Environment = Environment.PROD
+    database_url: Annotated[
+        str, Field(description="sqlite:///path/to/claims.db or postgresql://user@host:port/db")
+    ] = DEFAULT_DATABASE_URL
+    calendar_region: str = "metropole"
+    log_level: str = "INFO"
+    log_json: bool | None = None  # None: JSON unless stderr is a terminal
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme == "sqlite":
+            if not sqlite_path(value):
+                msg = "sqlite URL needs a file path, e.g. sqlite:///var/claims.db"
+                raise ValueError(msg)
+        elif scheme in ("postgresql", "postgres"):
+            if not urlsplit(value).path.strip("/"):
+                msg = "postgresql URL needs a database name, e.g. postgresql://u@h:5432/claims"
+                raise ValueError(msg)
+        else:
+            msg = f"unsupported database scheme {scheme!r}: use sqlite:// or postgresql://"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("calendar_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value not in REGIONS:
+            msg = f"unknown calendar region {value!r}; choose one of {sorted(REGIONS)}"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            msg = f"unknown log level {value!r}"
+            raise ValueError(msg)
+        return level
+
+
+def sqlite_path(url: str) -> str:
+    """`sqlite:///var/x.db` -> `var/x.db`; `sqlite:////abs/x.db` -> `/abs/x.db`."""
+    parts = urlsplit(url)
+    return unquote(parts.netloc + parts.path)[1:] if parts.path.startswith("/") else ""
+
+
+def eventsourcing_env(database_url: str) -> dict[str, str]:
+    """Map the database URL onto eventsourcing's persistence environment variables."""
+    parts = urlsplit(database_url)
+    if parts.scheme == "sqlite":
+        path = sqlite_path(database_url)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": parts.path.strip("/"),
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_LOCK_TIMEOUT": "5",
+        "POSTGRES_POOL_SIZE": "10",
+        "POSTGRES_MAX_OVERFLOW": "10",
+    }

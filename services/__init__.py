@@ -1,0 +1,1 @@
+"""Application services and entry points (CLI, HTTP) over the claims domain."""

@@ -1,0 +1,289 @@
+"""`ClaimsApplication`: the event-sourced claims service (get -> decide -> save).
+
+One method per command. Each loads the claim, checks the caller's expected version (If-Match),
+lets the aggregate decide, and saves its new events in one transaction. A concurrent writer
+that saved first makes the save fail on the (claim id, version) uniqueness of the store: the
+command raises `ConcurrentUpdate` and nothing of it is written.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate, CanMutateAggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.utils import EnvType
+
+from domain.calendar import FrenchCalendar
+from domain.catalogue import Catalogue, load_catalogue
+from domain.claim import Claim, ClaimDeclaration
+from domain.claim_number import ClaimNumberReservation, ClaimNumberSequence, is_claim_number
+from domain.errors import ClaimNotFound, ConcurrentUpdate, InvalidClaimData, VersionMismatch
+from services.transcodings import register_domain_transcodings
+
+T = TypeVar("T")
+
+SNAPSHOT_INTERVAL = 50
+DECLARATION_ATTEMPTS = 100
+_EVENT_METADATA = frozenset(
+    {"originator_id", "originator_version", "originator_topic", "timestamp", "by"}
+)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One stored event as auditors read it: who, what, the business data, when recorded."""
+
+    version: int
+    type: str
+    recorded_at: datetime
+    actor: str
+    data: dict[str, Any]
+
+
+def _event_data(domain_event: CanMutateAggregate[UUID]) -> dict[str, Any]:
+    return {f.name: getattr(domain_event, f.name)
+            for f in fields(domain_event)  # type: ignore[arg-type]
+            if f.name not in _EVENT_METADATA}
+
+
+class ClaimsApplication(Application[UUID]):
+    """Claims, their numbers, and the audit replay of both."""
+
+    name = "Claims"
+    snapshotting_intervals: ClassVar[dict[type[Aggregate], int]] = {  # type: ignore[assignment]
+        Claim: SNAPSHOT_INTERVAL,
+        ClaimNumberSequence: SNAPSHOT_INTERVAL,
+    }
+
+    def __init__(
+        self,
+        env: EnvType | None = None,
+        *,
+        catalogue: Catalogue | None = None,
+        calendar: FrenchCalendar | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.catalogue = catalogue or load_catalogue()
+        self.calendar = calendar or FrenchCalendar()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_domain_transcodings(transcoder)
+
+    # ------------------------------------------------------------------ declaration
+
+    def declare(self, declaration: ClaimDeclaration, *, by: str) -> Claim:
+        """Open a claim under the next free claim number."""
+        terms = self.catalogue.get(declaration.contract)
+        if terms is None:
+            known = ", ".join(sorted(self.catalogue.contracts))
+            raise InvalidClaimData("contract", f"unknown contract {declaration.contract!r}; "
+                                   f"known: {known}")
+        for attempt in range(DECLARATION_ATTEMPTS):
+            sequence = self._number_sequence()
+            (number,) = sequence.issue()
+            claim = Claim.declare(declaration, claim_number=number, terms=terms,
+                                  calendar=self.calendar, by=by)
+            reservation = ClaimNumberReservation(claim_number=number, claim_id=claim.id)
+            try:
+                self.save(sequence, reservation, claim)
+            except IntegrityError:
+                # Another declaration took this number first: back off and take the next one.
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter only
+                continue
+            return claim
+        raise ConcurrentUpdate("could not issue a claim number: too many concurrent declarations")
+
+    def _number_sequence(self) -> ClaimNumberSequence:
+        try:
+            sequence = self.repository.get(ClaimNumberSequence.create_id())
+        except AggregateNotFoundError:
+            return ClaimNumberSequence()
+        assert isinstance(sequence, ClaimNumberSequence)
+        return sequence
+
+    # ------------------------------------------------------------------ commands
+
+    def _execute(
+        self, claim_id: UUID, expected_version: int | None, decide: Callable[[Claim], T]
+    ) -> tuple[Claim, T]:
+        claim = self.get_claim(claim_id)
+        if expected_version is not None and expected_version != claim.version:
+            raise VersionMismatch(claim_id=claim_id, expected=expected_version,
+                                  actual=claim.version)
+        result = decide(claim)
+        try:
+            self.save(claim)
+        except IntegrityError as exc:
+            raise ConcurrentUpdate("the claim was changed by another writer; reload and retry",
+                                   claim_id=claim_id) from exc
+        return claim, result
+
+    def assign_handler(self, claim_id: UUID, *, handler: str, assigned_on: date, by: str,
+                       expected_version: int | None = None) -> Claim:
+        return self._execute(claim_id, expected_version, lambda c: c.assign_handler(
+            handler=handler, assigned_on=assigned_on, by=by))[0]
+
+    def request_proofs(self, claim_id: UUID, *, documents: list[str], requested_on: date,
+                       by: str, expected_version: int | None = None) -> Claim:
+        return self._execute(claim_id, expected_version, lambda c: c.request_proofs(
+            documents=documents, requested_on=requested_on, by=by))[0]
+
+    def receive_proof(self, claim_id: UUID, *, document: str, received_on: date, by: str,
+                      expected_version: int | None = None) -> Claim:
+        return self._execute(claim_id, expected_version, lambda c: c.receive_proof(
+            document=document, received_on=received_on, by=by))[0]
+
+    def receive_card_insurer_position(
+        self, claim_id: UUID, *, decision: str, amount_paid: Decimal, received_on: date,
+        by: str, expected_version: int | None = None,
+    ) -> Claim:
+        return self._execute(claim_id, expected_version, lambda c: c.receive_card_insurer_position(
+            decision=decision, amount_paid=amount_paid, received_on=received_on, by=by))[0]
+
+    def accept(self, claim_id: UUID, *, decided_on: date, payable: dict[str, Decimal], by: str,
+               expected_version: int | None = None) -> Claim:
+        return self._execute(claim_id, expected_version, lambda c: c.accept(
+            decided_on=decided_on, payable=payable, by=by))[0]
+
+    def refuse(self, claim_id: UUID, *, decided_on: date, reason: str, by: str,
+               expected_version: int | None = None) -> Claim:
+        return self._execute(claim_id, expected_version, lambda c: c.refuse(
+            decided_on=decided_on, reason=reason, by=by))[0]
+
+    def settle(self, claim_id: UUID, *, paid_on: date, mode: str, reference: str, by: str,
+               expected_version: int | None = None) -> Claim:
+        return self._execute(claim_id, expected_version, lambda c: c.settle(
+            paid_on=paid_on, mode=mode, reference=reference, by=by))[0]
+
+    def close_claim(self, claim_id: UUID, *, closed_on: date, by: str,
+                    expected_version: int | None = None) -> Claim:
+        return self._execute(claim_id, expected_version, lambda c: c.close(
+            closed_on=closed_on, by=by))[0]
+
+    def withdraw(self, claim_id: UUID, *, withdrawn_on: date, by: str,
+                 expected_version: int | None = None) -> Claim:
+        return self._execute(claim_id, expected_version, lambda c: c.withdraw(
+            withdrawn_on=withdrawn_on, by=by))[0]
+
+    def reopen(self, claim_id: UUID, *, reopened_on: date, reason: str, by: str,
+               expected_version: int | None = None) -> Claim:
+        return self._execute(claim_id, expected_version, lambda c: c.reopen(
+            reopened_on=reopened_on, reason=reason, by=by))[0]
+
+    def open_complaint(self, claim_id: UUID, *, sent_on: date, received_on: date, channel: str,
+                       summary: str, by: str,
+                       expected_version: int | None = None) -> tuple[Claim, str]:
+        """Returns the claim and the new complaint's id."""
+        return self._execute(claim_id, expected_version, lambda c: c.open_complaint(
+            sent_on=sent_on, received_on=received_on, channel=channel, summary=summary, by=by))
+
+    def acknowledge_complaint(self, claim_id: UUID, *, complaint_id: str, sent_on: date,
+                              by: str, expected_version: int | None = None) -> Claim:
+        return self._execute(claim_id, expected_version, lambda c: c.acknowledge_complaint(
+            complaint_id=complaint_id, sent_on=sent_on, by=by))[0]
+
+    def answer_complaint(self, claim_id: UUID, *, complaint_id: str, sent_on: date,
+                         outcome: str, by: str, expected_version: int | None = None) -> Claim:
+        return self._execute(claim_id, expected_version, lambda c: c.answer_complaint(
+            complaint_id=complaint_id, sent_on=sent_on, outcome=outcome, by=by))[0]
+
+    def escalate_complaint(self, claim_id: UUID, *, complaint_id: str, received_on: date,
+                           by: str, expected_version: int | None = None) -> Claim:
+        return self._execute(claim_id, expected_version, lambda c: c.escalate_complaint(
+            complaint_id=complaint_id, received_on=received_on, by=by))[0]
+
+    def refer_to_mediation(self, claim_id: UUID, *, referred_on: date, by: str,
+                           expected_version: int | None = None) -> Claim:
+        return self._execute(claim_id, expected_version, lambda c: c.refer_to_mediation(
+            referred_on=referred_on, by=by))[0]
+
+    def conclude_mediation(self, claim_id: UUID, *, decided_on: date, outcome: str, by: str,
+                           expected_version: int | None = None) -> Claim:
+        return self._execute(claim_id, expected_version, lambda c: c.conclude_mediation(
+            decided_on=decided_on, outcome=outcome, by=by))[0]
+
+    def add_note(self, claim_id: UUID, *, text: str, noted_on: date, by: str,
+                 expected_version: int | None = None) -> Claim:
+        return self._execute(claim_id, expected_version, lambda c: c.add_note(
+            text=text, noted_on=noted_on, by=by))[0]
+
+    # ------------------------------------------------------------------ queries and replay
+
+    def get_claim(self, claim_id: UUID, *, version: int | None = None) -> Claim:
+        """The claim now, or exactly as it was at `version` (audit replay)."""
+        if version is not None and version < 1:
+            raise InvalidClaimData("version", "must be at least 1", claim_id=claim_id)
+        try:
+            claim = self.repository.get(claim_id, version=version)
+        except AggregateNotFoundError:
+            raise ClaimNotFound(f"no claim {claim_id}", claim_id=claim_id) from None
+        if not isinstance(claim, Claim):
+            raise ClaimNotFound(f"no claim {claim_id}", claim_id=claim_id)
+        if version is not None and claim.version != version:
+            raise ClaimNotFound(f"claim {claim_id} has no version {version} "
+                                f"(it is at {claim.version})", claim_id=claim_id)
+        return claim
+
+    def claim_as_of(self, claim_id: UUID, at: datetime) -> Claim:
+        """The claim as it was recorded at a moment (audit replay by recording time)."""
+        if at.tzinfo is None:
+            raise InvalidClaimData("as_of", "needs a time-zone offset", claim_id=claim_id)
+        version = None
+        for stored in self._events_of(claim_id):
+            if stored.timestamp > at:
+                break
+            version = stored.originator_version
+        if version is None:
+            raise ClaimNotFound(f"claim {claim_id} did not exist at {at.isoformat()}",
+                                claim_id=claim_id)
+        return self.get_claim(claim_id, version=version)
+
+    def claim_id_for_number(self, claim_number: str) -> UUID:
+        if not is_claim_number(claim_number):
+            raise InvalidClaimData("claim_number", "must be S2 followed by 7 digits")
+        try:
+            reservation = self.repository.get(ClaimNumberReservation.create_id(claim_number))
+        except AggregateNotFoundError:
+            raise ClaimNotFound(f"no claim {claim_number}") from None
+        assert isinstance(reservation, ClaimNumberReservation)
+        return reservation.claim_id
+
+    def find_by_number(self, claim_number: str, *, trip_start: date | None = None) -> Claim:
+        """Look a claim up by its number and, as the insured's file does, its trip start."""
+        claim = self.get_claim(self.claim_id_for_number(claim_number))
+        if trip_start is not None and claim.trip.departure_date != trip_start:
+            # Same answer as an unknown number: the pair is the insured's credential.
+            raise ClaimNotFound(f"no claim {claim_number} for a trip starting {trip_start}")
+        return claim
+
+    def history(self, claim_id: UUID) -> list[HistoryEntry]:
+        """Every event of the claim in order, with actor, business data and recording time."""
+        entries = [
+            HistoryEntry(
+                version=stored.originator_version,
+                type=type(stored).__name__,
+                recorded_at=stored.timestamp,
+                actor=getattr(stored, "by", ""),
+                data=_event_data(stored),
+            )
+            for stored in self._events_of(claim_id)
+        ]
+        if not entries:
+            raise ClaimNotFound(f"no claim {claim_id}", claim_id=claim_id)
+        return entries
+
+    def _events_of(self, claim_id: UUID) -> Iterator[CanMutateAggregate[UUID]]:
+        for stored in self.events.get(claim_id):
+            if not isinstance(stored, Claim.Declared | Claim.Event):
+                raise ClaimNotFound(f"no claim {claim_id}", claim_id=claim_id)
+            yield stored
