@@ -46,7 +46,9 @@ class FrenchCalendar:
             msg = f"unknown calendar region {self.region!r}; choose one of {sorted(REGIONS)}"
             raise ValueError(msg)
         # Years are filled in lazily by the holidays package on first look-up.
-        object.__setattr__(self, "_holidays", holidays.France(subdiv=REGIONS[self.region]))
+        object.__setattr__(
+            self, "_holidays", holidays.country_holidays("FR", subdiv=REGIONS[self.region])
+        )
 
     def is_public_holiday(self, day: date) -> bool:
         return day in self._holidays

@@ -33,8 +33,10 @@ class ContractTerms(BaseModel):
     max_insured_per_file: Annotated[int, Field(ge=1)]
     card_insurer_position_over_per_person: Annotated[
         Decimal | None,
-        Field(description="trip price per person strictly above which the card insurer's "
-              "position is required before assessment (001 §1.2.4); null: rule off"),
+        Field(
+            description="trip price per person strictly above which the card insurer's "
+            "position is required before assessment (001 §1.2.4); null: rule off"
+        ),
     ] = None
     settlement_modes: tuple[SettlementMode, ...] = (SettlementMode.CASH,)
     voucher_categories: Annotated[

@@ -124,8 +124,9 @@ def _require_code(field: str, value: str, codes: type[Any]) -> str:
 
 def _not_before(field: str, value: date, bound_name: str, bound: date | None) -> None:
     if bound is not None and value < bound:
-        raise DatesOutOfOrder(field, f"{value.isoformat()} is before {bound_name} "
-                                     f"({bound.isoformat()})")
+        raise DatesOutOfOrder(
+            field, f"{value.isoformat()} is before {bound_name} ({bound.isoformat()})"
+        )
 
 
 def _validated_fee_scale(
@@ -140,7 +141,10 @@ def _validated_fee_scale(
         where = f"fee_scale[{index}]"
         if bracket.min_days_before < 0:
             raise InvalidClaimData(f"{where}.min_days_before", "must not be negative")
-        if bracket.max_days_before is not None and bracket.max_days_before < bracket.min_days_before:
+        if (
+            bracket.max_days_before is not None
+            and bracket.max_days_before < bracket.min_days_before
+        ):
             raise InvalidClaimData(f"{where}.max_days_before", "must not be below min_days_before")
         percent = Decimal(bracket.percent)
         if not Decimal(0) <= percent <= Decimal(100):
@@ -281,21 +285,26 @@ class Claim(Aggregate):
             raise InvalidClaimData("cause.description", "the reason must be stated")
         mode = _require_code("settlement_mode", d.settlement_mode, SettlementMode)
         if mode == SettlementMode.VOUCHER and category not in terms.voucher_categories:
-            raise InvalidClaimData("settlement_mode", "a voucher is offered only for categories "
-                                   + (", ".join(terms.voucher_categories) or "none"))
+            raise InvalidClaimData(
+                "settlement_mode",
+                "a voucher is offered only for categories "
+                + (", ".join(terms.voucher_categories) or "none"),
+            )
 
         if not d.insured:
             raise InvalidClaimData("insured", "at least one insured person is required")
         if len(d.insured) > terms.max_insured_per_file:
-            raise TooManyInsured("insured", f"at most {terms.max_insured_per_file} insured "
-                                            f"persons per file, got {len(d.insured)}")
+            raise TooManyInsured(
+                "insured",
+                f"at most {terms.max_insured_per_file} insured "
+                f"persons per file, got {len(d.insured)}",
+            )
         insured: list[Insured] = []
         for index, person in enumerate(d.insured):
             name = _require_text(f"insured[{index}].name", person.name)
             if any(other.name == name for other in insured):
                 raise InvalidClaimData(f"insured[{index}].name", f"{name!r} is listed twice")
-            price = _require_money(f"insured[{index}].trip_price", person.trip_price,
-                                   positive=True)
+            price = _require_money(f"insured[{index}].trip_price", person.trip_price, positive=True)
             insured.append(Insured(name=name, trip_price=price))
         transport = d.trip.transport_price
         if transport is not None:
@@ -307,27 +316,34 @@ class Claim(Aggregate):
         _not_before("known_on", known_on, "event_date", d.event_date)
         _not_before("declared_on", d.declared_on, "known_on", known_on)
         _not_before("trip.departure_date", trip.departure_date, "booking_date", d.booking_date)
-        _not_before("trip.return_date", trip.return_date, "trip.departure_date",
-                    trip.departure_date)
+        _not_before(
+            "trip.return_date", trip.return_date, "trip.departure_date", trip.departure_date
+        )
         if guarantee == Guarantee.CANCELLATION and d.event_date > trip.departure_date:
-            raise DatesOutOfOrder("event_date", "an event after departure is not a "
-                                  "cancellation (declare an interruption)")
+            raise DatesOutOfOrder(
+                "event_date",
+                "an event after departure is not a cancellation (declare an interruption)",
+            )
         if d.cancelled_on is not None:
             _not_before("cancelled_on", d.cancelled_on, "event_date", d.event_date)
         if guarantee == Guarantee.INTERRUPTION:
             if d.interrupted_on is None:
                 raise InvalidClaimData("interrupted_on", "required for an interruption")
-            _not_before("interrupted_on", d.interrupted_on, "trip.departure_date",
-                        trip.departure_date)
+            _not_before(
+                "interrupted_on", d.interrupted_on, "trip.departure_date", trip.departure_date
+            )
             if d.interrupted_on > trip.return_date:
                 raise DatesOutOfOrder("interrupted_on", "after the return date")
         medical = category in terms.medical_categories
         if d.medical_contraindication_on is not None:
             if not medical:
-                raise InvalidClaimData("medical_contraindication_on",
-                                       "only for a medical cause")
-            _not_before("medical_contraindication_on", d.medical_contraindication_on,
-                        "booking_date", d.booking_date)
+                raise InvalidClaimData("medical_contraindication_on", "only for a medical cause")
+            _not_before(
+                "medical_contraindication_on",
+                d.medical_contraindication_on,
+                "booking_date",
+                d.booking_date,
+            )
 
         # §4: 5 jours ouvrés from the date of knowledge; late is flagged, the handler decides.
         working_days = calendar.working_days_between(known_on, d.declared_on)
@@ -438,8 +454,9 @@ class Claim(Aggregate):
 
     def assign_handler(self, *, handler: str, assigned_on: date, by: str) -> None:
         self._after_declaration("assigned_on", assigned_on)
-        self._handler_assigned(handler=_require_text("handler", handler),
-                               assigned_on=assigned_on, by=by)
+        self._handler_assigned(
+            handler=_require_text("handler", handler), assigned_on=assigned_on, by=by
+        )
 
     @event(HandlerAssigned)
     def _handler_assigned(self, *, handler: str, assigned_on: date, by: str) -> None:
@@ -459,8 +476,9 @@ class Claim(Aggregate):
             raise InvalidClaimData("documents", "name at least one document")
         codes = [_require_code(f"documents[{i}]", doc, Document) for i, doc in enumerate(documents)]
         self._after_declaration("requested_on", requested_on)
-        self._proofs_requested(documents=list(dict.fromkeys(codes)), requested_on=requested_on,
-                               by=by)
+        self._proofs_requested(
+            documents=list(dict.fromkeys(codes)), requested_on=requested_on, by=by
+        )
 
     @event(ProofsRequested)
     def _proofs_requested(self, *, documents: list[str], requested_on: date, by: str) -> None:
@@ -513,8 +531,9 @@ class Claim(Aggregate):
         if code == CardInsurerDecision.PAID and amount == 0:
             raise InvalidClaimData("amount_paid", "must be positive when the card insurer paid")
         self._after_declaration("received_on", received_on)
-        self._card_insurer_position_received(decision=code, amount_paid=amount,
-                                             received_on=received_on, by=by)
+        self._card_insurer_position_received(
+            decision=code, amount_paid=amount, received_on=received_on, by=by
+        )
 
     @event(CardInsurerPositionReceived)
     def _card_insurer_position_received(
@@ -536,7 +555,9 @@ class Claim(Aggregate):
         if self.awaiting_card_insurer:
             raise CardInsurerPositionRequired(
                 "a trip over the contract's per-person threshold needs the card insurer's "
-                "position before assessment", claim_id=self.id)
+                "position before assessment",
+                claim_id=self.id,
+            )
         self._after_declaration("decided_on", decided_on)
 
     class Accepted(Aggregate.Event):
@@ -559,8 +580,9 @@ class Claim(Aggregate):
         if missing:
             raise InvalidClaimData("payable", f"no amount for: {', '.join(missing)}")
         shares = tuple(
-            InsuredIndemnity(insured=name,
-                             payable=_require_money(f"payable[{name}]", payable[name]))
+            InsuredIndemnity(
+                insured=name, payable=_require_money(f"payable[{name}]", payable[name])
+            )
             for name in names
         )
         total = sum((share.payable for share in shares), Decimal("0.00"))
@@ -608,29 +630,40 @@ class Claim(Aggregate):
         """Record payment of what the current acceptance owes beyond what was already paid."""
         self._ensure_open()
         if self.decision == "refused":
-            raise SettlementOfRefusedClaim(f"claim {self.claim_number} was refused",
-                                           claim_id=self.id)
+            raise SettlementOfRefusedClaim(
+                f"claim {self.claim_number} was refused", claim_id=self.id
+            )
         if self.decision != "accepted" or self.indemnity is None or self.decided_on is None:
-            raise ClaimNotAccepted(f"claim {self.claim_number} has no accepted indemnity",
-                                   claim_id=self.id)
+            raise ClaimNotAccepted(
+                f"claim {self.claim_number} has no accepted indemnity", claim_id=self.id
+            )
         if self.settled:
-            raise ClaimAlreadySettled(f"claim {self.claim_number} is already settled",
-                                      claim_id=self.id)
+            raise ClaimAlreadySettled(
+                f"claim {self.claim_number} is already settled", claim_id=self.id
+            )
         code = _require_code("mode", mode, SettlementMode)
         if code != self.settlement_mode:
             raise SettlementModeNotAllowed(
                 f"this claim is settled by {self.settlement_mode}, as chosen at declaration",
-                claim_id=self.id)
+                claim_id=self.id,
+            )
         _not_before("paid_on", paid_on, "decided_on", self.decided_on)
         amount = max(Decimal("0.00"), self.indemnity.total - self.amount_paid)
-        self._settled(paid_on=paid_on, mode=code, reference=_require_text("reference", reference),
-                      amount=amount, by=by)
+        self._settled(
+            paid_on=paid_on,
+            mode=code,
+            reference=_require_text("reference", reference),
+            amount=amount,
+            by=by,
+        )
 
     @event(Settled)
-    def _settled(self, *, paid_on: date, mode: str, reference: str, amount: Decimal,
-                 by: str) -> None:
-        self.settlements.append(Settlement(paid_on=paid_on, mode=mode, reference=reference,
-                                           amount=amount))
+    def _settled(
+        self, *, paid_on: date, mode: str, reference: str, amount: Decimal, by: str
+    ) -> None:
+        self.settlements.append(
+            Settlement(paid_on=paid_on, mode=mode, reference=reference, amount=amount)
+        )
         self.settled = True
 
     # ------------------------------------------------------------------ end of the main track
@@ -642,8 +675,10 @@ class Claim(Aggregate):
     def close(self, *, closed_on: date, by: str) -> None:
         self._ensure_open()
         if self.decision == "accepted" and not self.settled:
-            raise IndemnityUnpaid(f"claim {self.claim_number} has an accepted indemnity not yet "
-                                  "paid", claim_id=self.id)
+            raise IndemnityUnpaid(
+                f"claim {self.claim_number} has an accepted indemnity not yet paid",
+                claim_id=self.id,
+            )
         self._after_declaration("closed_on", closed_on)
         _not_before("closed_on", closed_on, "decided_on", self.decided_on)
         self._closed(closed_on=closed_on, by=by)
@@ -659,8 +694,9 @@ class Claim(Aggregate):
     def withdraw(self, *, withdrawn_on: date, by: str) -> None:
         self._ensure_open()
         if self.settlements:
-            raise WithdrawalAfterSettlement(f"claim {self.claim_number} has been paid",
-                                            claim_id=self.id)
+            raise WithdrawalAfterSettlement(
+                f"claim {self.claim_number} has been paid", claim_id=self.id
+            )
         self._after_declaration("withdrawn_on", withdrawn_on)
         self._withdrawn(withdrawn_on=withdrawn_on, by=by)
 
@@ -676,11 +712,15 @@ class Claim(Aggregate):
     def reopen(self, *, reopened_on: date, reason: str, by: str) -> None:
         """Back to assessment, e.g. after an upheld complaint or a mediator's opinion."""
         if self.decision is None and self.closed_on is None and self.withdrawn_on is None:
-            raise ClaimNotReopenable(f"claim {self.claim_number} is still being handled",
-                                     claim_id=self.id)
+            raise ClaimNotReopenable(
+                f"claim {self.claim_number} is still being handled", claim_id=self.id
+            )
         self._after_declaration("reopened_on", reopened_on)
-        for name, bound in (("closed_on", self.closed_on), ("withdrawn_on", self.withdrawn_on),
-                            ("decided_on", self.decided_on)):
+        for name, bound in (
+            ("closed_on", self.closed_on),
+            ("withdrawn_on", self.withdrawn_on),
+            ("decided_on", self.decided_on),
+        ):
             _not_before("reopened_on", reopened_on, name, bound)
         self._reopened(reopened_on=reopened_on, reason=_require_text("reason", reason), by=by)
 
@@ -713,21 +753,41 @@ class Claim(Aggregate):
         _not_before("received_on", received_on, "sent_on", sent_on)
         self._after_declaration("received_on", received_on)
         complaint_id = f"{self.claim_number}-R{len(self.complaints) + 1}"
-        self._complaint_opened(complaint_id=complaint_id, sent_on=sent_on,
-                               received_on=received_on, channel=code,
-                               summary=_require_text("summary", summary), by=by)
+        self._complaint_opened(
+            complaint_id=complaint_id,
+            sent_on=sent_on,
+            received_on=received_on,
+            channel=code,
+            summary=_require_text("summary", summary),
+            by=by,
+        )
         return complaint_id
 
     @event(ComplaintOpened)
-    def _complaint_opened(self, *, complaint_id: str, sent_on: date, received_on: date,
-                          channel: str, summary: str, by: str) -> None:
-        self.complaints.append(Complaint(complaint_id=complaint_id, sent_on=sent_on,
-                                         received_on=received_on, channel=channel,
-                                         summary=summary))
+    def _complaint_opened(
+        self,
+        *,
+        complaint_id: str,
+        sent_on: date,
+        received_on: date,
+        channel: str,
+        summary: str,
+        by: str,
+    ) -> None:
+        self.complaints.append(
+            Complaint(
+                complaint_id=complaint_id,
+                sent_on=sent_on,
+                received_on=received_on,
+                channel=channel,
+                summary=summary,
+            )
+        )
 
     def _update_complaint(self, updated: Complaint) -> None:
-        self.complaints = [updated if c.complaint_id == updated.complaint_id else c
-                           for c in self.complaints]
+        self.complaints = [
+            updated if c.complaint_id == updated.complaint_id else c for c in self.complaints
+        ]
 
     class ComplaintAcknowledged(Aggregate.Event):
         complaint_id: str
@@ -737,11 +797,14 @@ class Claim(Aggregate):
     def acknowledge_complaint(self, *, complaint_id: str, sent_on: date, by: str) -> None:
         complaint = self.complaint(complaint_id)
         if complaint.acknowledged_on is not None:
-            raise ComplaintAlreadyAcknowledged(f"complaint {complaint_id} was acknowledged on "
-                                               f"{complaint.acknowledged_on}", claim_id=self.id)
+            raise ComplaintAlreadyAcknowledged(
+                f"complaint {complaint_id} was acknowledged on {complaint.acknowledged_on}",
+                claim_id=self.id,
+            )
         if complaint.answered_on is not None:
-            raise ComplaintAlreadyAnswered(f"complaint {complaint_id} was already answered",
-                                           claim_id=self.id)
+            raise ComplaintAlreadyAnswered(
+                f"complaint {complaint_id} was already answered", claim_id=self.id
+            )
         _not_before("sent_on", sent_on, "the complaint's received_on", complaint.received_on)
         self._complaint_acknowledged(complaint_id=complaint_id, sent_on=sent_on, by=by)
 
@@ -756,8 +819,7 @@ class Claim(Aggregate):
         recours: bool
         by: str
 
-    def answer_complaint(self, *, complaint_id: str, sent_on: date, outcome: str,
-                         by: str) -> None:
+    def answer_complaint(self, *, complaint_id: str, sent_on: date, outcome: str, by: str) -> None:
         """Answer the complaint, or its recours when it was escalated after a first answer."""
         complaint = self.complaint(complaint_id)
         code = _require_code("outcome", outcome, ComplaintOutcome)
@@ -768,14 +830,17 @@ class Claim(Aggregate):
             recours = True
             _not_before("sent_on", sent_on, "the recours' received_on", complaint.escalated_on)
         else:
-            raise ComplaintAlreadyAnswered(f"complaint {complaint_id} was already answered",
-                                           claim_id=self.id)
-        self._complaint_answered(complaint_id=complaint_id, sent_on=sent_on, outcome=code,
-                                 recours=recours, by=by)
+            raise ComplaintAlreadyAnswered(
+                f"complaint {complaint_id} was already answered", claim_id=self.id
+            )
+        self._complaint_answered(
+            complaint_id=complaint_id, sent_on=sent_on, outcome=code, recours=recours, by=by
+        )
 
     @event(ComplaintAnswered)
-    def _complaint_answered(self, *, complaint_id: str, sent_on: date, outcome: str,
-                            recours: bool, by: str) -> None:
+    def _complaint_answered(
+        self, *, complaint_id: str, sent_on: date, outcome: str, recours: bool, by: str
+    ) -> None:
         complaint = self.complaint(complaint_id)
         if recours:
             updated = replace(complaint, recours_answered_on=sent_on, recours_outcome=outcome)
@@ -792,11 +857,13 @@ class Claim(Aggregate):
         """The complainant takes the answered complaint to the second level (recours)."""
         complaint = self.complaint(complaint_id)
         if complaint.answered_on is None:
-            raise ComplaintNotAnswered(f"complaint {complaint_id} has no first-level answer yet",
-                                       claim_id=self.id)
+            raise ComplaintNotAnswered(
+                f"complaint {complaint_id} has no first-level answer yet", claim_id=self.id
+            )
         if complaint.escalated_on is not None:
-            raise ComplaintAlreadyEscalated(f"complaint {complaint_id} was already escalated",
-                                            claim_id=self.id)
+            raise ComplaintAlreadyEscalated(
+                f"complaint {complaint_id} was already escalated", claim_id=self.id
+            )
         _not_before("received_on", received_on, "the answer's sent_on", complaint.answered_on)
         self._complaint_escalated(complaint_id=complaint_id, received_on=received_on, by=by)
 
@@ -815,21 +882,32 @@ class Claim(Aggregate):
         if self.mediation is not None:
             raise MediationAlreadyReferred(
                 f"claim {self.claim_number} was referred on {self.mediation.referred_on}",
-                claim_id=self.id)
+                claim_id=self.id,
+            )
         written = [c for c in self.complaints if c.is_written and c.sent_on <= referred_on]
         if not written:
             raise MediationWithoutWrittenComplaint(
-                "mediation needs a prior written complaint", claim_id=self.id)
-        in_time = [c for c in written
-                   if referred_on <= c.sent_on + relativedelta(years=MEDIATION_REFERRAL_YEARS)]
+                "mediation needs a prior written complaint", claim_id=self.id
+            )
+        in_time = [
+            c
+            for c in written
+            if referred_on <= c.sent_on + relativedelta(years=MEDIATION_REFERRAL_YEARS)
+        ]
         if not in_time:
-            raise MediationTooLate("mediation must be referred within one year of the written "
-                                   "complaint", claim_id=self.id)
-        if not any(c.internal_avenues_exhausted
-                   or referred_on >= c.sent_on + relativedelta(months=COMPLAINT_ANSWER_MONTHS)
-                   for c in in_time):
-            raise MediationPremature("internal avenues are not exhausted and the 2-month answer "
-                                     "window is still running", claim_id=self.id)
+            raise MediationTooLate(
+                "mediation must be referred within one year of the written complaint",
+                claim_id=self.id,
+            )
+        if not any(
+            c.internal_avenues_exhausted
+            or referred_on >= c.sent_on + relativedelta(months=COMPLAINT_ANSWER_MONTHS)
+            for c in in_time
+        ):
+            raise MediationPremature(
+                "internal avenues are not exhausted and the 2-month answer window is still running",
+                claim_id=self.id,
+            )
         self._mediation_referred(referred_on=referred_on, by=by)
 
     @event(MediationReferred)
@@ -843,11 +921,13 @@ class Claim(Aggregate):
 
     def conclude_mediation(self, *, decided_on: date, outcome: str, by: str) -> None:
         if self.mediation is None:
-            raise MediationNotReferred(f"claim {self.claim_number} is not in mediation",
-                                       claim_id=self.id)
+            raise MediationNotReferred(
+                f"claim {self.claim_number} is not in mediation", claim_id=self.id
+            )
         if self.mediation.decided_on is not None:
             raise MediationAlreadyConcluded(
-                f"the mediator decided on {self.mediation.decided_on}", claim_id=self.id)
+                f"the mediator decided on {self.mediation.decided_on}", claim_id=self.id
+            )
         code = _require_code("outcome", outcome, MediationOutcome)
         _not_before("decided_on", decided_on, "referred_on", self.mediation.referred_on)
         self._mediation_concluded(decided_on=decided_on, outcome=code, by=by)

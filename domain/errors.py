@@ -19,7 +19,7 @@ class ClaimError(Exception):
         self.message = message
 
 
-class InvalidClaimData(ClaimError):  # noqa: N818 - the domain names its rules, not "errors"
+class InvalidClaimData(ClaimError):
     """A value is malformed or outside what the contract allows; `field` names it."""
 
     rule = "invalid-claim-data"
@@ -78,10 +78,6 @@ class ProofsIncomplete(ClaimError):
 
 class CardInsurerPositionRequired(ClaimError):
     rule = "card-insurer-position-required"
-
-
-class CardInsurerPositionNotRequired(ClaimError):
-    rule = "card-insurer-position-not-required"
 
 
 class ClaimAlreadyAssessed(ClaimError):

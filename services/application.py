@@ -50,9 +50,11 @@ class HistoryEntry:
 
 
 def _event_data(domain_event: CanMutateAggregate[UUID]) -> dict[str, Any]:
-    return {f.name: getattr(domain_event, f.name)
-            for f in fields(domain_event)  # type: ignore[arg-type]
-            if f.name not in _EVENT_METADATA}
+    return {
+        f.name: getattr(domain_event, f.name)
+        for f in fields(domain_event)  # type: ignore[arg-type]
+        if f.name not in _EVENT_METADATA
+    }
 
 
 class ClaimsApplication(Application[UUID]):
@@ -86,13 +88,15 @@ class ClaimsApplication(Application[UUID]):
         terms = self.catalogue.get(declaration.contract)
         if terms is None:
             known = ", ".join(sorted(self.catalogue.contracts))
-            raise InvalidClaimData("contract", f"unknown contract {declaration.contract!r}; "
-                                   f"known: {known}")
+            raise InvalidClaimData(
+                "contract", f"unknown contract {declaration.contract!r}; known: {known}"
+            )
         for attempt in range(DECLARATION_ATTEMPTS):
             sequence = self._number_sequence()
             (number,) = sequence.issue()
-            claim = Claim.declare(declaration, claim_number=number, terms=terms,
-                                  calendar=self.calendar, by=by)
+            claim = Claim.declare(
+                declaration, claim_number=number, terms=terms, calendar=self.calendar, by=by
+            )
             reservation = ClaimNumberReservation(claim_number=number, claim_id=claim.id)
             try:
                 self.save(sequence, reservation, claim)
@@ -105,7 +109,7 @@ class ClaimsApplication(Application[UUID]):
 
     def _number_sequence(self) -> ClaimNumberSequence:
         try:
-            sequence = self.repository.get(ClaimNumberSequence.create_id())
+            sequence: object = self.repository.get(ClaimNumberSequence.create_id())
         except AggregateNotFoundError:
             return ClaimNumberSequence()
         assert isinstance(sequence, ClaimNumberSequence)
@@ -118,104 +122,262 @@ class ClaimsApplication(Application[UUID]):
     ) -> tuple[Claim, T]:
         claim = self.get_claim(claim_id)
         if expected_version is not None and expected_version != claim.version:
-            raise VersionMismatch(claim_id=claim_id, expected=expected_version,
-                                  actual=claim.version)
+            raise VersionMismatch(
+                claim_id=claim_id, expected=expected_version, actual=claim.version
+            )
         result = decide(claim)
         try:
             self.save(claim)
         except IntegrityError as exc:
-            raise ConcurrentUpdate("the claim was changed by another writer; reload and retry",
-                                   claim_id=claim_id) from exc
+            raise ConcurrentUpdate(
+                "the claim was changed by another writer; reload and retry", claim_id=claim_id
+            ) from exc
         return claim, result
 
-    def assign_handler(self, claim_id: UUID, *, handler: str, assigned_on: date, by: str,
-                       expected_version: int | None = None) -> Claim:
-        return self._execute(claim_id, expected_version, lambda c: c.assign_handler(
-            handler=handler, assigned_on=assigned_on, by=by))[0]
+    def assign_handler(
+        self,
+        claim_id: UUID,
+        *,
+        handler: str,
+        assigned_on: date,
+        by: str,
+        expected_version: int | None = None,
+    ) -> Claim:
+        return self._execute(
+            claim_id,
+            expected_version,
+            lambda c: c.assign_handler(handler=handler, assigned_on=assigned_on, by=by),
+        )[0]
 
-    def request_proofs(self, claim_id: UUID, *, documents: list[str], requested_on: date,
-                       by: str, expected_version: int | None = None) -> Claim:
-        return self._execute(claim_id, expected_version, lambda c: c.request_proofs(
-            documents=documents, requested_on=requested_on, by=by))[0]
+    def request_proofs(
+        self,
+        claim_id: UUID,
+        *,
+        documents: list[str],
+        requested_on: date,
+        by: str,
+        expected_version: int | None = None,
+    ) -> Claim:
+        return self._execute(
+            claim_id,
+            expected_version,
+            lambda c: c.request_proofs(documents=documents, requested_on=requested_on, by=by),
+        )[0]
 
-    def receive_proof(self, claim_id: UUID, *, document: str, received_on: date, by: str,
-                      expected_version: int | None = None) -> Claim:
-        return self._execute(claim_id, expected_version, lambda c: c.receive_proof(
-            document=document, received_on=received_on, by=by))[0]
+    def receive_proof(
+        self,
+        claim_id: UUID,
+        *,
+        document: str,
+        received_on: date,
+        by: str,
+        expected_version: int | None = None,
+    ) -> Claim:
+        return self._execute(
+            claim_id,
+            expected_version,
+            lambda c: c.receive_proof(document=document, received_on=received_on, by=by),
+        )[0]
 
     def receive_card_insurer_position(
-        self, claim_id: UUID, *, decision: str, amount_paid: Decimal, received_on: date,
-        by: str, expected_version: int | None = None,
+        self,
+        claim_id: UUID,
+        *,
+        decision: str,
+        amount_paid: Decimal,
+        received_on: date,
+        by: str,
+        expected_version: int | None = None,
     ) -> Claim:
-        return self._execute(claim_id, expected_version, lambda c: c.receive_card_insurer_position(
-            decision=decision, amount_paid=amount_paid, received_on=received_on, by=by))[0]
+        return self._execute(
+            claim_id,
+            expected_version,
+            lambda c: c.receive_card_insurer_position(
+                decision=decision, amount_paid=amount_paid, received_on=received_on, by=by
+            ),
+        )[0]
 
-    def accept(self, claim_id: UUID, *, decided_on: date, payable: dict[str, Decimal], by: str,
-               expected_version: int | None = None) -> Claim:
-        return self._execute(claim_id, expected_version, lambda c: c.accept(
-            decided_on=decided_on, payable=payable, by=by))[0]
+    def accept(
+        self,
+        claim_id: UUID,
+        *,
+        decided_on: date,
+        payable: dict[str, Decimal],
+        by: str,
+        expected_version: int | None = None,
+    ) -> Claim:
+        return self._execute(
+            claim_id,
+            expected_version,
+            lambda c: c.accept(decided_on=decided_on, payable=payable, by=by),
+        )[0]
 
-    def refuse(self, claim_id: UUID, *, decided_on: date, reason: str, by: str,
-               expected_version: int | None = None) -> Claim:
-        return self._execute(claim_id, expected_version, lambda c: c.refuse(
-            decided_on=decided_on, reason=reason, by=by))[0]
+    def refuse(
+        self,
+        claim_id: UUID,
+        *,
+        decided_on: date,
+        reason: str,
+        by: str,
+        expected_version: int | None = None,
+    ) -> Claim:
+        return self._execute(
+            claim_id,
+            expected_version,
+            lambda c: c.refuse(decided_on=decided_on, reason=reason, by=by),
+        )[0]
 
-    def settle(self, claim_id: UUID, *, paid_on: date, mode: str, reference: str, by: str,
-               expected_version: int | None = None) -> Claim:
-        return self._execute(claim_id, expected_version, lambda c: c.settle(
-            paid_on=paid_on, mode=mode, reference=reference, by=by))[0]
+    def settle(
+        self,
+        claim_id: UUID,
+        *,
+        paid_on: date,
+        mode: str,
+        reference: str,
+        by: str,
+        expected_version: int | None = None,
+    ) -> Claim:
+        return self._execute(
+            claim_id,
+            expected_version,
+            lambda c: c.settle(paid_on=paid_on, mode=mode, reference=reference, by=by),
+        )[0]
 
-    def close_claim(self, claim_id: UUID, *, closed_on: date, by: str,
-                    expected_version: int | None = None) -> Claim:
-        return self._execute(claim_id, expected_version, lambda c: c.close(
-            closed_on=closed_on, by=by))[0]
+    def close_claim(
+        self, claim_id: UUID, *, closed_on: date, by: str, expected_version: int | None = None
+    ) -> Claim:
+        return self._execute(
+            claim_id, expected_version, lambda c: c.close(closed_on=closed_on, by=by)
+        )[0]
 
-    def withdraw(self, claim_id: UUID, *, withdrawn_on: date, by: str,
-                 expected_version: int | None = None) -> Claim:
-        return self._execute(claim_id, expected_version, lambda c: c.withdraw(
-            withdrawn_on=withdrawn_on, by=by))[0]
+    def withdraw(
+        self, claim_id: UUID, *, withdrawn_on: date, by: str, expected_version: int | None = None
+    ) -> Claim:
+        return self._execute(
+            claim_id, expected_version, lambda c: c.withdraw(withdrawn_on=withdrawn_on, by=by)
+        )[0]
 
-    def reopen(self, claim_id: UUID, *, reopened_on: date, reason: str, by: str,
-               expected_version: int | None = None) -> Claim:
-        return self._execute(claim_id, expected_version, lambda c: c.reopen(
-            reopened_on=reopened_on, reason=reason, by=by))[0]
+    def reopen(
+        self,
+        claim_id: UUID,
+        *,
+        reopened_on: date,
+        reason: str,
+        by: str,
+        expected_version: int | None = None,
+    ) -> Claim:
+        return self._execute(
+            claim_id,
+            expected_version,
+            lambda c: c.reopen(reopened_on=reopened_on, reason=reason, by=by),
+        )[0]
 
-    def open_complaint(self, claim_id: UUID, *, sent_on: date, received_on: date, channel: str,
-                       summary: str, by: str,
-                       expected_version: int | None = None) -> tuple[Claim, str]:
+    def open_complaint(
+        self,
+        claim_id: UUID,
+        *,
+        sent_on: date,
+        received_on: date,
+        channel: str,
+        summary: str,
+        by: str,
+        expected_version: int | None = None,
+    ) -> tuple[Claim, str]:
         """Returns the claim and the new complaint's id."""
-        return self._execute(claim_id, expected_version, lambda c: c.open_complaint(
-            sent_on=sent_on, received_on=received_on, channel=channel, summary=summary, by=by))
+        return self._execute(
+            claim_id,
+            expected_version,
+            lambda c: c.open_complaint(
+                sent_on=sent_on, received_on=received_on, channel=channel, summary=summary, by=by
+            ),
+        )
 
-    def acknowledge_complaint(self, claim_id: UUID, *, complaint_id: str, sent_on: date,
-                              by: str, expected_version: int | None = None) -> Claim:
-        return self._execute(claim_id, expected_version, lambda c: c.acknowledge_complaint(
-            complaint_id=complaint_id, sent_on=sent_on, by=by))[0]
+    def acknowledge_complaint(
+        self,
+        claim_id: UUID,
+        *,
+        complaint_id: str,
+        sent_on: date,
+        by: str,
+        expected_version: int | None = None,
+    ) -> Claim:
+        return self._execute(
+            claim_id,
+            expected_version,
+            lambda c: c.acknowledge_complaint(complaint_id=complaint_id, sent_on=sent_on, by=by),
+        )[0]
 
-    def answer_complaint(self, claim_id: UUID, *, complaint_id: str, sent_on: date,
-                         outcome: str, by: str, expected_version: int | None = None) -> Claim:
-        return self._execute(claim_id, expected_version, lambda c: c.answer_complaint(
-            complaint_id=complaint_id, sent_on=sent_on, outcome=outcome, by=by))[0]
+    def answer_complaint(
+        self,
+        claim_id: UUID,
+        *,
+        complaint_id: str,
+        sent_on: date,
+        outcome: str,
+        by: str,
+        expected_version: int | None = None,
+    ) -> Claim:
+        return self._execute(
+            claim_id,
+            expected_version,
+            lambda c: c.answer_complaint(
+                complaint_id=complaint_id, sent_on=sent_on, outcome=outcome, by=by
+            ),
+        )[0]
 
-    def escalate_complaint(self, claim_id: UUID, *, complaint_id: str, received_on: date,
-                           by: str, expected_version: int | None = None) -> Claim:
-        return self._execute(claim_id, expected_version, lambda c: c.escalate_complaint(
-            complaint_id=complaint_id, received_on=received_on, by=by))[0]
+    def escalate_complaint(
+        self,
+        claim_id: UUID,
+        *,
+        complaint_id: str,
+        received_on: date,
+        by: str,
+        expected_version: int | None = None,
+    ) -> Claim:
+        return self._execute(
+            claim_id,
+            expected_version,
+            lambda c: c.escalate_complaint(
+                complaint_id=complaint_id, received_on=received_on, by=by
+            ),
+        )[0]
 
-    def refer_to_mediation(self, claim_id: UUID, *, referred_on: date, by: str,
-                           expected_version: int | None = None) -> Claim:
-        return self._execute(claim_id, expected_version, lambda c: c.refer_to_mediation(
-            referred_on=referred_on, by=by))[0]
+    def refer_to_mediation(
+        self, claim_id: UUID, *, referred_on: date, by: str, expected_version: int | None = None
+    ) -> Claim:
+        return self._execute(
+            claim_id,
+            expected_version,
+            lambda c: c.refer_to_mediation(referred_on=referred_on, by=by),
+        )[0]
 
-    def conclude_mediation(self, claim_id: UUID, *, decided_on: date, outcome: str, by: str,
-                           expected_version: int | None = None) -> Claim:
-        return self._execute(claim_id, expected_version, lambda c: c.conclude_mediation(
-            decided_on=decided_on, outcome=outcome, by=by))[0]
+    def conclude_mediation(
+        self,
+        claim_id: UUID,
+        *,
+        decided_on: date,
+        outcome: str,
+        by: str,
+        expected_version: int | None = None,
+    ) -> Claim:
+        return self._execute(
+            claim_id,
+            expected_version,
+            lambda c: c.conclude_mediation(decided_on=decided_on, outcome=outcome, by=by),
+        )[0]
 
-    def add_note(self, claim_id: UUID, *, text: str, noted_on: date, by: str,
-                 expected_version: int | None = None) -> Claim:
-        return self._execute(claim_id, expected_version, lambda c: c.add_note(
-            text=text, noted_on=noted_on, by=by))[0]
+    def add_note(
+        self,
+        claim_id: UUID,
+        *,
+        text: str,
+        noted_on: date,
+        by: str,
+        expected_version: int | None = None,
+    ) -> Claim:
+        return self._execute(
+            claim_id, expected_version, lambda c: c.add_note(text=text, noted_on=noted_on, by=by)
+        )[0]
 
     # ------------------------------------------------------------------ queries and replay
 
@@ -224,14 +386,16 @@ class ClaimsApplication(Application[UUID]):
         if version is not None and version < 1:
             raise InvalidClaimData("version", "must be at least 1", claim_id=claim_id)
         try:
-            claim = self.repository.get(claim_id, version=version)
+            claim: object = self.repository.get(claim_id, version=version)
         except AggregateNotFoundError:
             raise ClaimNotFound(f"no claim {claim_id}", claim_id=claim_id) from None
         if not isinstance(claim, Claim):
             raise ClaimNotFound(f"no claim {claim_id}", claim_id=claim_id)
         if version is not None and claim.version != version:
-            raise ClaimNotFound(f"claim {claim_id} has no version {version} "
-                                f"(it is at {claim.version})", claim_id=claim_id)
+            raise ClaimNotFound(
+                f"claim {claim_id} has no version {version} (it is at {claim.version})",
+                claim_id=claim_id,
+            )
         return claim
 
     def claim_as_of(self, claim_id: UUID, at: datetime) -> Claim:
@@ -244,15 +408,18 @@ class ClaimsApplication(Application[UUID]):
                 break
             version = stored.originator_version
         if version is None:
-            raise ClaimNotFound(f"claim {claim_id} did not exist at {at.isoformat()}",
-                                claim_id=claim_id)
+            raise ClaimNotFound(
+                f"claim {claim_id} did not exist at {at.isoformat()}", claim_id=claim_id
+            )
         return self.get_claim(claim_id, version=version)
 
     def claim_id_for_number(self, claim_number: str) -> UUID:
         if not is_claim_number(claim_number):
             raise InvalidClaimData("claim_number", "must be S2 followed by 7 digits")
         try:
-            reservation = self.repository.get(ClaimNumberReservation.create_id(claim_number))
+            reservation: object = self.repository.get(
+                ClaimNumberReservation.create_id(claim_number)
+            )
         except AggregateNotFoundError:
             raise ClaimNotFound(f"no claim {claim_number}") from None
         assert isinstance(reservation, ClaimNumberReservation)

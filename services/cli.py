@@ -1,0 +1,130 @@
+"""The `claims` command: `serve` and `replay`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from domain.claim import Claim
+from domain.errors import ClaimError
+from infra.logging import configure_logging
+from infra.settings import Settings
+from services.application import ClaimsApplication, HistoryEntry
+from services.wiring import build_application
+
+
+def _parse_timestamp(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        msg = f"not an ISO 8601 timestamp: {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    if moment.tzinfo is None:
+        msg = "the timestamp needs an offset, e.g. 2026-03-04T10:00:00+00:00"
+        raise argparse.ArgumentTypeError(msg)
+    return moment
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="claims", description="Claims back office")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    replay = commands.add_parser("replay", help="show a claim and its history (audit replay)")
+    replay.add_argument("claim_number")
+    when = replay.add_mutually_exclusive_group()
+    when.add_argument("--version", type=int, help="the claim as of this version")
+    when.add_argument("--as-of", type=_parse_timestamp, help="the claim as recorded at this time")
+    return parser
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_format_value(v) for v in value) + "]"
+    return str(value)
+
+
+def render_replay(claim: Claim, history: list[HistoryEntry]) -> str:
+    """The claim's state at its version, then every event up to that version."""
+    lines = [
+        f"claim {claim.claim_number} ({claim.id}) version {claim.version}",
+        f"  status: {claim.status}",
+        f"  contract: {claim.contract}  guarantee: {claim.guarantee}  "
+        f"cause category: {claim.cause.category}",
+        f"  event date: {claim.event_date}  declared on: {claim.declared_on}  "
+        f"late declaration: {claim.late_declaration} "
+        f"({claim.declaration_working_days_late} working days late)",
+        f"  trip: {claim.trip.departure_date} to {claim.trip.return_date}",
+        f"  insured: {len(claim.insured)}  handler: {claim.handler or '-'}",
+        f"  proofs requested: {_format_value(claim.proofs_requested)}  "
+        f"received: {_format_value(claim.proofs_received)}  complete: {claim.proofs_complete}",
+    ]
+    if claim.indemnity is not None:
+        lines.append(f"  indemnity: {claim.indemnity.total} {claim.indemnity.currency}")
+    lines.append(
+        f"  complaints: {len(claim.complaints)}  "
+        f"mediation: {claim.mediation.referred_on if claim.mediation else '-'}"
+    )
+    lines.append("history:")
+    for entry in history:
+        if entry.version > claim.version:
+            break
+        business = ", ".join(
+            f"{key}={_format_value(value)}"
+            for key, value in entry.data.items()
+            if value is not None and (key.endswith("_on") or key.endswith("_date"))
+        )
+        lines.append(
+            f"  v{entry.version:<4} {entry.recorded_at.isoformat()}  "
+            f"{entry.type:<28} by {entry.actor:<12} {business}"
+        )
+    return "\n".join(lines)
+
+
+def _replay(app: ClaimsApplication, args: argparse.Namespace) -> str:
+    claim_id = app.claim_id_for_number(args.claim_number)
+    if args.as_of is not None:
+        claim = app.claim_as_of(claim_id, args.as_of)
+    else:
+        claim = app.get_claim(claim_id, version=args.version)
+    return render_replay(claim, app.history(claim_id))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"claims: bad configuration:\n{exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, json=settings.log_json)
+
+    if args.command == "serve":
+        import uvicorn
+
+        from services.api import create_app
+
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
+        return 0
+
+    app = build_application(settings)
+    try:
+        print(_replay(app, args))
+    except ClaimError as exc:
+        print(f"claims: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        app.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Given events / When command / Then events or error, for the Claim aggregate."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from eventsourcing.application import project_aggregate
+
+from domain.calendar import FrenchCalendar
+from domain.catalogue import ContractTerms, load_catalogue
+from domain.claim import Claim, ClaimDeclaration
+from domain.values import Cause, Insured, Trip
+
+CATALOGUE = load_catalogue()
+CALENDAR = FrenchCalendar()
+HANDLER = "handler-1"
+
+Step = Callable[[Claim], object]
+Events = list[Any]
+
+
+def terms(code: str = "CA2624") -> ContractTerms:
+    found = CATALOGUE.get(code)
+    assert found is not None
+    return found
+
+
+def declaration(**overrides: Any) -> ClaimDeclaration:
+    """A CA2624 cancellation for one insured, declared in time (api.md's example)."""
+    fields: dict[str, Any] = {
+        "contract": "CA2624",
+        "subscription_number": "NQ7LVFB",
+        "guarantee": "cancellation",
+        "cause": Cause(category="A", code="serious_illness", description="hospitalised"),
+        "event_date": date(2026, 3, 2),
+        "known_on": date(2026, 3, 2),
+        "declared_on": date(2026, 3, 4),
+        "booking_date": date(2026, 1, 10),
+        "subscription_date": date(2026, 1, 10),
+        "trip": Trip(
+            departure_date=date(2026, 3, 20),
+            return_date=date(2026, 3, 27),
+            destination="Lisbon",
+            transport_price=Decimal("500.00"),
+        ),
+        "insured": (Insured(name="Jeanne Martin", trip_price=Decimal("1200.00")),),
+    }
+    fields.update(overrides)
+    return ClaimDeclaration(**fields)
+
+
+def declare(claim_number: str = "S20000001", **overrides: Any) -> Claim:
+    return Claim.declare(
+        declaration(**overrides),
+        claim_number=claim_number,
+        terms=terms(overrides.get("contract", "CA2624")),
+        calendar=CALENDAR,
+        by=HANDLER,
+    )
+
+
+def history(*steps: Step, **declaration_overrides: Any) -> Events:
+    """The events of a claim declared with the overrides, then taken through the steps."""
+    claim = declare(**declaration_overrides)
+    for step in steps:
+        step(claim)
+    return list(claim.collect_events())
+
+
+def given(events: Sequence[Any]) -> Claim:
+    """The claim folded from its past events, with nothing pending."""
+    claim = project_aggregate(None, events)
+    assert isinstance(claim, Claim)
+    return claim
+
+
+def when(claim: Claim, command: Step) -> Events:
+    """Run the command; return the events it decided."""
+    command(claim)
+    return list(claim.collect_events())
+
+
+def data(domain_event: Any) -> dict[str, Any]:
+    return {
+        f.name: getattr(domain_event, f.name)
+        for f in dataclasses.fields(domain_event)
+        if f.name not in ("originator_id", "originator_version", "timestamp", "originator_topic")
+    }
+
+
+def then(events: Events, event_type: type[Any], **expected: Any) -> Any:
+    """Exactly one event of that type, carrying at least the expected fields."""
+    assert [type(e) for e in events] == [event_type]
+    actual = data(events[0])
+    for key, value in expected.items():
+        assert actual[key] == value, f"{key}: {actual[key]!r} != {value!r}"
+    return events[0]
+
+
+# Steps, named after what the handler does.
+
+
+def requested(*documents: str, on: date = date(2026, 3, 5)) -> Step:
+    return lambda c: c.request_proofs(documents=list(documents), requested_on=on, by=HANDLER)
+
+
+def received(document: str, on: date = date(2026, 3, 10)) -> Step:
+    return lambda c: c.receive_proof(document=document, received_on=on, by=HANDLER)
+
+
+def card_insurer(
+    decision: str = "refused", amount: str = "0.00", on: date = date(2026, 3, 11)
+) -> Step:
+    return lambda c: c.receive_card_insurer_position(
+        decision=decision, amount_paid=Decimal(amount), received_on=on, by=HANDLER
+    )
+
+
+def accepted(on: date = date(2026, 3, 12), **payable: str) -> Step:
+    amounts = {name.replace("_", " "): Decimal(v) for name, v in payable.items()} or {
+        "Jeanne Martin": Decimal("550.00")
+    }
+    return lambda c: c.accept(decided_on=on, payable=amounts, by=HANDLER)
+
+
+def refused(on: date = date(2026, 3, 12), reason: str = "excluded cause") -> Step:
+    return lambda c: c.refuse(decided_on=on, reason=reason, by=HANDLER)
+
+
+def settled(on: date = date(2026, 3, 20), mode: str = "cash", reference: str = "VIR-1") -> Step:
+    return lambda c: c.settle(paid_on=on, mode=mode, reference=reference, by=HANDLER)
+
+
+def closed(on: date = date(2026, 3, 25)) -> Step:
+    return lambda c: c.close(closed_on=on, by=HANDLER)
+
+
+def withdrawn(on: date = date(2026, 3, 6)) -> Step:
+    return lambda c: c.withdraw(withdrawn_on=on, by=HANDLER)
+
+
+def reopened(on: date = date(2026, 4, 1), reason: str = "complaint upheld") -> Step:
+    return lambda c: c.reopen(reopened_on=on, reason=reason, by=HANDLER)
+
+
+def complaint(
+    sent_on: date = date(2026, 4, 1),
+    received_on: date = date(2026, 4, 2),
+    channel: str = "email",
+    summary: str = "indemnity too low",
+) -> Step:
+    return lambda c: c.open_complaint(
+        sent_on=sent_on, received_on=received_on, channel=channel, summary=summary, by=HANDLER
+    )
+
+
+def acknowledged(complaint_id: str = "S20000001-R1", on: date = date(2026, 4, 3)) -> Step:
+    return lambda c: c.acknowledge_complaint(complaint_id=complaint_id, sent_on=on, by=HANDLER)
+
+
+def answered(
+    complaint_id: str = "S20000001-R1", on: date = date(2026, 4, 20), outcome: str = "rejected"
+) -> Step:
+    return lambda c: c.answer_complaint(
+        complaint_id=complaint_id, sent_on=on, outcome=outcome, by=HANDLER
+    )
+
+
+def escalated(complaint_id: str = "S20000001-R1", on: date = date(2026, 4, 25)) -> Step:
+    return lambda c: c.escalate_complaint(complaint_id=complaint_id, received_on=on, by=HANDLER)
+
+
+def mediation(on: date = date(2026, 6, 15)) -> Step:
+    return lambda c: c.refer_to_mediation(referred_on=on, by=HANDLER)
+
+
+def mediation_outcome(on: date = date(2026, 8, 1), outcome: str = "partial") -> Step:
+    return lambda c: c.conclude_mediation(decided_on=on, outcome=outcome, by=HANDLER)
+
+
+ACCEPTED_AND_PAID: tuple[Step, ...] = (
+    requested("medical_certificate"),
+    received("medical_certificate"),
+    accepted(),
+    settled(),
+)
