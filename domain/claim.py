@@ -46,7 +46,9 @@ from domain.errors import (
     UnknownComplaint,
     WithdrawalAfterSettlement,
 )
+from domain.indemnity import ClaimFacts, compute_indemnity
 from domain.values import (
+    AssessmentInputs,
     CardInsurerDecision,
     CardInsurerPosition,
     Cause,
@@ -61,7 +63,6 @@ from domain.values import (
     Guarantee,
     Indemnity,
     Insured,
-    InsuredIndemnity,
     Mediation,
     MediationOutcome,
     Settlement,
@@ -562,39 +563,42 @@ class Claim(Aggregate):
 
     class Accepted(Aggregate.Event):
         decided_on: date
+        inputs: AssessmentInputs
         indemnity: Indemnity
         by: str
 
-    def accept(self, *, decided_on: date, payable: dict[str, Decimal], by: str) -> None:
-        """Accept with the payable amount of each insured person, as entered by the handler.
-
-        The indemnity engine will compute these amounts; until then the handler's figures are
-        recorded as such in the trace, never invented.
-        """
+    def accept(
+        self, *, decided_on: date, inputs: AssessmentInputs, terms: ContractTerms, by: str
+    ) -> None:
+        """Accept, with the indemnity the engine computes from the contract and the inputs."""
         self._ensure_assessable(decided_on)
-        names = [person.name for person in self.insured]
-        unknown = [name for name in payable if name not in names]
-        if unknown:
-            raise InvalidClaimData("payable", f"not insured on this claim: {', '.join(unknown)}")
-        missing = [name for name in names if name not in payable]
-        if missing:
-            raise InvalidClaimData("payable", f"no amount for: {', '.join(missing)}")
-        shares = tuple(
-            InsuredIndemnity(
-                insured=name, payable=_require_money(f"payable[{name}]", payable[name])
-            )
-            for name in names
+        if terms.code != self.contract:
+            raise InvalidClaimData("contract", f"terms of {terms.code} given for {self.contract}")
+        indemnity = compute_indemnity(terms, self.facts(), inputs)
+        self._accepted(decided_on=decided_on, inputs=inputs, indemnity=indemnity, by=by)
+
+    def facts(self) -> ClaimFacts:
+        """What the indemnity engine reads from this claim."""
+        position = self.card_insurer_position
+        return ClaimFacts(
+            guarantee=self.guarantee,
+            category=self.cause.category,
+            cause_code=self.cause.code,
+            settlement_mode=self.settlement_mode,
+            medical=self.medical_cause,
+            insured=tuple(self.insured),
+            trip=self.trip,
+            event_date=self.event_date,
+            medical_contraindication_on=self.medical_contraindication_on,
+            interrupted_on=self.interrupted_on,
+            fee_scale=tuple(self.fee_scale) if self.fee_scale else None,
+            card_insurer_paid=position.amount_paid if position is not None else Decimal("0.00"),
         )
-        total = sum((share.payable for share in shares), Decimal("0.00"))
-        indemnity = Indemnity(
-            total=total,
-            per_insured=shares,
-            trace=(f"payable amounts entered by the handler ({by}); not computed",),
-        )
-        self._accepted(decided_on=decided_on, indemnity=indemnity, by=by)
 
     @event(Accepted)
-    def _accepted(self, *, decided_on: date, indemnity: Indemnity, by: str) -> None:
+    def _accepted(
+        self, *, decided_on: date, inputs: AssessmentInputs, indemnity: Indemnity, by: str
+    ) -> None:
         self.decision = "accepted"
         self.decided_on = decided_on
         self.indemnity = indemnity

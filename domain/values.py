@@ -150,11 +150,61 @@ class FeeBracket:
 
 
 @dataclass(frozen=True)
-class InsuredIndemnity:
+class FeeInput:
+    """Cancellation fees invoiced by the organiser for one insured, and the non-refundable
+    items among them (file fees, premium, visa, tips, taxes)."""
+
     insured: str
+    invoiced: Decimal
+    non_refundable: Decimal = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class BaggageItem:
+    insured: str
+    replacement_value: Decimal
+    depreciation: Decimal = Decimal("0.00")  # vétusté
+    carrier_refund: Decimal = Decimal("0.00")
+    valuable: bool = False
+
+
+@dataclass(frozen=True)
+class LegDelay:
+    """One flight leg of one insured, with its arrival delay."""
+
+    insured: str
+    delay_minutes: int
+
+
+@dataclass(frozen=True)
+class TicketCost:
+    """Missed departure: the one-way ticket bought to reach the destination."""
+
+    insured: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class AssessmentInputs:
+    """What the handler enters at assessment, by guarantee; the engine does the rest."""
+
+    fees: tuple[FeeInput, ...] = ()
+    baggage: tuple[BaggageItem, ...] = ()
+    delays: tuple[LegDelay, ...] = ()
+    tickets: tuple[TicketCost, ...] = ()
+
+
+@dataclass(frozen=True)
+class InsuredIndemnity:
+    """One insured person's amounts, step by step: basis - deductible - caps - card insurer."""
+
+    insured: str
+    basis: Decimal
+    deductible: Decimal
     payable: Decimal
-    basis: Decimal | None = None
-    deductible: Decimal | None = None
+    capped_per_person: Decimal = Decimal("0.00")
+    capped_per_event: Decimal = Decimal("0.00")
+    card_insurer_deduction: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,11 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import EnvType
 
 from domain.calendar import FrenchCalendar
-from domain.catalogue import Catalogue, load_catalogue
+from domain.catalogue import Catalogue, ContractTerms, load_catalogue
 from domain.claim import Claim, ClaimDeclaration
 from domain.claim_number import ClaimNumberReservation, ClaimNumberSequence, is_claim_number
 from domain.errors import ClaimNotFound, ConcurrentUpdate, InvalidClaimData, VersionMismatch
+from domain.values import AssessmentInputs
 from services.transcodings import register_domain_transcodings
 
 T = TypeVar("T")
@@ -85,12 +86,7 @@ class ClaimsApplication(Application[UUID]):
 
     def declare(self, declaration: ClaimDeclaration, *, by: str) -> Claim:
         """Open a claim under the next free claim number."""
-        terms = self.catalogue.get(declaration.contract)
-        if terms is None:
-            known = ", ".join(sorted(self.catalogue.contracts))
-            raise InvalidClaimData(
-                "contract", f"unknown contract {declaration.contract!r}; known: {known}"
-            )
+        terms = self._terms(declaration.contract)
         for attempt in range(DECLARATION_ATTEMPTS):
             sequence = self._number_sequence()
             (number,) = sequence.issue()
@@ -106,6 +102,13 @@ class ClaimsApplication(Application[UUID]):
                 continue
             return claim
         raise ConcurrentUpdate("could not issue a claim number: too many concurrent declarations")
+
+    def _terms(self, contract: str) -> ContractTerms:
+        terms = self.catalogue.get(contract)
+        if terms is None:
+            known = ", ".join(sorted(self.catalogue.contracts))
+            raise InvalidClaimData("contract", f"unknown contract {contract!r}; known: {known}")
+        return terms
 
     def _number_sequence(self) -> ClaimNumberSequence:
         try:
@@ -202,14 +205,17 @@ class ClaimsApplication(Application[UUID]):
         claim_id: UUID,
         *,
         decided_on: date,
-        payable: dict[str, Decimal],
+        inputs: AssessmentInputs,
         by: str,
         expected_version: int | None = None,
     ) -> Claim:
+        """Accept the claim with the indemnity computed under its contract."""
         return self._execute(
             claim_id,
             expected_version,
-            lambda c: c.accept(decided_on=decided_on, payable=payable, by=by),
+            lambda c: c.accept(
+                decided_on=decided_on, inputs=inputs, terms=self._terms(c.contract), by=by
+            ),
         )[0]
 
     def refuse(

@@ -69,6 +69,13 @@ def render_replay(claim: Claim, history: list[HistoryEntry]) -> str:
     ]
     if claim.indemnity is not None:
         lines.append(f"  indemnity: {claim.indemnity.total} {claim.indemnity.currency}")
+        for share in claim.indemnity.per_insured:
+            lines.append(
+                f"    {share.insured}: basis {share.basis} - deductible {share.deductible}"
+                f" - caps {share.capped_per_person + share.capped_per_event}"
+                f" - card insurer {share.card_insurer_deduction} = {share.payable}"
+            )
+        lines.extend(f"    | {line}" for line in claim.indemnity.trace)
     lines.append(
         f"  complaints: {len(claim.complaints)}  "
         f"mediation: {claim.mediation.referred_on if claim.mediation else '-'}"

@@ -15,7 +15,14 @@ from domain.errors import (
     ProofsIncomplete,
     VersionMismatch,
 )
-from domain.values import ClaimStatus, Complaint, Indemnity, Insured, InsuredIndemnity
+from domain.values import (
+    AssessmentInputs,
+    ClaimStatus,
+    Complaint,
+    FeeInput,
+    Insured,
+    InsuredIndemnity,
+)
 from infra.settings import eventsourcing_env
 from services.application import ClaimsApplication
 from tests.domain.gwt import declaration, given
@@ -37,7 +44,7 @@ def take_to_settlement(app: ClaimsApplication, claim: Claim) -> Claim:
     app.accept(
         claim.id,
         decided_on=date(2026, 3, 12),
-        payable={"Jeanne Martin": Decimal("550")},
+        inputs=AssessmentInputs(fees=(FeeInput("Jeanne Martin", Decimal("900.00")),)),
         by="assessor-2",
     )
     return app.settle(claim.id, paid_on=date(2026, 3, 20), mode="cash", reference="VIR-1", by=BY)
@@ -89,11 +96,18 @@ def test_a_claim_round_trips_through_the_store_with_every_type(app: ClaimsApplic
     stored = app.get_claim(claim.id)
     assert stored.version == 13
     assert stored.status == ClaimStatus.CLOSED
-    assert stored.indemnity == Indemnity(
-        total=Decimal("550.00"),
-        per_insured=(InsuredIndemnity("Jeanne Martin", Decimal("550.00")),),
-        trace=("payable amounts entered by the handler (assessor-2); not computed",),
+    assert stored.indemnity is not None
+    assert stored.indemnity.total == Decimal("550.00")
+    assert stored.indemnity.per_insured == (
+        InsuredIndemnity("Jeanne Martin", Decimal("600.00"), Decimal("50.00"), Decimal("550.00")),
     )
+    assert isinstance(stored.indemnity.trace, tuple)
+    assert stored.indemnity.trace[0].startswith("CA2624 cancellation")
+    accepted = next(e for e in app.history(claim.id) if e.type == "Accepted")
+    assert accepted.data["inputs"] == AssessmentInputs(
+        fees=(FeeInput("Jeanne Martin", Decimal("900.00")),)
+    )
+    assert accepted.data["indemnity"] == stored.indemnity
     assert stored.complaints == [
         Complaint(
             complaint_id,

@@ -13,7 +13,7 @@ from eventsourcing.application import project_aggregate
 from domain.calendar import FrenchCalendar
 from domain.catalogue import ContractTerms, load_catalogue
 from domain.claim import Claim, ClaimDeclaration
-from domain.values import Cause, Insured, Trip
+from domain.values import AssessmentInputs, Cause, FeeInput, Insured, Trip
 
 CATALOGUE = load_catalogue()
 CALENDAR = FrenchCalendar()
@@ -120,11 +120,18 @@ def card_insurer(
     )
 
 
-def accepted(on: date = date(2026, 3, 12), **payable: str) -> Step:
-    amounts = {name.replace("_", " "): Decimal(v) for name, v in payable.items()} or {
-        "Jeanne Martin": Decimal("550.00")
-    }
-    return lambda c: c.accept(decided_on=on, payable=amounts, by=HANDLER)
+def accepted(on: date = date(2026, 3, 12), **invoiced: str) -> Step:
+    """Accept with the fees invoiced per insured (`Jeanne_Martin="900.00"`), nothing
+    non-refundable. The default claim then owes 550.00: 50 % due 18 days before departure
+    (600.00), less CA2624's category A deductible of 50.00."""
+    fees = tuple(
+        FeeInput(insured=name.replace("_", " "), invoiced=Decimal(amount))
+        for name, amount in (invoiced or {"Jeanne Martin": "900.00"}).items()
+    )
+    terms_of = CATALOGUE.contracts
+    return lambda c: c.accept(
+        decided_on=on, inputs=AssessmentInputs(fees=fees), terms=terms_of[c.contract], by=HANDLER
+    )
 
 
 def refused(on: date = date(2026, 3, 12), reason: str = "excluded cause") -> Step:

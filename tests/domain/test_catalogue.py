@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from domain.catalogue import ContractTerms, load_catalogue
+from domain.catalogue import ContractTerms, DeductibleRule, DeductibleTier, load_catalogue
+from domain.values import Guarantee
 
 
 def test_the_three_contracts_load_and_validate() -> None:
@@ -30,8 +31,50 @@ def test_a_contract_file_with_inconsistent_categories_is_refused() -> None:
             insurer="x",
             handled_by="x",
             source="x",
-            guarantees=("cancellation",),
+            guarantees={},
             cause_categories=("other",),
             medical_categories=("medical",),
             max_insured_per_file=9,
         )
+
+
+def test_a_cancellation_guarantee_without_a_fee_scale_is_refused() -> None:
+    with pytest.raises(ValidationError, match="fee_scale"):
+        ContractTerms.model_validate(
+            {
+                "code": "X",
+                "name": "x",
+                "insurer": "x",
+                "handled_by": "x",
+                "source": "x",
+                "guarantees": {"cancellation": {"cap_per_person": "100.00"}},
+                "cause_categories": ["other"],
+                "medical_categories": [],
+                "max_insured_per_file": 9,
+            }
+        )
+
+
+def test_deductible_tiers_must_end_open_and_ascend() -> None:
+    with pytest.raises(ValidationError, match="last tier"):
+        DeductibleRule(tiers=(DeductibleTier(up_to_trip_price_per_person=Decimal("2000.00")),))
+    with pytest.raises(ValidationError, match="either fixed_per_person or percent"):
+        DeductibleTier(fixed_per_person=Decimal("50.00"), percent=Decimal("5"))
+
+
+def test_ca2624_tiers_at_2000_per_person_take_the_lower_tier_at_exactly_2000() -> None:
+    cancellation = load_catalogue().contracts["CA2624"].guarantees[Guarantee.CANCELLATION]
+    rule = cancellation.deductible_rule("A", "serious_illness", "cash")
+    assert rule is not None
+    assert rule.tier_for(Decimal("2000.00")).fixed_per_person == Decimal("50.00")
+    assert rule.tier_for(Decimal("2000.01")).fixed_per_person == Decimal("100.00")
+
+
+def test_category_d_deductible_depends_on_the_settlement_mode() -> None:
+    cancellation = load_catalogue().contracts["CA2624"].guarantees[Guarantee.CANCELLATION]
+    cash = cancellation.deductible_rule("D", "personal", "cash")
+    voucher = cancellation.deductible_rule("D", "personal", "voucher")
+    assert cash is not None
+    assert cash.tiers[0].percent == Decimal("20")
+    assert voucher is not None
+    assert voucher.tiers[0] == DeductibleTier()

@@ -7,11 +7,12 @@ from decimal import Decimal
 
 from domain.claim import Claim
 from domain.values import (
+    AssessmentInputs,
     CardInsurerPosition,
     ClaimStatus,
     Complaint,
     DeclarationFlag,
-    Indemnity,
+    FeeInput,
     Insured,
     InsuredIndemnity,
     Mediation,
@@ -222,14 +223,25 @@ def test_given_awaiting_card_insurer_when_position_received_then_recorded() -> N
     assert claim.status == ClaimStatus.PROOFS_COMPLETE
 
 
-def test_given_proofs_complete_when_accepted_then_accepted_with_handler_amounts() -> None:
+def test_given_proofs_complete_when_accepted_then_the_engine_computes_the_indemnity() -> None:
     claim = given(history(requested("medical_certificate"), received("medical_certificate")))
-    event = then(when(claim, accepted()), Claim.Accepted, decided_on=date(2026, 3, 12), by=HANDLER)
-    assert event.indemnity == Indemnity(
-        total=Decimal("550.00"),
-        per_insured=(InsuredIndemnity(insured="Jeanne Martin", payable=Decimal("550.00")),),
-        trace=(f"payable amounts entered by the handler ({HANDLER}); not computed",),
+    event = then(
+        when(claim, accepted()),
+        Claim.Accepted,
+        decided_on=date(2026, 3, 12),
+        inputs=AssessmentInputs(fees=(FeeInput("Jeanne Martin", Decimal("900.00")),)),
+        by=HANDLER,
     )
+    assert event.indemnity.total == Decimal("550.00")
+    assert event.indemnity.per_insured == (
+        InsuredIndemnity(
+            "Jeanne Martin",
+            basis=Decimal("600.00"),
+            deductible=Decimal("50.00"),
+            payable=Decimal("550.00"),
+        ),
+    )
+    assert any("50 % for 8 to 20 days" in line for line in event.indemnity.trace)
     assert claim.status == ClaimStatus.ACCEPTED
 
 
@@ -240,7 +252,11 @@ def test_given_two_insured_when_accepted_then_total_is_the_sum() -> None:
     )
     when(claim, accepted(Jeanne_Martin="550.00", Paul_Martin="549.99"))
     assert claim.indemnity is not None
-    assert claim.indemnity.total == Decimal("1099.99")
+    assert [share.payable for share in claim.indemnity.per_insured] == [
+        Decimal("500.00"),
+        Decimal("499.99"),
+    ]
+    assert claim.indemnity.total == Decimal("999.99")
 
 
 def test_given_proofs_complete_when_refused_then_refused_with_reason() -> None:
@@ -312,25 +328,28 @@ def test_given_closed_when_reopened_then_back_to_assessment() -> None:
     assert claim.amount_paid == Decimal("550.00")
 
 
-def test_given_reopened_and_reassessed_higher_when_settled_then_only_the_difference_is_paid() -> (
-    None
-):
+def test_given_reassessed_higher_after_reopening_when_settled_then_the_difference_is_paid() -> None:
+    # First accepted on an invoice of 500.00 (450.00 paid); the full invoice of 900.00 comes
+    # with the complaint: 550.00 owed, 100.00 still to pay.
     claim = given(
         history(
-            *ACCEPTED_AND_PAID,
+            requested("medical_certificate"),
+            received("medical_certificate"),
+            accepted(Jeanne_Martin="500.00"),
+            settled(),
             closed(),
             reopened(),
-            accepted(on=date(2026, 4, 2), Jeanne_Martin="600.00"),
+            accepted(on=date(2026, 4, 2), Jeanne_Martin="900.00"),
         )
     )
     then(
         when(claim, settled(on=date(2026, 4, 5), reference="VIR-2")),
         Claim.Settled,
-        amount=Decimal("50.00"),
+        amount=Decimal("100.00"),
     )
     assert claim.settlements == [
-        Settlement(date(2026, 3, 20), "cash", "VIR-1", Decimal("550.00")),
-        Settlement(date(2026, 4, 5), "cash", "VIR-2", Decimal("50.00")),
+        Settlement(date(2026, 3, 20), "cash", "VIR-1", Decimal("450.00")),
+        Settlement(date(2026, 4, 5), "cash", "VIR-2", Decimal("100.00")),
     ]
 
 
