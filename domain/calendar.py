@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 import holidays
+from dateutil.relativedelta import relativedelta
 
 
 class WorkingDays(StrEnum):
@@ -70,6 +71,18 @@ class FrenchCalendar:
             if self.is_working_day(day, kind):
                 remaining -= 1
         return day
+
+    def next_working_day(self, day: date, kind: WorkingDays = WorkingDays.OUVRES) -> date:
+        """`day` itself when it is a working day, else the first working day after it."""
+        while not self.is_working_day(day, kind):
+            day += timedelta(days=1)
+        return day
+
+    def add_months(self, start: date, months: int) -> date:
+        """A deadline of `months` months: the same day of the month (the last day of a shorter
+        month), moved to the next jour ouvré when it is a Saturday, Sunday or public holiday
+        (Code de procédure civile 641-642, by analogy)."""
+        return self.next_working_day(start + relativedelta(months=months))
 
     def working_days_between(
         self, start: date, end: date, kind: WorkingDays = WorkingDays.OUVRES

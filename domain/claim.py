@@ -65,6 +65,7 @@ from domain.values import (
     Insured,
     Mediation,
     MediationOutcome,
+    PrescriptionAct,
     Settlement,
     SettlementMode,
     Trip,
@@ -940,6 +941,23 @@ class Claim(Aggregate):
     def _mediation_concluded(self, *, decided_on: date, outcome: str, by: str) -> None:
         assert self.mediation is not None  # guaranteed by the command; replays follow it
         self.mediation = replace(self.mediation, decided_on=decided_on, outcome=outcome)
+
+    # ------------------------------------------------------------------ prescription (§12)
+
+    class PrescriptionInterrupted(Aggregate.Event):
+        act: str
+        interrupted_on: date
+        by: str
+
+    def interrupt_prescription(self, *, act: str, interrupted_on: date, by: str) -> None:
+        """Record an act that restarts the 2-year prescription (allowed on any claim)."""
+        code = _require_code("act", act, PrescriptionAct)
+        _not_before("interrupted_on", interrupted_on, "event_date", self.event_date)
+        self._prescription_interrupted(act=code, interrupted_on=interrupted_on, by=by)
+
+    @event(PrescriptionInterrupted)
+    def _prescription_interrupted(self, *, act: str, interrupted_on: date, by: str) -> None:
+        """The SLA clocks read it from the history; no decision needs it."""
 
     # ------------------------------------------------------------------ notes
 

@@ -81,6 +81,15 @@ class MediationOutcome(StrEnum):
     PARTIAL = "partial"
 
 
+class PrescriptionAct(StrEnum):
+    """Acts that interrupt the 2-year prescription (L.114-2; Code civil 2240-2246)."""
+
+    EXPERT_APPOINTED = "expert_appointed"
+    REGISTERED_LETTER = "registered_letter"
+    INSURER_ACKNOWLEDGEMENT = "insurer_acknowledgement"
+    COURT_ACTION = "court_action"
+
+
 class ClaimStatus(StrEnum):
     DECLARED = "declared"
     PROOFS_REQUESTED = "proofs_requested"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,7 +18,7 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate, CanMutateAggregate
+from eventsourcing.domain import Aggregate, AggregateEvent, CanMutateAggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import EnvType
 
@@ -27,6 +27,7 @@ from domain.catalogue import Catalogue, ContractTerms, load_catalogue
 from domain.claim import Claim, ClaimDeclaration
 from domain.claim_number import ClaimNumberReservation, ClaimNumberSequence, is_claim_number
 from domain.errors import ClaimNotFound, ConcurrentUpdate, InvalidClaimData, VersionMismatch
+from domain.sla import ClockStatus, clocks_as_of
 from domain.values import AssessmentInputs
 from services.transcodings import register_domain_transcodings
 
@@ -385,6 +386,21 @@ class ClaimsApplication(Application[UUID]):
             claim_id, expected_version, lambda c: c.add_note(text=text, noted_on=noted_on, by=by)
         )[0]
 
+    def interrupt_prescription(
+        self,
+        claim_id: UUID,
+        *,
+        act: str,
+        interrupted_on: date,
+        by: str,
+        expected_version: int | None = None,
+    ) -> Claim:
+        return self._execute(
+            claim_id,
+            expected_version,
+            lambda c: c.interrupt_prescription(act=act, interrupted_on=interrupted_on, by=by),
+        )[0]
+
     # ------------------------------------------------------------------ queries and replay
 
     def get_claim(self, claim_id: UUID, *, version: int | None = None) -> Claim:
@@ -441,7 +457,7 @@ class ClaimsApplication(Application[UUID]):
 
     def history(self, claim_id: UUID) -> list[HistoryEntry]:
         """Every event of the claim in order, with actor, business data and recording time."""
-        entries = [
+        return [
             HistoryEntry(
                 version=stored.originator_version,
                 type=type(stored).__name__,
@@ -451,12 +467,17 @@ class ClaimsApplication(Application[UUID]):
             )
             for stored in self._events_of(claim_id)
         ]
-        if not entries:
-            raise ClaimNotFound(f"no claim {claim_id}", claim_id=claim_id)
-        return entries
 
-    def _events_of(self, claim_id: UUID) -> Iterator[CanMutateAggregate[UUID]]:
-        for stored in self.events.get(claim_id):
-            if not isinstance(stored, Claim.Declared | Claim.Event):
-                raise ClaimNotFound(f"no claim {claim_id}", claim_id=claim_id)
-            yield stored
+    def sla_clocks(self, claim_id: UUID, *, as_of: date) -> list[ClockStatus]:
+        """The claim's SLA clocks and their states at the end of a business day."""
+        return clocks_as_of(self._events_of(claim_id), as_of, self.calendar)
+
+    def _events_of(self, claim_id: UUID) -> list[AggregateEvent]:
+        """The claim's stored events in order; ClaimNotFound for anything but a claim."""
+        stored = list(self.events.get(claim_id))
+        events: list[AggregateEvent] = [
+            e for e in stored if isinstance(e, Claim.Declared | Claim.Event)
+        ]
+        if not events or len(events) != len(stored):
+            raise ClaimNotFound(f"no claim {claim_id}", claim_id=claim_id)
+        return events

@@ -15,6 +15,7 @@ from domain.errors import (
     ProofsIncomplete,
     VersionMismatch,
 )
+from domain.sla import ClockState
 from domain.values import (
     AssessmentInputs,
     ClaimStatus,
@@ -227,3 +228,28 @@ def test_a_new_application_on_the_same_store_sees_everything(database_url: str) 
         assert second.claim_as_of(claim.id, datetime.now(UTC)).version == 1
     finally:
         second.close()
+
+
+def test_a_claims_sla_clocks_as_of_any_day(app: ClaimsApplication) -> None:
+    claim = declare(app)
+    _, complaint_id = app.open_complaint(
+        claim.id,
+        sent_on=date(2026, 4, 3),
+        received_on=date(2026, 4, 3),
+        channel="email",
+        summary="slow",
+        by=BY,
+    )
+    app.acknowledge_complaint(claim.id, complaint_id=complaint_id, sent_on=date(2026, 4, 17), by=BY)
+    app.interrupt_prescription(
+        claim.id, act="registered_letter", interrupted_on=date(2026, 5, 4), by=BY
+    )
+
+    on_16 = {s.clock.key: s.state for s in app.sla_clocks(claim.id, as_of=date(2026, 4, 16))}
+    assert on_16[f"{complaint_id}:acknowledgement"] == ClockState.AT_RISK
+    assert on_16["declaration"] == ClockState.MET
+    on_17 = {s.clock.key: s for s in app.sla_clocks(claim.id, as_of=date(2026, 5, 4))}
+    assert on_17[f"{complaint_id}:acknowledgement"].state == ClockState.MISSED
+    assert on_17["prescription"].clock.due_on == date(2028, 5, 4)
+    with pytest.raises(ClaimNotFound):
+        app.sla_clocks(UUID(int=7), as_of=date(2026, 5, 4))

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from dateutil.relativedelta import relativedelta
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.calendar import FrenchCalendar, WorkingDays
 
@@ -85,3 +88,69 @@ def test_working_days_between_is_half_open() -> None:
 def test_negative_counts_are_refused() -> None:
     with pytest.raises(ValueError, match="negative"):
         METROPOLE.add_working_days(date(2026, 3, 2), -1)
+
+
+def test_acknowledgement_of_a_complaint_sent_friday_3_april_2026_is_due_thursday_16_april() -> None:
+    # Jours ouvrables: Saturdays count, Easter Monday 6 April does not.
+    assert METROPOLE.add_working_days(date(2026, 4, 3), 10, WorkingDays.OUVRABLES) == date(
+        2026, 4, 16
+    )
+
+
+def test_two_months_from_3_april_2026_end_wednesday_3_june() -> None:
+    assert METROPOLE.add_months(date(2026, 4, 3), 2) == date(2026, 6, 3)
+
+
+def test_two_months_from_31_march_2026_end_sunday_31_may_so_monday_1_june() -> None:
+    assert METROPOLE.add_months(date(2026, 3, 31), 2) == date(2026, 6, 1)
+
+
+def test_a_month_from_31_january_clamps_to_28_february_then_rolls_to_monday() -> None:
+    assert METROPOLE.add_months(date(2026, 1, 31), 1) == date(2026, 3, 2)
+
+
+def test_a_month_deadline_on_a_public_holiday_moves_to_the_next_working_day() -> None:
+    assert METROPOLE.add_months(date(2026, 3, 14), 2) == date(2026, 5, 15)  # 14 May: Ascension
+
+
+def test_alsace_moselle_skips_good_friday_and_26_december() -> None:
+    alsace = FrenchCalendar("alsace-moselle")
+    assert alsace.add_working_days(date(2026, 4, 2), 1) == date(2026, 4, 7)
+    assert METROPOLE.add_working_days(date(2026, 4, 2), 1) == date(2026, 4, 3)
+    assert alsace.add_working_days(date(2026, 12, 24), 1, WorkingDays.OUVRABLES) == date(
+        2026, 12, 28
+    )
+    assert METROPOLE.add_working_days(date(2026, 12, 24), 1, WorkingDays.OUVRABLES) == date(
+        2026, 12, 26
+    )
+
+
+days = st.dates(min_value=date(2024, 1, 1), max_value=date(2028, 12, 31))
+kinds = st.sampled_from(list(WorkingDays))
+regions = st.sampled_from(["metropole", "alsace-moselle", "reunion"])
+
+
+@settings(max_examples=300)
+@given(days, st.integers(min_value=1, max_value=60), kinds, regions)
+def test_adding_working_days_lands_on_a_working_day_and_counting_inverts_it(
+    start: date, count: int, kind: WorkingDays, region: str
+) -> None:
+    calendar = FrenchCalendar(region)
+    end = calendar.add_working_days(start, count, kind)
+    assert calendar.is_working_day(end, kind)
+    assert calendar.working_days_between(start, end, kind) == count
+
+
+@settings(max_examples=300)
+@given(days, st.integers(min_value=1, max_value=24))
+def test_a_month_deadline_is_the_first_working_day_from_the_same_day_of_month(
+    start: date, months: int
+) -> None:
+    same_day = start + relativedelta(months=months)
+    due = METROPOLE.add_months(start, months)
+    assert METROPOLE.is_working_day(due)
+    assert same_day <= due <= same_day + timedelta(days=4)
+    assert all(
+        not METROPOLE.is_working_day(same_day + timedelta(days=n))
+        for n in range((due - same_day).days)
+    )

@@ -1,0 +1,294 @@
+"""SLA clocks, derived purely from a claim's events and evaluated as of any business date.
+
+`clocks_as_of(events, as_of, calendar)` keeps the events whose business date is on or before
+`as_of` (what had happened by then), folds them into clocks, and gives each clock its state on
+that day. No timers: any past day can be reported exactly, and the read models can store the
+dates and compute states at query time with `Clock.state`.
+
+Counting conventions: docs/adr/0006-sla-clocks.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+from domain.calendar import FrenchCalendar, WorkingDays
+from domain.claim import Claim
+
+DECLARATION_WORKING_DAYS = 5  # jours ouvrés, L.113-2 4° (000-003)
+ACKNOWLEDGEMENT_WORKING_DAYS = 10  # jours ouvrables, ACPR 2022-R-01 / 001 §3.2
+ANSWER_MONTHS = 2  # ACPR 2022-R-01 / 001 §3.2
+HANDLING_WORKING_DAYS = 10  # jours ouvrés after proofs complete (003)
+PAYMENT_CALENDAR_DAYS = 15  # after the agreement (002, 003)
+MEDIATION_REFERRAL_MONTHS = 12  # Code de la consommation L.612-2
+PRESCRIPTION_MONTHS = 24  # L.114-1
+AT_RISK_WORKING_DAYS = 2
+
+
+class ClockKind(StrEnum):
+    DECLARATION = "declaration"
+    COMPLAINT_ACKNOWLEDGEMENT = "complaint_acknowledgement"
+    COMPLAINT_ANSWER = "complaint_answer"
+    HANDLING = "handling"
+    PAYMENT = "payment"
+    MEDIATION_REFERRAL = "mediation_referral"
+    PRESCRIPTION = "prescription"
+
+
+class ClockState(StrEnum):
+    RUNNING = "running"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+    MET = "met"
+    MISSED = "missed"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One deadline of one claim. `key` tells clocks of the same kind apart."""
+
+    kind: ClockKind
+    key: str
+    started_on: date
+    due_on: date
+    completed_on: date | None = None
+
+    def state(self, as_of: date, calendar: FrenchCalendar) -> ClockState:
+        """The clock's state on `as_of` (the clock must have started by then)."""
+        if self.completed_on is not None and self.completed_on <= as_of:
+            return ClockState.MET if self.completed_on <= self.due_on else ClockState.MISSED
+        if as_of > self.due_on:
+            return ClockState.BREACHED
+        if calendar.working_days_between(as_of, self.due_on) <= AT_RISK_WORKING_DAYS:
+            return ClockState.AT_RISK
+        return ClockState.RUNNING
+
+
+@dataclass(frozen=True)
+class ClockStatus:
+    clock: Clock
+    state: ClockState
+
+
+def business_date(domain_event: Any) -> date:
+    """The business date on which an event happened (what was known on which day)."""
+    for name in (
+        "declared_on",
+        "assigned_on",
+        "requested_on",
+        "decided_on",
+        "paid_on",
+        "closed_on",
+        "withdrawn_on",
+        "reopened_on",
+        "referred_on",
+        "noted_on",
+        "interrupted_on",
+    ):
+        value = getattr(domain_event, name, None)
+        if isinstance(value, date):
+            return value
+    if isinstance(domain_event, Claim.ComplaintAcknowledged | Claim.ComplaintAnswered):
+        return domain_event.sent_on
+    value = getattr(domain_event, "received_on", None)
+    if isinstance(value, date):  # proofs, card insurer, complaints (on receipt), recours
+        return value
+    msg = f"no business date on {type(domain_event).__name__}"
+    raise TypeError(msg)
+
+
+class _Fold:
+    """Builds the clocks of one claim from its events, in order."""
+
+    def __init__(self, calendar: FrenchCalendar) -> None:
+        self.calendar = calendar
+        self.clocks: dict[str, Clock] = {}
+        self.cycle = 0  # assessment cycles: each reopening starts a new one
+        self.outstanding: set[str] = set()
+        self.requested = False
+        self.card_insurer_required = False
+        self.card_insurer_received = False
+        self.assessed = False
+        self.acceptances = 0
+        self.complaint_sent: dict[str, date] = {}
+        self.prescription_key = "prescription"
+
+    def _put(self, clock: Clock) -> None:
+        self.clocks[clock.key] = clock
+
+    def _complete(self, key: str, on: date) -> None:
+        clock = self.clocks.get(key)
+        if clock is not None and clock.completed_on is None:
+            self.clocks[key] = replace(clock, completed_on=on)
+
+    def _open(self, kind: ClockKind) -> list[Clock]:
+        return [c for c in self.clocks.values() if c.kind == kind and c.completed_on is None]
+
+    def _handling_key(self) -> str:
+        return f"handling#{self.cycle + 1}"
+
+    def _maybe_start_handling(self, on: date) -> None:
+        complete = self.requested and not self.outstanding
+        ready = complete and (self.card_insurer_received or not self.card_insurer_required)
+        if ready and not self.assessed and self._handling_key() not in self.clocks:
+            self._put(
+                Clock(
+                    ClockKind.HANDLING,
+                    self._handling_key(),
+                    on,
+                    self.calendar.add_working_days(on, HANDLING_WORKING_DAYS),
+                )
+            )
+
+    def _restart_prescription(self, on: date) -> None:
+        current = self.clocks.get(self.prescription_key)
+        if current is not None and (on > current.due_on or current.completed_on is not None):
+            return  # prescribed already, or the claim is closed: the act stays in the history
+        self._put(
+            Clock(
+                ClockKind.PRESCRIPTION,
+                self.prescription_key,
+                on,
+                self.calendar.add_months(on, PRESCRIPTION_MONTHS),
+            )
+        )
+
+    def _reopen_prescription(self, on: date) -> None:
+        """A reopened claim is pending again: a new clock runs to the same prescription date."""
+        current = self.clocks.get(self.prescription_key)
+        if current is None or current.completed_on is None:
+            return
+        self.prescription_key = f"prescription#{on.isoformat()}"
+        self._put(Clock(ClockKind.PRESCRIPTION, self.prescription_key, on, current.due_on))
+
+    def apply(self, e: Any) -> None:
+        cal = self.calendar
+        if isinstance(e, Claim.Declared):
+            self._put(
+                Clock(
+                    ClockKind.DECLARATION,
+                    "declaration",
+                    e.known_on,
+                    cal.add_working_days(e.known_on, DECLARATION_WORKING_DAYS),
+                    e.declared_on,
+                )
+            )
+            self.card_insurer_required = e.card_insurer_position_required
+            self._restart_prescription(e.event_date)
+        elif isinstance(e, Claim.ProofsRequested):
+            self.requested = True
+            self.outstanding.update(e.documents)
+        elif isinstance(e, Claim.ProofReceived):
+            self.outstanding.discard(e.document)
+            self._maybe_start_handling(e.received_on)
+        elif isinstance(e, Claim.CardInsurerPositionReceived):
+            self.card_insurer_received = True
+            self.outstanding.discard("card_insurer_position")
+            self._maybe_start_handling(e.received_on)
+        elif isinstance(e, Claim.Accepted | Claim.Refused):
+            self.assessed = True
+            self._complete(self._handling_key(), e.decided_on)
+            if isinstance(e, Claim.Accepted):
+                self.acceptances += 1
+                self._put(
+                    Clock(
+                        ClockKind.PAYMENT,
+                        f"payment#{self.acceptances}",
+                        e.decided_on,
+                        e.decided_on + timedelta(days=PAYMENT_CALENDAR_DAYS),
+                    )
+                )
+        elif isinstance(e, Claim.Settled):
+            for clock in self._open(ClockKind.PAYMENT):
+                self._complete(clock.key, e.paid_on)
+        elif isinstance(e, Claim.Closed | Claim.Withdrawn):
+            # Nothing is handled any more: the handling clock stops there.
+            self._complete(self._handling_key(), business_date(e))
+        elif isinstance(e, Claim.Reopened):
+            for clock in self._open(ClockKind.PAYMENT):  # that acceptance is superseded
+                self._complete(clock.key, e.reopened_on)
+            self._complete(self._handling_key(), e.reopened_on)
+            self.cycle += 1
+            self.assessed = False
+            self._maybe_start_handling(e.reopened_on)
+        elif isinstance(e, Claim.ComplaintOpened):
+            cid = e.complaint_id
+            self.complaint_sent[cid] = e.sent_on
+            self._put(
+                Clock(
+                    ClockKind.COMPLAINT_ACKNOWLEDGEMENT,
+                    f"{cid}:acknowledgement",
+                    e.sent_on,
+                    cal.add_working_days(
+                        e.sent_on, ACKNOWLEDGEMENT_WORKING_DAYS, WorkingDays.OUVRABLES
+                    ),
+                )
+            )
+            self._put(
+                Clock(
+                    ClockKind.COMPLAINT_ANSWER,
+                    f"{cid}:answer",
+                    e.sent_on,
+                    cal.add_months(e.sent_on, ANSWER_MONTHS),
+                )
+            )
+            if e.channel not in ("phone", "in_person"):
+                self._put(
+                    Clock(
+                        ClockKind.MEDIATION_REFERRAL,
+                        f"{cid}:mediation",
+                        e.sent_on,
+                        cal.add_months(e.sent_on, MEDIATION_REFERRAL_MONTHS),
+                    )
+                )
+        elif isinstance(e, Claim.ComplaintAcknowledged):
+            self._complete(f"{e.complaint_id}:acknowledgement", e.sent_on)
+        elif isinstance(e, Claim.ComplaintAnswered):
+            cid = e.complaint_id
+            # An answer within the acknowledgement window also meets it (001 §3.2).
+            self._complete(f"{cid}:acknowledgement", e.sent_on)
+            self._complete(f"{cid}:recours" if e.recours else f"{cid}:answer", e.sent_on)
+        elif isinstance(e, Claim.ComplaintEscalated):
+            cid = e.complaint_id
+            sent = self.complaint_sent[cid]
+            # One 2-month window covers the first level and the recours together (§11).
+            self._put(
+                Clock(
+                    ClockKind.COMPLAINT_ANSWER,
+                    f"{cid}:recours",
+                    sent,
+                    cal.add_months(sent, ANSWER_MONTHS),
+                )
+            )
+        elif isinstance(e, Claim.MediationReferred):
+            for clock in self._open(ClockKind.MEDIATION_REFERRAL):
+                self._complete(clock.key, e.referred_on)
+        elif isinstance(e, Claim.PrescriptionInterrupted):
+            self._restart_prescription(e.interrupted_on)
+        if isinstance(e, Claim.Closed | Claim.Withdrawn):
+            # The claim is concluded within the prescription period.
+            self._complete(self.prescription_key, business_date(e))
+        elif isinstance(e, Claim.Reopened):
+            self._reopen_prescription(e.reopened_on)
+
+
+def derive_clocks(events: Iterable[Any], calendar: FrenchCalendar) -> list[Clock]:
+    """Every clock of the claim, from all the given events (in their recorded order)."""
+    fold = _Fold(calendar)
+    for domain_event in events:
+        fold.apply(domain_event)
+    return list(fold.clocks.values())
+
+
+def clocks_as_of(events: Iterable[Any], as_of: date, calendar: FrenchCalendar) -> list[ClockStatus]:
+    """The claim's clocks as they stood at the end of `as_of`, with their states that day."""
+    known = [e for e in events if business_date(e) <= as_of]
+    return [
+        ClockStatus(clock, clock.state(as_of, calendar))
+        for clock in derive_clocks(known, calendar)
+        if clock.started_on <= as_of
+    ]
