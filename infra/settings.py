@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.calendar import REGIONS
@@ -33,6 +35,29 @@ class Settings(BaseSettings):
     calendar_region: str = "metropole"
     log_level: str = "INFO"
     log_json: bool | None = None  # None: JSON unless stderr is a terminal
+    api_tokens: Annotated[SecretStr, Field(description="comma-separated token=user_id:role")] = (
+        SecretStr("")
+    )
+    encryption_key: Annotated[
+        SecretStr | None,
+        Field(description="base64 AES key (16, 24 or 32 bytes): encrypts stored events"),
+    ] = None
+    require_if_match: bool = False
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _aes_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        try:
+            raw = base64.b64decode(value.get_secret_value(), validate=True)
+        except binascii.Error:
+            msg = "encryption_key must be base64"
+            raise ValueError(msg) from None
+        if len(raw) not in (16, 24, 32):
+            msg = "encryption_key must decode to 16, 24 or 32 bytes (AES-128/192/256)"
+            raise ValueError(msg)
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -75,8 +100,17 @@ def sqlite_path(url: str) -> str:
     return unquote(parts.netloc + parts.path)[1:] if parts.path.startswith("/") else ""
 
 
-def eventsourcing_env(database_url: str) -> dict[str, str]:
-    """Map the database URL onto eventsourcing's persistence environment variables."""
+def eventsourcing_env(database_url: str, encryption_key: str | None = None) -> dict[str, str]:
+    """Map the database URL (and the encryption key) onto eventsourcing's environment."""
+    env = _store_env(database_url)
+    if encryption_key:
+        # AES-GCM over every stored event and snapshot (eventsourcing's own cipher).
+        env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
+        env["CIPHER_KEY"] = encryption_key
+    return env
+
+
+def _store_env(database_url: str) -> dict[str, str]:
     parts = urlsplit(database_url)
     if parts.scheme == "sqlite":
         path = sqlite_path(database_url)

@@ -29,12 +29,20 @@ from domain.claim_number import ClaimNumberReservation, ClaimNumberSequence, is_
 from domain.errors import ClaimNotFound, ConcurrentUpdate, InvalidClaimData, VersionMismatch
 from domain.sla import ClockStatus, clocks_as_of
 from domain.values import AssessmentInputs
+from services.idempotency import (
+    CommandOutcome,
+    DuplicateRequest,
+    IdempotencyKey,
+    IdempotencyKeyReused,
+    IdempotentRequest,
+)
 from services.transcodings import register_domain_transcodings
 
 T = TypeVar("T")
 
 SNAPSHOT_INTERVAL = 50
 DECLARATION_ATTEMPTS = 100
+COMMAND_ATTEMPTS = 5
 _EVENT_METADATA = frozenset(
     {"originator_id", "originator_version", "originator_topic", "timestamp", "by"}
 )
@@ -85,7 +93,13 @@ class ClaimsApplication(Application[UUID]):
 
     # ------------------------------------------------------------------ declaration
 
-    def declare(self, declaration: ClaimDeclaration, *, by: str) -> Claim:
+    def declare(
+        self,
+        declaration: ClaimDeclaration,
+        *,
+        by: str,
+        idempotency: IdempotencyKey | None = None,
+    ) -> Claim:
         """Open a claim under the next free claim number."""
         terms = self._terms(declaration.contract)
         for attempt in range(DECLARATION_ATTEMPTS):
@@ -95,9 +109,15 @@ class ClaimsApplication(Application[UUID]):
                 declaration, claim_number=number, terms=terms, calendar=self.calendar, by=by
             )
             reservation = ClaimNumberReservation(claim_number=number, claim_id=claim.id)
+            records = []
+            if idempotency is not None:
+                records.append(
+                    IdempotentRequest.record(idempotency, claim_id=claim.id, version=1, result=None)
+                )
             try:
-                self.save(sequence, reservation, claim)
+                self.save(sequence, reservation, claim, *records)
             except IntegrityError:
+                self._raise_if_duplicate(idempotency)
                 # Another declaration took this number first: back off and take the next one.
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter only
                 continue
@@ -122,21 +142,61 @@ class ClaimsApplication(Application[UUID]):
     # ------------------------------------------------------------------ commands
 
     def _execute(
-        self, claim_id: UUID, expected_version: int | None, decide: Callable[[Claim], T]
+        self,
+        claim_id: UUID,
+        expected_version: int | None,
+        idempotency: IdempotencyKey | None,
+        decide: Callable[[Claim], T],
     ) -> tuple[Claim, T]:
-        claim = self.get_claim(claim_id)
-        if expected_version is not None and expected_version != claim.version:
-            raise VersionMismatch(
-                claim_id=claim_id, expected=expected_version, actual=claim.version
-            )
-        result = decide(claim)
+        """Load, decide, save. Without an expected version a lost race is retried on the new
+        state; with one, it is the caller's to resolve (`VersionMismatch`/`ConcurrentUpdate`)."""
+        attempts = 1 if expected_version is not None else COMMAND_ATTEMPTS
+        for attempt in range(attempts):
+            claim = self.get_claim(claim_id)
+            if expected_version is not None and expected_version != claim.version:
+                raise VersionMismatch(
+                    claim_id=claim_id, expected=expected_version, actual=claim.version
+                )
+            result = decide(claim)
+            records = []
+            if idempotency is not None:
+                records.append(
+                    IdempotentRequest.record(
+                        idempotency,
+                        claim_id=claim_id,
+                        version=claim.version,
+                        result=None if result is None else str(result),
+                    )
+                )
+            try:
+                self.save(claim, *records)
+            except IntegrityError:
+                self._raise_if_duplicate(idempotency)
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter only
+                continue
+            return claim, result
+        raise ConcurrentUpdate(
+            "the claim was changed by another writer; reload and retry", claim_id=claim_id
+        )
+
+    def previous_outcome(self, idempotency: IdempotencyKey) -> CommandOutcome | None:
+        """The outcome of an earlier request with this caller's key, if there was one."""
         try:
-            self.save(claim)
-        except IntegrityError as exc:
-            raise ConcurrentUpdate(
-                "the claim was changed by another writer; reload and retry", claim_id=claim_id
-            ) from exc
-        return claim, result
+            record: object = self.repository.get(idempotency.record_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(record, IdempotentRequest)
+        if record.fingerprint != idempotency.fingerprint:
+            raise IdempotencyKeyReused(
+                f"Idempotency-Key {idempotency.key!r} was used for a different request"
+            )
+        return record.outcome
+
+    def _raise_if_duplicate(self, idempotency: IdempotencyKey | None) -> None:
+        if idempotency is not None:
+            outcome = self.previous_outcome(idempotency)
+            if outcome is not None:
+                raise DuplicateRequest(outcome)
 
     def assign_handler(
         self,
@@ -146,10 +206,12 @@ class ClaimsApplication(Application[UUID]):
         assigned_on: date,
         by: str,
         expected_version: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
+            idempotency,
             lambda c: c.assign_handler(handler=handler, assigned_on=assigned_on, by=by),
         )[0]
 
@@ -161,10 +223,12 @@ class ClaimsApplication(Application[UUID]):
         requested_on: date,
         by: str,
         expected_version: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
+            idempotency,
             lambda c: c.request_proofs(documents=documents, requested_on=requested_on, by=by),
         )[0]
 
@@ -176,10 +240,12 @@ class ClaimsApplication(Application[UUID]):
         received_on: date,
         by: str,
         expected_version: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
+            idempotency,
             lambda c: c.receive_proof(document=document, received_on=received_on, by=by),
         )[0]
 
@@ -192,10 +258,12 @@ class ClaimsApplication(Application[UUID]):
         received_on: date,
         by: str,
         expected_version: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
+            idempotency,
             lambda c: c.receive_card_insurer_position(
                 decision=decision, amount_paid=amount_paid, received_on=received_on, by=by
             ),
@@ -209,11 +277,13 @@ class ClaimsApplication(Application[UUID]):
         inputs: AssessmentInputs,
         by: str,
         expected_version: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> Claim:
         """Accept the claim with the indemnity computed under its contract."""
         return self._execute(
             claim_id,
             expected_version,
+            idempotency,
             lambda c: c.accept(
                 decided_on=decided_on, inputs=inputs, terms=self._terms(c.contract), by=by
             ),
@@ -227,10 +297,12 @@ class ClaimsApplication(Application[UUID]):
         reason: str,
         by: str,
         expected_version: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
+            idempotency,
             lambda c: c.refuse(decided_on=decided_on, reason=reason, by=by),
         )[0]
 
@@ -243,25 +315,42 @@ class ClaimsApplication(Application[UUID]):
         reference: str,
         by: str,
         expected_version: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
+            idempotency,
             lambda c: c.settle(paid_on=paid_on, mode=mode, reference=reference, by=by),
         )[0]
 
     def close_claim(
-        self, claim_id: UUID, *, closed_on: date, by: str, expected_version: int | None = None
+        self,
+        claim_id: UUID,
+        *,
+        closed_on: date,
+        by: str,
+        expected_version: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> Claim:
         return self._execute(
-            claim_id, expected_version, lambda c: c.close(closed_on=closed_on, by=by)
+            claim_id, expected_version, idempotency, lambda c: c.close(closed_on=closed_on, by=by)
         )[0]
 
     def withdraw(
-        self, claim_id: UUID, *, withdrawn_on: date, by: str, expected_version: int | None = None
+        self,
+        claim_id: UUID,
+        *,
+        withdrawn_on: date,
+        by: str,
+        expected_version: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> Claim:
         return self._execute(
-            claim_id, expected_version, lambda c: c.withdraw(withdrawn_on=withdrawn_on, by=by)
+            claim_id,
+            expected_version,
+            idempotency,
+            lambda c: c.withdraw(withdrawn_on=withdrawn_on, by=by),
         )[0]
 
     def reopen(
@@ -272,10 +361,12 @@ class ClaimsApplication(Application[UUID]):
         reason: str,
         by: str,
         expected_version: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
+            idempotency,
             lambda c: c.reopen(reopened_on=reopened_on, reason=reason, by=by),
         )[0]
 
@@ -289,11 +380,13 @@ class ClaimsApplication(Application[UUID]):
         summary: str,
         by: str,
         expected_version: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> tuple[Claim, str]:
         """Returns the claim and the new complaint's id."""
         return self._execute(
             claim_id,
             expected_version,
+            idempotency,
             lambda c: c.open_complaint(
                 sent_on=sent_on, received_on=received_on, channel=channel, summary=summary, by=by
             ),
@@ -307,10 +400,12 @@ class ClaimsApplication(Application[UUID]):
         sent_on: date,
         by: str,
         expected_version: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
+            idempotency,
             lambda c: c.acknowledge_complaint(complaint_id=complaint_id, sent_on=sent_on, by=by),
         )[0]
 
@@ -323,10 +418,12 @@ class ClaimsApplication(Application[UUID]):
         outcome: str,
         by: str,
         expected_version: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
+            idempotency,
             lambda c: c.answer_complaint(
                 complaint_id=complaint_id, sent_on=sent_on, outcome=outcome, by=by
             ),
@@ -340,21 +437,30 @@ class ClaimsApplication(Application[UUID]):
         received_on: date,
         by: str,
         expected_version: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
+            idempotency,
             lambda c: c.escalate_complaint(
                 complaint_id=complaint_id, received_on=received_on, by=by
             ),
         )[0]
 
     def refer_to_mediation(
-        self, claim_id: UUID, *, referred_on: date, by: str, expected_version: int | None = None
+        self,
+        claim_id: UUID,
+        *,
+        referred_on: date,
+        by: str,
+        expected_version: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
+            idempotency,
             lambda c: c.refer_to_mediation(referred_on=referred_on, by=by),
         )[0]
 
@@ -366,10 +472,12 @@ class ClaimsApplication(Application[UUID]):
         outcome: str,
         by: str,
         expected_version: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
+            idempotency,
             lambda c: c.conclude_mediation(decided_on=decided_on, outcome=outcome, by=by),
         )[0]
 
@@ -381,9 +489,13 @@ class ClaimsApplication(Application[UUID]):
         noted_on: date,
         by: str,
         expected_version: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> Claim:
         return self._execute(
-            claim_id, expected_version, lambda c: c.add_note(text=text, noted_on=noted_on, by=by)
+            claim_id,
+            expected_version,
+            idempotency,
+            lambda c: c.add_note(text=text, noted_on=noted_on, by=by),
         )[0]
 
     def interrupt_prescription(
@@ -394,10 +506,12 @@ class ClaimsApplication(Application[UUID]):
         interrupted_on: date,
         by: str,
         expected_version: int | None = None,
+        idempotency: IdempotencyKey | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
+            idempotency,
             lambda c: c.interrupt_prescription(act=act, interrupted_on=interrupted_on, by=by),
         )[0]
 

@@ -117,9 +117,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         import uvicorn
 
-        from services.api import create_app
+        from services.http.app import create_app
 
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
+        uvicorn.run(
+            create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False
+        )
         return 0
 
     app = build_application(settings)

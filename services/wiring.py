@@ -10,7 +10,10 @@ from services.application import ClaimsApplication
 
 def build_application(settings: Settings) -> ClaimsApplication:
     return ClaimsApplication(
-        env=eventsourcing_env(settings.database_url),
+        env=eventsourcing_env(
+            settings.database_url,
+            settings.encryption_key.get_secret_value() if settings.encryption_key else None,
+        ),
         catalogue=load_catalogue(),
         calendar=FrenchCalendar(settings.calendar_region),
     )

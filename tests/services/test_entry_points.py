@@ -12,14 +12,14 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from infra.settings import Settings, eventsourcing_env, sqlite_path
-from services.api import create_app
 from services.application import ClaimsApplication
 from services.cli import main
+from services.http.app import create_app
 from tests.domain.gwt import declaration
 
 
 def test_healthz_answers_once_the_app_has_started(sqlite_url: str) -> None:
-    with TestClient(create_app(Settings(database_url=sqlite_url))) as client:
+    with TestClient(create_app(Settings(database_url=sqlite_url, env="dev"))) as client:
         response = client.get("/healthz")
         assert response.status_code == 200
         assert response.json() == {"status": "ok"}

@@ -1,0 +1,1 @@
+"""The HTTP API of api.md (FastAPI), built by `create_app`."""

@@ -1,0 +1,180 @@
+"""The FastAPI app: one lifespan wires the application, tokens and metrics."""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI, Request, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+
+from infra.settings import Environment, Settings
+from services.http import claims
+from services.http.auth import DEV_TOKENS, TokenRegistry
+from services.http.deps import AnyRole, Claims
+from services.http.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_response
+from services.wiring import build_application
+
+log = structlog.get_logger(__name__)
+
+
+class Metrics:
+    """Prometheus metrics of one app (its own registry, so apps in tests don't collide)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "claims_http_requests_total",
+            "HTTP requests",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "claims_http_request_seconds",
+            "HTTP request duration",
+            ["method", "route"],
+            registry=self.registry,
+        )
+
+
+def token_registry(settings: Settings) -> TokenRegistry:
+    spec = settings.api_tokens.get_secret_value()
+    if not spec.strip():
+        if settings.env != Environment.DEV:
+            msg = "CLAIMS_API_TOKENS is empty: set token=user_id:role,... (or CLAIMS_ENV=dev)"
+            raise ValueError(msg)
+        banner = (
+            "\n*** CLAIMS_ENV=dev: DEVELOPMENT TOKENS ARE ACTIVE — never use this in production"
+            "\n*** Bearer dev-handler-token (handler), dev-manager-token (manager),"
+            "\n*** dev-auditor-token (auditor), dev-admin-token (admin)\n"
+        )
+        print(banner, file=sys.stderr, flush=True)
+        log.warning("auth.development_tokens_active")
+        spec = DEV_TOKENS
+    return TokenRegistry(spec)
+
+
+operations = APIRouter(tags=["operations"])
+
+
+@operations.get("/healthz")
+def healthz() -> dict[str, str]:
+    """Liveness: the process answers (no authentication)."""
+    return {"status": "ok"}
+
+
+@operations.get("/readyz", responses=PROBLEM_RESPONSES)
+def readyz(app: Claims, _who: AnyRole) -> Response:
+    """Readiness: the event store answers."""
+    try:
+        head = app.recorder.max_notification_id() or 0
+    except Exception as exc:
+        log.warning("readyz.store_unreachable", error=type(exc).__name__)
+        return problem_response(
+            503, "store-unreachable", "Store unreachable", "the event store does not answer"
+        )
+    return Response(
+        content=f'{{"status":"ready","store_position":{head}}}', media_type="application/json"
+    )
+
+
+@operations.get("/metrics", responses=PROBLEM_RESPONSES)
+def metrics(request: Request, _who: AnyRole) -> Response:
+    """Prometheus metrics (text format)."""
+    registry = request.app.state.metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+contracts = APIRouter(prefix="/api/v1/contracts", tags=["contracts"])
+
+
+@contracts.get("", responses=PROBLEM_RESPONSES)
+def list_contracts(app: Claims, _who: AnyRole) -> dict[str, Any]:
+    """The contract catalogue: guarantees, caps, deductibles, fee scales."""
+    return {"items": [terms.model_dump(mode="json") for terms in app.catalogue.contracts.values()]}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the claims application is created at start-up, not at import."""
+    resolved = settings or Settings()
+    tokens = token_registry(resolved)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        application = build_application(resolved)
+        app.state.claims = application
+        log.info(
+            "claims.started",
+            env=resolved.env.value,
+            store=application.factory.__class__.__module__,
+            encrypted=resolved.encryption_key is not None,
+            tokens=len(tokens),
+        )
+        try:
+            yield
+        finally:
+            application.close()
+
+    app = FastAPI(title="Claims back office", version="1", lifespan=lifespan)
+    app.state.settings = resolved
+    app.state.tokens = tokens
+    app.state.metrics = Metrics()
+    install_problem_handlers(app)
+    app.include_router(operations)
+    app.include_router(contracts)
+    app.include_router(claims.router)
+
+    @app.middleware("http")
+    async def request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """Correlation id, one log line and metrics per request; never bodies."""
+        correlation_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        correlation_id = correlation_id[:128]
+        request.state.correlation_id = correlation_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        except Exception as exc:
+            # The type and where it was raised, never the message: it may carry personal data.
+            frames = traceback.extract_tb(exc.__traceback__)
+            where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "unknown"
+            log.error("request.failed", error=type(exc).__name__, where=where)
+            response = problem_response(
+                500,
+                "internal-error",
+                "Internal error",
+                "an unexpected error occurred; quote the correlation id",
+                correlation_id=correlation_id,
+            )
+        elapsed = time.perf_counter() - started
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        response.headers["X-Request-ID"] = correlation_id
+        log.info(
+            "http.request",
+            method=request.method,
+            path=request.url.path,
+            status=response.status_code,
+            duration_ms=round(elapsed * 1000, 2),
+            actor=getattr(request.state, "actor", None),
+        )
+        metrics_ = request.app.state.metrics
+        metrics_.requests.labels(request.method, route, str(response.status_code)).inc()
+        metrics_.latency.labels(request.method, route).observe(elapsed)
+        return response
+
+    return app

@@ -1,0 +1,72 @@
+"""Bearer tokens and roles.
+
+Tokens come from `CLAIMS_API_TOKENS` (`token=user_id:role,...`). Only their SHA-256 digests are
+kept after start-up, and a presented token is compared with every digest in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    HANDLER = "handler"
+    MANAGER = "manager"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    role: Role
+
+
+DEV_TOKENS = (
+    "dev-handler-token=handler.dev:handler,"
+    "dev-manager-token=manager.dev:manager,"
+    "dev-auditor-token=auditor.dev:auditor,"
+    "dev-admin-token=admin.dev:admin"
+)
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+class TokenRegistry:
+    """Who a bearer token belongs to."""
+
+    def __init__(self, spec: str) -> None:
+        self._entries: list[tuple[bytes, Principal]] = []
+        for index, item in enumerate(part.strip() for part in spec.split(",")):
+            if not item:
+                continue
+            token, sep, identity = item.partition("=")
+            user_id, sep2, role = identity.partition(":")
+            if not (sep and sep2 and token.strip() and user_id.strip()):
+                msg = f"CLAIMS_API_TOKENS item {index + 1} is not token=user_id:role"
+                raise ValueError(msg)
+            try:
+                parsed_role = Role(role.strip())
+            except ValueError:
+                msg = f"CLAIMS_API_TOKENS item {index + 1}: unknown role {role.strip()!r}"
+                raise ValueError(msg) from None
+            if len(token.strip()) < 12:
+                msg = f"CLAIMS_API_TOKENS item {index + 1}: tokens need at least 12 characters"
+                raise ValueError(msg)
+            self._entries.append((_digest(token.strip()), Principal(user_id.strip(), parsed_role)))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def authenticate(self, token: str) -> Principal | None:
+        presented = _digest(token)
+        found: Principal | None = None
+        for digest, principal in self._entries:  # no early exit: same work for every token
+            if hmac.compare_digest(digest, presented):
+                found = principal
+        return found

@@ -1,0 +1,397 @@
+"""Claims: declaration, audit replay and every command of api.md."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from domain.claim import ClaimDeclaration
+from domain.values import (
+    AssessmentInputs,
+    BaggageItem,
+    Cause,
+    FeeBracket,
+    FeeInput,
+    Insured,
+    LegDelay,
+    TicketCost,
+    Trip,
+)
+from services.http.deps import (
+    AnyRole,
+    Claims,
+    HandlerCommand,
+    ManagerCommand,
+    claim_response,
+    today_in_paris,
+)
+from services.http.problems import COMMAND_RESPONSES, PROBLEM_RESPONSES, HTTPProblem
+from services.http.schemas import (
+    AcknowledgementCreate,
+    AnswerCreate,
+    AssessmentCreate,
+    AssignmentCreate,
+    CardInsurerPositionCreate,
+    ClaimCreate,
+    ClaimPublic,
+    ClosureCreate,
+    ComplaintCreate,
+    EscalationCreate,
+    HistoryPublic,
+    MediationCreate,
+    MediationOutcomeCreate,
+    NoteCreate,
+    PrescriptionInterruptionCreate,
+    ProofCreate,
+    ProofRequestCreate,
+    ReopeningCreate,
+    SettlementCreate,
+    WithdrawalCreate,
+)
+from services.http.views import history_entry
+
+router = APIRouter(prefix="/api/v1/claims", tags=["claims"])
+READ_RESPONSES = {**PROBLEM_RESPONSES, 404: COMMAND_RESPONSES[404]}
+
+
+def _declaration(body: ClaimCreate) -> ClaimDeclaration:
+    return ClaimDeclaration(
+        contract=body.contract,
+        subscription_number=body.subscription_number,
+        guarantee=body.guarantee,
+        cause=Cause(body.cause.category, body.cause.code, body.cause.description),
+        event_date=body.event_date,
+        known_on=body.known_on,
+        declared_on=body.declared_on or today_in_paris(),
+        booking_date=body.booking_date,
+        subscription_date=body.subscription_date,
+        trip=Trip(
+            body.trip.departure_date,
+            body.trip.return_date,
+            body.trip.destination,
+            body.trip.transport_price,
+        ),
+        insured=tuple(Insured(p.name, p.trip_price) for p in body.insured),
+        settlement_mode=body.settlement_mode,
+        fee_scale=None
+        if body.fee_scale is None
+        else tuple(
+            FeeBracket(
+                b.min_days_before, b.max_days_before, Decimal(b.percent), b.minimum_per_person
+            )
+            for b in body.fee_scale
+        ),
+        medical_contraindication_on=body.medical_contraindication_on,
+        cancelled_on=body.cancelled_on,
+        interrupted_on=body.interrupted_on,
+    )
+
+
+@router.post("", status_code=201, response_model=ClaimPublic, responses=COMMAND_RESPONSES)
+def declare_claim(body: ClaimCreate, ctx: HandlerCommand) -> JSONResponse:
+    """Declare a claim; it gets the next claim number."""
+    declaration = _declaration(body)
+    return ctx.run(
+        lambda expected_version, idempotency: ctx.app.declare(
+            declaration, by=ctx.actor, idempotency=idempotency
+        ),
+        status_code=201,
+        location=True,
+    )
+
+
+@router.get("/by-number/{claim_number}", response_model=ClaimPublic, responses=READ_RESPONSES)
+def claim_by_number(
+    claim_number: str, app: Claims, _who: AnyRole, trip_start: date | None = None
+) -> JSONResponse:
+    """Find a claim by its number and trip start date, as the insured's file does."""
+    return claim_response(app.find_by_number(claim_number, trip_start=trip_start))
+
+
+@router.get("/{claim_id}", response_model=ClaimPublic, responses=READ_RESPONSES)
+def get_claim(
+    claim_id: UUID,
+    app: Claims,
+    _who: AnyRole,
+    version: Annotated[int | None, Query(ge=1)] = None,
+    as_of: datetime | None = None,
+) -> JSONResponse:
+    """The claim now, or exactly as it was at a version or a time (audit replay)."""
+    if version is not None and as_of is not None:
+        raise HTTPProblem(
+            400, "version-or-as-of", "Ambiguous replay", "give either version or as_of, not both"
+        )
+    if as_of is not None:
+        if as_of.tzinfo is None:
+            raise HTTPProblem(
+                400,
+                "as-of-needs-offset",
+                "as_of needs an offset",
+                "as_of must carry a time-zone offset, e.g. 2026-03-04T10:00:00Z",
+            )
+        return claim_response(app.claim_as_of(claim_id, as_of))
+    return claim_response(app.get_claim(claim_id, version=version))
+
+
+@router.get("/{claim_id}/history", response_model=HistoryPublic, responses=READ_RESPONSES)
+def claim_history(claim_id: UUID, app: Claims, _who: AnyRole) -> HistoryPublic:
+    """Every event of the claim in order: version, type, recorded time, actor, data."""
+    entries = app.history(claim_id)
+    return HistoryPublic(
+        claim_id=claim_id,
+        claim_number=entries[0].data["claim_number"],
+        items=[history_entry(e) for e in entries],
+    )
+
+
+# ---------------------------------------------------------------------- commands
+
+
+@router.post("/{claim_id}/proof-requests", response_model=ClaimPublic, responses=COMMAND_RESPONSES)
+def request_proofs(claim_id: UUID, body: ProofRequestCreate, ctx: HandlerCommand) -> JSONResponse:
+    """Ask the insured for documents."""
+    return ctx.run(
+        lambda **kw: ctx.app.request_proofs(
+            claim_id,
+            documents=[d.value for d in body.documents],
+            requested_on=body.requested_on,
+            by=ctx.actor,
+            **kw,
+        )
+    )
+
+
+@router.post("/{claim_id}/proofs", response_model=ClaimPublic, responses=COMMAND_RESPONSES)
+def receive_proof(claim_id: UUID, body: ProofCreate, ctx: HandlerCommand) -> JSONResponse:
+    """Record a document received; proofs are complete when every requested one is in."""
+    return ctx.run(
+        lambda **kw: ctx.app.receive_proof(
+            claim_id, document=body.document.value, received_on=body.received_on, by=ctx.actor, **kw
+        )
+    )
+
+
+@router.post(
+    "/{claim_id}/card-insurer-position", response_model=ClaimPublic, responses=COMMAND_RESPONSES
+)
+def card_insurer_position(
+    claim_id: UUID, body: CardInsurerPositionCreate, ctx: HandlerCommand
+) -> JSONResponse:
+    """Record the bank-card insurer's written position (001: trips over €10,000 per person)."""
+    return ctx.run(
+        lambda **kw: ctx.app.receive_card_insurer_position(
+            claim_id,
+            decision=body.decision.value,
+            amount_paid=body.amount_paid,
+            received_on=body.received_on,
+            by=ctx.actor,
+            **kw,
+        )
+    )
+
+
+@router.post("/{claim_id}/assessment", response_model=ClaimPublic, responses=COMMAND_RESPONSES)
+def assess(claim_id: UUID, body: AssessmentCreate, ctx: HandlerCommand) -> JSONResponse:
+    """Accept with the indemnity computed from the contract, or refuse with a reason."""
+    if body.decision == "refuse":
+        reason = body.reason or ""
+        return ctx.run(
+            lambda **kw: ctx.app.refuse(
+                claim_id, decided_on=body.decided_on, reason=reason, by=ctx.actor, **kw
+            )
+        )
+    inputs = AssessmentInputs(
+        fees=tuple(FeeInput(f.insured, f.invoiced, f.non_refundable) for f in body.fees),
+        baggage=tuple(
+            BaggageItem(
+                b.insured, b.replacement_value, b.depreciation, b.carrier_refund, b.valuable
+            )
+            for b in body.baggage
+        ),
+        delays=tuple(LegDelay(d.insured, d.delay_minutes) for d in body.delays),
+        tickets=tuple(TicketCost(t.insured, t.amount) for t in body.tickets),
+    )
+    return ctx.run(
+        lambda **kw: ctx.app.accept(
+            claim_id, decided_on=body.decided_on, inputs=inputs, by=ctx.actor, **kw
+        )
+    )
+
+
+@router.post("/{claim_id}/settlement", response_model=ClaimPublic, responses=COMMAND_RESPONSES)
+def settle(claim_id: UUID, body: SettlementCreate, ctx: HandlerCommand) -> JSONResponse:
+    """Record payment of the accepted indemnity (cash or voucher)."""
+    return ctx.run(
+        lambda **kw: ctx.app.settle(
+            claim_id,
+            paid_on=body.paid_on,
+            mode=body.mode.value,
+            reference=body.reference,
+            by=ctx.actor,
+            **kw,
+        )
+    )
+
+
+@router.post("/{claim_id}/closure", response_model=ClaimPublic, responses=COMMAND_RESPONSES)
+def close(claim_id: UUID, body: ClosureCreate, ctx: HandlerCommand) -> JSONResponse:
+    """Close the claim."""
+    return ctx.run(
+        lambda **kw: ctx.app.close_claim(claim_id, closed_on=body.closed_on, by=ctx.actor, **kw)
+    )
+
+
+@router.post("/{claim_id}/withdrawal", response_model=ClaimPublic, responses=COMMAND_RESPONSES)
+def withdraw(claim_id: UUID, body: WithdrawalCreate, ctx: HandlerCommand) -> JSONResponse:
+    """The insured withdraws the claim."""
+    return ctx.run(
+        lambda **kw: ctx.app.withdraw(claim_id, withdrawn_on=body.withdrawn_on, by=ctx.actor, **kw)
+    )
+
+
+@router.post("/{claim_id}/assignment", response_model=ClaimPublic, responses=COMMAND_RESPONSES)
+def assign(claim_id: UUID, body: AssignmentCreate, ctx: ManagerCommand) -> JSONResponse:
+    """Assign the claim to a handler (managers)."""
+    return ctx.run(
+        lambda **kw: ctx.app.assign_handler(
+            claim_id,
+            handler=body.handler,
+            assigned_on=body.assigned_on or today_in_paris(),
+            by=ctx.actor,
+            **kw,
+        )
+    )
+
+
+@router.post("/{claim_id}/complaints", response_model=ClaimPublic, responses=COMMAND_RESPONSES)
+def open_complaint(claim_id: UUID, body: ComplaintCreate, ctx: HandlerCommand) -> JSONResponse:
+    """Record a complaint; the last item of `complaints` is the new one."""
+    return ctx.run(
+        lambda **kw: ctx.app.open_complaint(
+            claim_id,
+            sent_on=body.sent_on,
+            received_on=body.received_on,
+            channel=body.channel.value,
+            summary=body.summary,
+            by=ctx.actor,
+            **kw,
+        )
+    )
+
+
+@router.post(
+    "/{claim_id}/complaints/{complaint_id}/acknowledgement",
+    response_model=ClaimPublic,
+    responses=COMMAND_RESPONSES,
+)
+def acknowledge_complaint(
+    claim_id: UUID, complaint_id: str, body: AcknowledgementCreate, ctx: HandlerCommand
+) -> JSONResponse:
+    """Record the acknowledgement sent to the complainant."""
+    return ctx.run(
+        lambda **kw: ctx.app.acknowledge_complaint(
+            claim_id, complaint_id=complaint_id, sent_on=body.sent_on, by=ctx.actor, **kw
+        )
+    )
+
+
+@router.post(
+    "/{claim_id}/complaints/{complaint_id}/answer",
+    response_model=ClaimPublic,
+    responses=COMMAND_RESPONSES,
+)
+def answer_complaint(
+    claim_id: UUID, complaint_id: str, body: AnswerCreate, ctx: HandlerCommand
+) -> JSONResponse:
+    """Record the answer (or the recours' answer after an escalation)."""
+    return ctx.run(
+        lambda **kw: ctx.app.answer_complaint(
+            claim_id,
+            complaint_id=complaint_id,
+            sent_on=body.sent_on,
+            outcome=body.outcome.value,
+            by=ctx.actor,
+            **kw,
+        )
+    )
+
+
+@router.post(
+    "/{claim_id}/complaints/{complaint_id}/escalation",
+    response_model=ClaimPublic,
+    responses=COMMAND_RESPONSES,
+)
+def escalate_complaint(
+    claim_id: UUID, complaint_id: str, body: EscalationCreate, ctx: HandlerCommand
+) -> JSONResponse:
+    """Record a second-level recours on an answered complaint."""
+    return ctx.run(
+        lambda **kw: ctx.app.escalate_complaint(
+            claim_id, complaint_id=complaint_id, received_on=body.received_on, by=ctx.actor, **kw
+        )
+    )
+
+
+@router.post("/{claim_id}/mediation", response_model=ClaimPublic, responses=COMMAND_RESPONSES)
+def refer_to_mediation(claim_id: UUID, body: MediationCreate, ctx: HandlerCommand) -> JSONResponse:
+    """Record the referral to the Médiateur de l'Assurance."""
+    return ctx.run(
+        lambda **kw: ctx.app.refer_to_mediation(
+            claim_id, referred_on=body.referred_on, by=ctx.actor, **kw
+        )
+    )
+
+
+@router.post(
+    "/{claim_id}/mediation/outcome", response_model=ClaimPublic, responses=COMMAND_RESPONSES
+)
+def conclude_mediation(
+    claim_id: UUID, body: MediationOutcomeCreate, ctx: HandlerCommand
+) -> JSONResponse:
+    """Record the mediator's opinion."""
+    return ctx.run(
+        lambda **kw: ctx.app.conclude_mediation(
+            claim_id, decided_on=body.decided_on, outcome=body.outcome.value, by=ctx.actor, **kw
+        )
+    )
+
+
+@router.post("/{claim_id}/reopening", response_model=ClaimPublic, responses=COMMAND_RESPONSES)
+def reopen(claim_id: UUID, body: ReopeningCreate, ctx: HandlerCommand) -> JSONResponse:
+    """Reopen the claim for a new assessment."""
+    return ctx.run(
+        lambda **kw: ctx.app.reopen(
+            claim_id, reopened_on=body.reopened_on, reason=body.reason, by=ctx.actor, **kw
+        )
+    )
+
+
+@router.post("/{claim_id}/notes", response_model=ClaimPublic, responses=COMMAND_RESPONSES)
+def add_note(claim_id: UUID, body: NoteCreate, ctx: HandlerCommand) -> JSONResponse:
+    """Add a note to the claim's history."""
+    return ctx.run(
+        lambda **kw: ctx.app.add_note(
+            claim_id, text=body.text, noted_on=body.noted_on or today_in_paris(), by=ctx.actor, **kw
+        )
+    )
+
+
+@router.post(
+    "/{claim_id}/prescription-interruptions",
+    response_model=ClaimPublic,
+    responses=COMMAND_RESPONSES,
+)
+def interrupt_prescription(
+    claim_id: UUID, body: PrescriptionInterruptionCreate, ctx: HandlerCommand
+) -> JSONResponse:
+    """Record an act that restarts the 2-year prescription (L.114-2)."""
+    return ctx.run(
+        lambda **kw: ctx.app.interrupt_prescription(
+            claim_id, act=body.act.value, interrupted_on=body.interrupted_on, by=ctx.actor, **kw
+        )
+    )

@@ -1,0 +1,203 @@
+"""Typed dependencies: the application, the caller, and the command context."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, cast
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+from domain.claim import Claim
+from services.application import ClaimsApplication
+from services.http.auth import Principal, Role, TokenRegistry
+from services.http.problems import HTTPProblem
+from services.http.views import claim_body
+from services.idempotency import MAX_KEY_LENGTH, DuplicateRequest, IdempotencyKey
+
+PARIS = ZoneInfo("Europe/Paris")
+_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
+
+
+def today_in_paris() -> date:
+    """Business dates are Paris dates; used only where api.md lets a date default to today."""
+    return datetime.now(PARIS).date()
+
+
+def get_application(request: Request) -> ClaimsApplication:
+    return cast("ClaimsApplication", request.app.state.claims)
+
+
+Claims = Annotated[ClaimsApplication, Depends(get_application)]
+
+
+def current_principal(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> Principal:
+    scheme, _, token = (authorization or "").partition(" ")
+    registry = cast("TokenRegistry", request.app.state.tokens)
+    principal = registry.authenticate(token.strip()) if scheme.lower() == "bearer" else None
+    if principal is None:
+        raise HTTPProblem(
+            401,
+            "unauthenticated",
+            "Unauthenticated",
+            "send Authorization: Bearer <token>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    request.state.actor = principal.user_id
+    return principal
+
+
+def require(*roles: Role) -> Callable[..., Principal]:
+    """A dependency that admits the given roles (and admin)."""
+    allowed = {*roles, Role.ADMIN}
+
+    def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.role not in allowed:
+            raise HTTPProblem(
+                403, "forbidden", "Forbidden", f"role {principal.role} may not do this"
+            )
+        return principal
+
+    return dependency
+
+
+AnyRole = Annotated[Principal, Depends(require(*Role))]
+Reader = AnyRole
+
+
+def expected_version(request: Request, if_match: str | None) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        if if_match is None and request.app.state.settings.require_if_match:
+            raise HTTPProblem(
+                428,
+                "if-match-required",
+                "If-Match required",
+                'send If-Match: "<version>" from the claim\'s ETag',
+            )
+        return None
+    match = _IF_MATCH.fullmatch(if_match)
+    if match is None:
+        raise HTTPProblem(
+            400,
+            "malformed-if-match",
+            "Malformed If-Match",
+            'If-Match must be a version ETag such as "3"',
+        )
+    return int(match.group(1))
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Everything a command endpoint needs besides its body."""
+
+    app: ClaimsApplication
+    principal: Principal
+    expected_version: int | None
+    idempotency_key: str | None
+    fingerprint: str
+
+    @property
+    def actor(self) -> str:
+        return self.principal.user_id
+
+    def idempotency(self, status_code: int) -> IdempotencyKey | None:
+        if self.idempotency_key is None:
+            return None
+        return IdempotencyKey(
+            self.principal.user_id, self.idempotency_key, self.fingerprint, status_code
+        )
+
+    def run(
+        self, command: Callable[..., Any], *, status_code: int = 200, location: bool = False
+    ) -> JSONResponse:
+        """Run a command once: replay the first response for a known Idempotency-Key."""
+        idempotency = self.idempotency(status_code)
+        if idempotency is not None:
+            outcome = self.app.previous_outcome(idempotency)
+            if outcome is not None:
+                return self._replay(
+                    outcome.claim_id, outcome.version, outcome.status_code, location
+                )
+        try:
+            result = command(expected_version=self.expected_version, idempotency=idempotency)
+        except DuplicateRequest as duplicate:
+            o = duplicate.outcome
+            return self._replay(o.claim_id, o.version, o.status_code, location)
+        claim = result[0] if isinstance(result, tuple) else result
+        return claim_response(claim, status_code=status_code, location=location)
+
+    def _replay(
+        self, claim_id: UUID, version: int, status_code: int, location: bool
+    ) -> JSONResponse:
+        claim = self.app.get_claim(claim_id, version=version)
+        response = claim_response(claim, status_code=status_code, location=location)
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+
+
+def claim_response(claim: Claim, *, status_code: int = 200, location: bool = False) -> JSONResponse:
+    headers = {"ETag": f'"{claim.version}"'}
+    if location:
+        headers["Location"] = f"/api/v1/claims/{claim.id}"
+    return JSONResponse(
+        claim_body(claim).model_dump(mode="json"), status_code=status_code, headers=headers
+    )
+
+
+async def _command_context(
+    request: Request,
+    app: ClaimsApplication,
+    principal: Principal,
+    if_match: str | None,
+    idempotency_key: str | None,
+) -> CommandContext:
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY_LENGTH:
+        raise HTTPProblem(
+            400,
+            "malformed-idempotency-key",
+            "Malformed Idempotency-Key",
+            f"Idempotency-Key must have 1 to {MAX_KEY_LENGTH} characters",
+        )
+    body = await request.body()
+    fingerprint = hashlib.sha256(
+        request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
+    ).hexdigest()
+    return CommandContext(
+        app, principal, expected_version(request, if_match), idempotency_key, fingerprint
+    )
+
+
+HandlerPrincipal = Annotated[Principal, Depends(require(Role.HANDLER))]
+ManagerPrincipal = Annotated[Principal, Depends(require(Role.MANAGER))]
+
+
+async def handler_command(
+    request: Request,
+    app: Claims,
+    principal: HandlerPrincipal,
+    if_match: Annotated[str | None, Header()] = None,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> CommandContext:
+    return await _command_context(request, app, principal, if_match, idempotency_key)
+
+
+async def manager_command(
+    request: Request,
+    app: Claims,
+    principal: ManagerPrincipal,
+    if_match: Annotated[str | None, Header()] = None,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> CommandContext:
+    return await _command_context(request, app, principal, if_match, idempotency_key)
+
+
+HandlerCommand = Annotated[CommandContext, Depends(handler_command)]
+ManagerCommand = Annotated[CommandContext, Depends(manager_command)]
