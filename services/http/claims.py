@@ -25,6 +25,7 @@ from domain.values import (
 from services.http.deps import (
     AnyRole,
     Claims,
+    DeclarationCommand,
     HandlerCommand,
     ManagerCommand,
     claim_response,
@@ -93,7 +94,7 @@ def _declaration(body: ClaimCreate) -> ClaimDeclaration:
 
 
 @router.post("", status_code=201, response_model=ClaimPublic, responses=COMMAND_RESPONSES)
-def declare_claim(body: ClaimCreate, ctx: HandlerCommand) -> JSONResponse:
+def declare_claim(body: ClaimCreate, ctx: DeclarationCommand) -> JSONResponse:
     """Declare a claim; it gets the next claim number."""
     declaration = _declaration(body)
     return ctx.run(

@@ -73,9 +73,9 @@ AnyRole = Annotated[Principal, Depends(require(*Role))]
 Reader = AnyRole
 
 
-def expected_version(request: Request, if_match: str | None) -> int | None:
+def expected_version(request: Request, if_match: str | None, *, creates: bool) -> int | None:
     if if_match is None or if_match.strip() == "*":
-        if if_match is None and request.app.state.settings.require_if_match:
+        if if_match is None and not creates and request.app.state.settings.require_if_match:
             raise HTTPProblem(
                 428,
                 "if-match-required",
@@ -158,6 +158,8 @@ async def _command_context(
     principal: Principal,
     if_match: str | None,
     idempotency_key: str | None,
+    *,
+    creates: bool = False,
 ) -> CommandContext:
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY_LENGTH:
         raise HTTPProblem(
@@ -170,9 +172,8 @@ async def _command_context(
     fingerprint = hashlib.sha256(
         request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
     ).hexdigest()
-    return CommandContext(
-        app, principal, expected_version(request, if_match), idempotency_key, fingerprint
-    )
+    version = expected_version(request, if_match, creates=creates)
+    return CommandContext(app, principal, version, idempotency_key, fingerprint)
 
 
 HandlerPrincipal = Annotated[Principal, Depends(require(Role.HANDLER))]
@@ -189,6 +190,16 @@ async def handler_command(
     return await _command_context(request, app, principal, if_match, idempotency_key)
 
 
+async def declaration_command(
+    request: Request,
+    app: Claims,
+    principal: HandlerPrincipal,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> CommandContext:
+    """A new claim has no version to match."""
+    return await _command_context(request, app, principal, None, idempotency_key, creates=True)
+
+
 async def manager_command(
     request: Request,
     app: Claims,
@@ -200,4 +211,5 @@ async def manager_command(
 
 
 HandlerCommand = Annotated[CommandContext, Depends(handler_command)]
+DeclarationCommand = Annotated[CommandContext, Depends(declaration_command)]
 ManagerCommand = Annotated[CommandContext, Depends(manager_command)]
