@@ -247,7 +247,7 @@ def test_permission_matrix(api_sqlite: TestClient, method: str, path: str) -> No
     allowed = MATRIX[(method, path)]
 
     def call(headers: dict[str, str]) -> int:
-        body = {} if method == "POST" else None
+        body: dict[str, str] | None = {} if method == "POST" else None
         return int(api_sqlite.request(method, url, json=body, headers=headers).status_code)
 
     if allowed is None:
