@@ -43,6 +43,7 @@ T = TypeVar("T")
 SNAPSHOT_INTERVAL = 50
 DECLARATION_ATTEMPTS = 100
 COMMAND_ATTEMPTS = 5
+MAX_VERSION = 2**31 - 1
 _EVENT_METADATA = frozenset(
     {"originator_id", "originator_version", "originator_topic", "timestamp", "by"}
 )
@@ -519,8 +520,10 @@ class ClaimsApplication(Application[UUID]):
 
     def get_claim(self, claim_id: UUID, *, version: int | None = None) -> Claim:
         """The claim now, or exactly as it was at `version` (audit replay)."""
-        if version is not None and version < 1:
-            raise InvalidClaimData("version", "must be at least 1", claim_id=claim_id)
+        if version is not None and not 1 <= version <= MAX_VERSION:
+            raise InvalidClaimData(
+                "version", f"must be between 1 and {MAX_VERSION}", claim_id=claim_id
+            )
         try:
             claim: object = self.repository.get(claim_id, version=version)
         except AggregateNotFoundError:

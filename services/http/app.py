@@ -12,6 +12,7 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import PlainTextResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -75,7 +76,32 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@operations.get("/readyz", responses=PROBLEM_RESPONSES)
+READY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEM_RESPONSES,
+    200: {
+        "description": "Ready",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "status": {"type": "string"},
+                        "store_position": {"type": "integer"},
+                    },
+                }
+            }
+        },
+    },
+    503: {
+        "description": "Not ready",
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    },
+}
+
+
+@operations.get("/readyz", responses=READY_RESPONSES)
 def readyz(app: Claims, _who: AnyRole) -> Response:
     """Readiness: the event store answers."""
     try:
@@ -90,7 +116,17 @@ def readyz(app: Claims, _who: AnyRole) -> Response:
     )
 
 
-@operations.get("/metrics", responses=PROBLEM_RESPONSES)
+@operations.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={
+        **PROBLEM_RESPONSES,
+        200: {
+            "description": "Prometheus text format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        },
+    },
+)
 def metrics(request: Request, _who: AnyRole) -> Response:
     """Prometheus metrics (text format)."""
     registry = request.app.state.metrics.registry

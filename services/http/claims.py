@@ -22,6 +22,7 @@ from domain.values import (
     TicketCost,
     Trip,
 )
+from services.application import MAX_VERSION
 from services.http.deps import (
     AnyRole,
     Claims,
@@ -119,7 +120,7 @@ def get_claim(
     claim_id: UUID,
     app: Claims,
     _who: AnyRole,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
     as_of: datetime | None = None,
 ) -> JSONResponse:
     """The claim now, or exactly as it was at a version or a time (audit replay)."""
