@@ -158,6 +158,36 @@ def _validated_fee_scale(
     return brackets
 
 
+def claim_status(
+    *,
+    withdrawn: bool,
+    closed: bool,
+    decision: str | None,
+    settled: bool,
+    proofs_requested: bool,
+    proofs_complete: bool,
+    awaiting_card_insurer: bool,
+) -> ClaimStatus:
+    """The claim's status, derived from its state (shared with the read models)."""
+    if withdrawn:
+        return ClaimStatus.WITHDRAWN
+    if closed:
+        return ClaimStatus.CLOSED
+    if decision == "refused":
+        return ClaimStatus.REFUSED
+    if decision == "accepted":
+        return ClaimStatus.SETTLED if settled else ClaimStatus.ACCEPTED
+    if proofs_complete:
+        return (
+            ClaimStatus.AWAITING_CARD_INSURER
+            if awaiting_card_insurer
+            else (ClaimStatus.PROOFS_COMPLETE)
+        )
+    if proofs_requested:
+        return ClaimStatus.PROOFS_REQUESTED
+    return ClaimStatus.DECLARED
+
+
 class Claim(Aggregate):
     """One claim (sinistre) under one contract, for 1 to 9 insured persons of one booking."""
 
@@ -406,21 +436,15 @@ class Claim(Aggregate):
 
     @property
     def status(self) -> ClaimStatus:
-        if self.withdrawn_on is not None:
-            return ClaimStatus.WITHDRAWN
-        if self.closed_on is not None:
-            return ClaimStatus.CLOSED
-        if self.decision == "refused":
-            return ClaimStatus.REFUSED
-        if self.decision == "accepted":
-            return ClaimStatus.SETTLED if self.settled else ClaimStatus.ACCEPTED
-        if self.proofs_complete:
-            if self.awaiting_card_insurer:
-                return ClaimStatus.AWAITING_CARD_INSURER
-            return ClaimStatus.PROOFS_COMPLETE
-        if self.proofs_requested:
-            return ClaimStatus.PROOFS_REQUESTED
-        return ClaimStatus.DECLARED
+        return claim_status(
+            withdrawn=self.withdrawn_on is not None,
+            closed=self.closed_on is not None,
+            decision=self.decision,
+            settled=self.settled,
+            proofs_requested=bool(self.proofs_requested),
+            proofs_complete=self.proofs_complete,
+            awaiting_card_insurer=self.awaiting_card_insurer,
+        )
 
     def complaint(self, complaint_id: str) -> Complaint:
         for complaint in self.complaints:

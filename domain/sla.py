@@ -101,8 +101,9 @@ def business_date(domain_event: Any) -> date:
     raise TypeError(msg)
 
 
-class _Fold:
-    """Builds the clocks of one claim from its events, in order."""
+class SlaFold:
+    """Builds the clocks of one claim from its events, in order; its state can be saved as
+    JSON-ready data (`to_state`/`from_state`) so read models fold incrementally."""
 
     def __init__(self, calendar: FrenchCalendar) -> None:
         self.calendar = calendar
@@ -116,6 +117,51 @@ class _Fold:
         self.acceptances = 0
         self.complaint_sent: dict[str, date] = {}
         self.prescription_key = "prescription"
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "clocks": [
+                [
+                    c.kind.value,
+                    c.key,
+                    c.started_on.isoformat(),
+                    c.due_on.isoformat(),
+                    c.completed_on.isoformat() if c.completed_on else None,
+                ]
+                for c in self.clocks.values()
+            ],
+            "cycle": self.cycle,
+            "outstanding": sorted(self.outstanding),
+            "requested": self.requested,
+            "card_insurer_required": self.card_insurer_required,
+            "card_insurer_received": self.card_insurer_received,
+            "assessed": self.assessed,
+            "acceptances": self.acceptances,
+            "complaint_sent": {k: v.isoformat() for k, v in self.complaint_sent.items()},
+            "prescription_key": self.prescription_key,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], calendar: FrenchCalendar) -> SlaFold:
+        fold = cls(calendar)
+        for kind, key, started, due, completed in state["clocks"]:
+            fold.clocks[key] = Clock(
+                ClockKind(kind),
+                key,
+                date.fromisoformat(started),
+                date.fromisoformat(due),
+                date.fromisoformat(completed) if completed else None,
+            )
+        fold.cycle = state["cycle"]
+        fold.outstanding = set(state["outstanding"])
+        fold.requested = state["requested"]
+        fold.card_insurer_required = state["card_insurer_required"]
+        fold.card_insurer_received = state["card_insurer_received"]
+        fold.assessed = state["assessed"]
+        fold.acceptances = state["acceptances"]
+        fold.complaint_sent = {k: date.fromisoformat(v) for k, v in state["complaint_sent"].items()}
+        fold.prescription_key = state["prescription_key"]
+        return fold
 
     def _put(self, clock: Clock) -> None:
         self.clocks[clock.key] = clock
@@ -278,7 +324,7 @@ class _Fold:
 
 def derive_clocks(events: Iterable[Any], calendar: FrenchCalendar) -> list[Clock]:
     """Every clock of the claim, from all the given events (in their recorded order)."""
-    fold = _Fold(calendar)
+    fold = SlaFold(calendar)
     for domain_event in events:
         fold.apply(domain_event)
     return list(fold.clocks.values())

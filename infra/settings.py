@@ -43,6 +43,37 @@ class Settings(BaseSettings):
         Field(description="base64 AES key (16, 24 or 32 bytes): encrypts stored events"),
     ] = None
     require_if_match: bool = False
+    read_model_url: Annotated[
+        str | None,
+        Field(
+            description="read models' database; default: var/read_models.db beside a SQLite "
+            "event store, the event store's database on PostgreSQL"
+        ),
+    ] = None
+    projections: Annotated[
+        str,
+        Field(
+            description="inprocess: `claims serve` runs the projections; off: a "
+            "separate `claims project` worker does"
+        ),
+    ] = "inprocess"
+
+    @field_validator("projections")
+    @classmethod
+    def _projection_mode(cls, value: str) -> str:
+        if value not in ("inprocess", "off"):
+            msg = "projections must be inprocess or off"
+            raise ValueError(msg)
+        return value
+
+    @property
+    def resolved_read_model_url(self) -> str:
+        if self.read_model_url:
+            return self.read_model_url
+        if urlsplit(self.database_url).scheme == "sqlite":
+            store = Path(sqlite_path(self.database_url))
+            return f"sqlite:///{store.with_name(store.stem + '_read_models.db')}"
+        return self.database_url
 
     @field_validator("encryption_key")
     @classmethod

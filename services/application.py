@@ -9,6 +9,7 @@ command raises `ConcurrentUpdate` and nothing of it is written.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -19,7 +20,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, AggregateEvent, CanMutateAggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 from eventsourcing.utils import EnvType
 
 from domain.calendar import FrenchCalendar
@@ -85,8 +86,21 @@ class ClaimsApplication(Application[UUID]):
         calendar: FrenchCalendar | None = None,
     ) -> None:
         super().__init__(env)
+        self._local = threading.local()
         self.catalogue = catalogue or load_catalogue()
         self.calendar = calendar or FrenchCalendar()
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Save, and remember (per thread) the position of the last event written, so that a
+        caller can wait for the read models to reach it (read-your-writes)."""
+        recordings = super().save(*objs, **kwargs)
+        if recordings:
+            self._local.position = recordings[-1].notification.id
+        return recordings
+
+    def last_position(self) -> int | None:
+        """The notification id of the last event this thread saved."""
+        return getattr(self._local, "position", None)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import json
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import structlog
 from pydantic import ValidationError
+from tqdm import tqdm
 
 from domain.claim import Claim
 from domain.errors import ClaimError
 from infra.logging import configure_logging
 from infra.settings import Settings
+from projections.rebuild import rebuild
+from projections.runner import all_projections
 from services.application import ClaimsApplication, HistoryEntry
-from services.wiring import build_application
+from services.http.views import claim_body, history_entry
+from services.wiring import build_application, build_read_store, build_runner
+
+log = structlog.get_logger(__name__)
 
 
 def _parse_timestamp(text: str) -> datetime:
@@ -38,8 +47,21 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
 
+    commands.add_parser("project", help="run the projections as a separate worker process")
+
+    rebuild = commands.add_parser(
+        "rebuild", help="rebuild read models from position zero (and verify them)"
+    )
+    rebuild.add_argument("name", nargs="?", help="one projection (default: all)")
+    rebuild.add_argument(
+        "--verify",
+        action="store_true",
+        help="compare with the live read model; exit 1 on any difference",
+    )
+
     replay = commands.add_parser("replay", help="show a claim and its history (audit replay)")
     replay.add_argument("claim_number")
+    replay.add_argument("--format", choices=("text", "json"), default="text")
     when = replay.add_mutually_exclusive_group()
     when.add_argument("--version", type=int, help="the claim as of this version")
     when.add_argument("--as-of", type=_parse_timestamp, help="the claim as recorded at this time")
@@ -102,7 +124,81 @@ def _replay(app: ClaimsApplication, args: argparse.Namespace) -> str:
         claim = app.claim_as_of(claim_id, args.as_of)
     else:
         claim = app.get_claim(claim_id, version=args.version)
-    return render_replay(claim, app.history(claim_id))
+    history = app.history(claim_id)
+    if args.format == "json":
+        body = {
+            "claim": claim_body(claim).model_dump(mode="json"),
+            "history": [
+                history_entry(e).model_dump(mode="json")
+                for e in history
+                if e.version <= claim.version
+            ],
+        }
+        return json.dumps(body, indent=2, ensure_ascii=False)
+    return render_replay(claim, history)
+
+
+def _project(settings: Settings) -> int:
+    app = build_application(settings)
+    runner = build_runner(settings, app)
+    signal.signal(signal.SIGTERM, lambda *_: runner.stop())
+    log.info("projections.worker_started", positions=runner.positions())
+    try:
+        runner.run_forever()
+    except KeyboardInterrupt:
+        log.info("projections.worker_stopped")
+    finally:
+        runner.store.close()
+        app.close()
+    return 0
+
+
+def _rebuild(settings: Settings, name: str | None, verify: bool) -> int:
+    app = build_application(settings)
+    store = build_read_store(settings)
+    projections = {p.name: p for p in all_projections(app.calendar)}
+    if name is not None and name not in projections:
+        print(
+            f"claims: unknown projection {name!r}; known: {', '.join(projections)}", file=sys.stderr
+        )
+        return 2
+    failed = False
+    try:
+        for projection in [projections[name]] if name else projections.values():
+            total = int(app.recorder.max_notification_id() or 0)
+            with tqdm(
+                total=total,
+                desc=projection.name,
+                unit="ev",
+                file=sys.stderr,
+                disable=total < 10_000,
+            ) as bar:
+                report = rebuild(
+                    app,
+                    store,
+                    projection,
+                    verify=verify,
+                    progress=bar.update,
+                )
+            if not verify:
+                print(f"{projection.name}: rebuilt to position {report.position}")
+                continue
+            if report.matches:
+                print(
+                    f"{projection.name}: OK, {report.rows} rows match at position {report.position}"
+                )
+                continue
+            failed = True
+            print(
+                f"{projection.name}: {len(report.differences)} difference(s) at position "
+                f"{report.position}"
+            )
+            for diff in report.differences[:20]:
+                print(f"  {diff.table} {diff.key}: live={diff.live} rebuilt={diff.rebuilt}")
+    finally:
+        store.close()
+        app.close()
+    return 1 if failed else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -123,6 +219,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False
         )
         return 0
+
+    if args.command == "project":
+        return _project(settings)
+    if args.command == "rebuild":
+        return _rebuild(settings, args.name, args.verify)
 
     app = build_application(settings)
     try:

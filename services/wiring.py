@@ -5,6 +5,8 @@ from __future__ import annotations
 from domain.calendar import FrenchCalendar
 from domain.catalogue import load_catalogue
 from infra.settings import Settings, eventsourcing_env
+from projections.runner import ProjectionRunner, all_projections
+from projections.store import ReadStore
 from services.application import ClaimsApplication
 
 
@@ -17,3 +19,15 @@ def build_application(settings: Settings) -> ClaimsApplication:
         catalogue=load_catalogue(),
         calendar=FrenchCalendar(settings.calendar_region),
     )
+
+
+def build_read_store(settings: Settings) -> ReadStore:
+    return ReadStore(settings.resolved_read_model_url)
+
+
+def build_runner(settings: Settings, application: ClaimsApplication) -> ProjectionRunner:
+    runner = ProjectionRunner(
+        application, build_read_store(settings), all_projections(application.calendar)
+    )
+    runner.setup()
+    return runner

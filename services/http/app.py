@@ -22,11 +22,11 @@ from prometheus_client import (
 )
 
 from infra.settings import Environment, Settings
-from services.http import claims
+from services.http import claims, read_models
 from services.http.auth import DEV_TOKENS, TokenRegistry
 from services.http.deps import AnyRole, Claims
 from services.http.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_response
-from services.wiring import build_application
+from services.wiring import build_application, build_runner
 
 log = structlog.get_logger(__name__)
 
@@ -151,6 +151,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         application = build_application(resolved)
         app.state.claims = application
+        runner = build_runner(resolved, application)
+        app.state.runner = runner
+        if resolved.projections == "inprocess":
+            runner.start()
         log.info(
             "claims.started",
             env=resolved.env.value,
@@ -161,6 +165,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            runner.stop()
+            runner.store.close()
             application.close()
 
     app = FastAPI(title="Claims back office", version="1", lifespan=lifespan)
@@ -170,6 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(operations)
     app.include_router(contracts)
+    app.include_router(read_models.router)
     app.include_router(claims.router)
 
     @app.middleware("http")

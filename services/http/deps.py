@@ -132,7 +132,9 @@ class CommandContext:
             o = duplicate.outcome
             return self._replay(o.claim_id, o.version, o.status_code, location)
         claim = result[0] if isinstance(result, tuple) else result
-        return claim_response(claim, status_code=status_code, location=location)
+        return claim_response(
+            claim, status_code=status_code, location=location, position=self.app.last_position()
+        )
 
     def _replay(
         self, claim_id: UUID, version: int, status_code: int, location: bool
@@ -143,8 +145,12 @@ class CommandContext:
         return response
 
 
-def claim_response(claim: Claim, *, status_code: int = 200, location: bool = False) -> JSONResponse:
+def claim_response(
+    claim: Claim, *, status_code: int = 200, location: bool = False, position: int | None = None
+) -> JSONResponse:
     headers = {"ETag": f'"{claim.version}"'}
+    if position is not None:
+        headers["X-Position"] = str(position)  # send back as X-Consistent-With
     if location:
         headers["Location"] = f"/api/v1/claims/{claim.id}"
     return JSONResponse(

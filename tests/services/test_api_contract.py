@@ -205,6 +205,11 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/api/v1/claims/by-number/{claim_number}"): READ,
     ("GET", "/api/v1/claims/{claim_id}"): READ,
     ("GET", "/api/v1/claims/{claim_id}/history"): READ,
+    ("GET", "/api/v1/claims/{claim_id}/audit-trail"): READ,
+    ("GET", "/api/v1/claims"): READ,
+    ("GET", "/api/v1/sla"): READ,
+    ("GET", "/api/v1/worklist"): READ,
+    ("GET", "/api/v1/dashboard"): {"manager", "admin"},
     ("POST", "/api/v1/claims"): COMMAND,
     ("POST", "/api/v1/claims/{claim_id}/assignment"): ASSIGN,
     **{

@@ -1,0 +1,1 @@
+"""What happened to a claim, who did it, on which business date, recorded when?"""

@@ -1,0 +1,90 @@
+"""A readable timeline per claim. Free text (notes, reasons, summaries) stays in the event store:
+the trail names what happened, by whom and when."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar
+from uuid import UUID
+
+from domain.claim import Claim
+from domain.sla import business_date
+from projections.base import Projection, Row, State, Table
+
+AUDIT_TRAIL = Table(
+    "audit_trail",
+    (
+        ("claim_id", "TEXT NOT NULL"),
+        ("version", "INTEGER NOT NULL"),
+        ("claim_number", "TEXT NOT NULL"),
+        ("recorded_at", "TEXT NOT NULL"),
+        ("actor", "TEXT NOT NULL"),
+        ("event_type", "TEXT NOT NULL"),
+        ("business_date", "TEXT NOT NULL"),
+        ("summary", "TEXT NOT NULL"),
+    ),
+    ("claim_id", "version"),
+    (("recorded_at",),),
+)
+
+_FREE_TEXT = frozenset(
+    {
+        "text",
+        "summary",
+        "reason",
+        "cause",
+        "insured",
+        "trip",
+        "inputs",
+        "indemnity",
+        "fee_scale",
+        "subscription_number",
+        "flags",
+    }
+)
+
+
+def describe(event: Any) -> str:
+    """Pure: 'ProofReceived: document=medical_certificate' and the like, codes only."""
+    details = []
+    for name, value in vars(event).items():
+        if name in _FREE_TEXT or name.startswith("originator") or name in ("timestamp", "by"):
+            continue
+        if isinstance(value, date) or value is None:
+            continue
+        details.append(f"{name}={value}")
+    if isinstance(event, Claim.Accepted):
+        details.append(f"indemnity={event.indemnity.total}")
+    return f"{type(event).__name__}: {', '.join(details)}" if details else type(event).__name__
+
+
+def fold_trail(state: State | None, event: Any) -> State | None:
+    if isinstance(event, Claim.Declared):
+        state = {"claim_number": event.claim_number, "entries": []}
+    elif state is None or not isinstance(event, Claim.Event):
+        return None
+    entry = [
+        event.originator_version,
+        event.timestamp.isoformat(),
+        event.by,
+        type(event).__name__,
+        business_date(event).isoformat(),
+        describe(event),
+    ]
+    return {**state, "entries": [*state["entries"], entry]}
+
+
+class AuditTrailProjection(Projection):
+    name: ClassVar[str] = "audit_trail"
+    tables: ClassVar[tuple[Table, ...]] = (AUDIT_TRAIL,)
+
+    def fold(self, state: State | None, event: Any, position: int) -> State | None:
+        return fold_trail(state, event)
+
+    def rows(self, claim_id: UUID, state: State) -> dict[str, list[Row]]:
+        return {
+            "audit_trail": [
+                (str(claim_id), version, state["claim_number"], recorded, actor, kind, day, summary)
+                for version, recorded, actor, kind, day, summary in state["entries"]
+            ]
+        }

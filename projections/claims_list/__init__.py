@@ -1,0 +1,1 @@
+"""Which claims are there, in which state? (api.md `GET /api/v1/claims`)"""

@@ -1,0 +1,176 @@
+"""The claims list: one row per claim, folded from its events."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from uuid import UUID
+
+from domain.claim import Claim, claim_status
+from projections.base import Projection, Row, State, Table
+
+CLAIMS = Table(
+    "claims",
+    (
+        ("claim_id", "TEXT NOT NULL"),
+        ("claim_number", "TEXT NOT NULL"),
+        ("status", "TEXT NOT NULL"),
+        ("contract", "TEXT NOT NULL"),
+        ("guarantee", "TEXT NOT NULL"),
+        ("handler", "TEXT"),
+        ("late", "INTEGER NOT NULL"),
+        ("declared_on", "TEXT NOT NULL"),
+        ("event_date", "TEXT NOT NULL"),
+        ("departure_date", "TEXT NOT NULL"),
+        ("decided_on", "TEXT"),
+        ("accepted_cents", "BIGINT NOT NULL"),
+        ("paid_cents", "BIGINT NOT NULL"),
+        ("last_paid_on", "TEXT"),
+        ("open_complaints", "INTEGER NOT NULL"),
+        ("mediation_open", "INTEGER NOT NULL"),
+        ("version", "INTEGER NOT NULL"),
+    ),
+    ("claim_id",),
+    (
+        ("claim_number",),
+        ("status", "claim_number"),
+        ("contract", "claim_number"),
+        ("handler", "claim_number"),
+        ("late", "claim_number"),
+        ("declared_on",),
+    ),
+)
+
+
+def cents(amount: Any) -> int:
+    return int(amount * 100)
+
+
+def fold_claim(state: State | None, event: Any) -> State | None:
+    """Pure: the claim's list state after one event (dates as ISO strings, money in cents)."""
+    kind = type(event).__name__
+    e: Any = event  # dispatched on the event's type name below
+    if isinstance(event, Claim.Declared):
+        return {
+            "claim_number": event.claim_number,
+            "contract": event.contract,
+            "guarantee": event.guarantee,
+            "handler": None,
+            "late": event.late_declaration,
+            "declared_on": event.declared_on.isoformat(),
+            "event_date": event.event_date.isoformat(),
+            "departure_date": event.trip.departure_date.isoformat(),
+            "decision": None,
+            "decided_on": None,
+            "settled": False,
+            "closed": False,
+            "withdrawn": False,
+            "requested": False,
+            "outstanding": [],
+            "card_required": event.card_insurer_position_required,
+            "card_received": False,
+            "accepted_cents": 0,
+            "paid_cents": 0,
+            "last_paid_on": None,
+            "complaints": {},
+            "mediation": None,
+            "version": event.originator_version,
+        }
+    if state is None or not isinstance(event, Claim.Event):
+        return None
+    s = dict(state, version=e.originator_version)
+    if kind == "HandlerAssigned":
+        s["handler"] = e.handler
+    elif kind == "ProofsRequested":
+        s["requested"] = True
+        s["outstanding"] = sorted(set(s["outstanding"]) | set(e.documents))
+    elif kind == "ProofReceived":
+        s["outstanding"] = [d for d in s["outstanding"] if d != e.document]
+    elif kind == "CardInsurerPositionReceived":
+        s["card_received"] = True
+        s["outstanding"] = [d for d in s["outstanding"] if d != "card_insurer_position"]
+    elif kind == "Accepted":
+        s.update(
+            decision="accepted",
+            decided_on=e.decided_on.isoformat(),
+            settled=False,
+            accepted_cents=cents(e.indemnity.total),
+        )
+    elif kind == "Refused":
+        s.update(decision="refused", decided_on=e.decided_on.isoformat(), accepted_cents=0)
+    elif kind == "Settled":
+        s.update(
+            settled=True,
+            paid_cents=s["paid_cents"] + cents(e.amount),
+            last_paid_on=e.paid_on.isoformat(),
+        )
+    elif kind == "Closed":
+        s["closed"] = True
+    elif kind == "Withdrawn":
+        s["withdrawn"] = True
+    elif kind == "Reopened":
+        s.update(
+            decision=None,
+            decided_on=None,
+            settled=False,
+            closed=False,
+            withdrawn=False,
+            accepted_cents=0,
+        )
+    elif kind == "ComplaintOpened":
+        s["complaints"] = {**s["complaints"], e.complaint_id: "open"}
+    elif kind == "ComplaintAnswered":
+        s["complaints"] = {**s["complaints"], e.complaint_id: "answered"}
+    elif kind == "ComplaintEscalated":
+        s["complaints"] = {**s["complaints"], e.complaint_id: "open"}
+    elif kind == "MediationReferred":
+        s["mediation"] = "open"
+    elif kind == "MediationConcluded":
+        s["mediation"] = "concluded"
+    return s
+
+
+def status_of(state: State) -> str:
+    complete = state["requested"] and not state["outstanding"]
+    return claim_status(
+        withdrawn=state["withdrawn"],
+        closed=state["closed"],
+        decision=state["decision"],
+        settled=state["settled"],
+        proofs_requested=state["requested"],
+        proofs_complete=complete,
+        awaiting_card_insurer=state["card_required"] and not state["card_received"],
+    ).value
+
+
+class ClaimsListProjection(Projection):
+    name: ClassVar[str] = "claims_list"
+    tables: ClassVar[tuple[Table, ...]] = (CLAIMS,)
+
+    def fold(self, state: State | None, event: Any, position: int) -> State | None:
+        return fold_claim(state, event)
+
+    def rows(self, claim_id: UUID, state: State) -> dict[str, list[Row]]:
+        open_complaints = sum(1 for v in state["complaints"].values() if v == "open")
+        return {
+            "claims": [
+                (
+                    str(claim_id),
+                    state["claim_number"],
+                    status_of(state),
+                    state["contract"],
+                    state["guarantee"],
+                    state["handler"],
+                    int(state["late"]),
+                    state["declared_on"],
+                    state["event_date"],
+                    state["departure_date"],
+                    state["decided_on"],
+                    state["accepted_cents"],
+                    state["paid_cents"],
+                    state["last_paid_on"],
+                    open_complaints,
+                    int(state["mediation"] == "open"),
+                    state["version"],
+                )
+            ]
+        }

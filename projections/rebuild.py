@@ -1,0 +1,114 @@
+"""Rebuild a projection from position zero into a fresh table set, and verify it.
+
+`rebuild(..., verify=True)` replays the whole log into `<table>__rebuild` tables, brings them
+to the live projection's position, and compares both row by row; without `verify` the rebuilt
+tables replace the live ones in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from projections.base import Projection, ProjectionEngine
+from projections.runner import ProjectionRunner
+from projections.store import ReadStore, Tx
+from services.application import ClaimsApplication
+
+REBUILD_SUFFIX = "__rebuild"
+
+
+@dataclass
+class Difference:
+    table: str
+    key: tuple[object, ...]
+    live: tuple[object, ...] | None
+    rebuilt: tuple[object, ...] | None
+
+
+@dataclass
+class RebuildReport:
+    projection: str
+    position: int
+    rows: int = 0
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def matches(self) -> bool:
+        return not self.differences
+
+
+def _compare(
+    live: ProjectionEngine, rebuilt: ProjectionEngine, report: RebuildReport, tx: Tx
+) -> None:
+    for table in live.all_tables:
+        key_width = len(table.key)
+        live_rows = {row[:key_width]: row for row in live.dump(table, tx)}
+        new_rows = {row[:key_width]: row for row in rebuilt.dump(table, tx)}
+        report.rows += len(new_rows)
+        for key in sorted(live_rows.keys() | new_rows.keys(), key=repr):
+            if live_rows.get(key) != new_rows.get(key):
+                report.differences.append(
+                    Difference(table.name, key, live_rows.get(key), new_rows.get(key))
+                )
+
+
+def rebuild(
+    app: ClaimsApplication,
+    store: ReadStore,
+    projection: Projection,
+    *,
+    verify: bool,
+    progress: Callable[[int], object] | None = None,
+    attempts: int = 5,
+) -> RebuildReport:
+    live = ProjectionEngine(store, projection)
+    live.create_tables()
+    fresh = ProjectionRunner(app, store, [projection], suffix=REBUILD_SUFFIX)
+    (rebuilt,) = fresh.engines
+    rebuilt.drop_tables()
+    rebuilt.create_tables()
+    try:
+        target = live.position() if verify else fresh.head()
+        fresh.catch_up(stop_at=target, progress=progress)
+        if not verify:
+            _swap(store, live, rebuilt, target)
+            return RebuildReport(projection.name, target)
+        for _ in range(attempts):
+            # The live projection may move on while we rebuild: follow it, and compare both
+            # table sets in one snapshot where they stand at the same position.
+            fresh.catch_up(stop_at=live.position())
+            with store.transaction() as tx:
+                if store.postgres:
+                    tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                position = live.position(tx)
+                if rebuilt.position(tx) == position:
+                    report = RebuildReport(projection.name, position)
+                    _compare(live, rebuilt, report, tx)
+                    return report
+        msg = "the live projection kept moving; stop its runner or retry"
+        raise RuntimeError(msg)
+    finally:
+        if verify:
+            rebuilt.drop_tables()
+
+
+def _swap(
+    store: ReadStore, live: ProjectionEngine, rebuilt: ProjectionEngine, position: int
+) -> None:
+    with store.transaction() as tx:
+        for table in live.all_tables:
+            tx.execute(f"DROP TABLE IF EXISTS {table.name}")
+            tx.execute(f"ALTER TABLE {table.name}{REBUILD_SUFFIX} RENAME TO {table.name}")
+            for index in table.indexes:
+                tx.execute(
+                    f"DROP INDEX IF EXISTS ix_{table.name}{REBUILD_SUFFIX}_{'_'.join(index)}"
+                )
+            for statement in table.ddl("")[1:]:
+                tx.execute(statement)
+        tx.execute("DELETE FROM projection_tracking WHERE projection = ?", (rebuilt.tracking_key,))
+        tx.execute(
+            "INSERT INTO projection_tracking (projection, position) VALUES (?, ?) "
+            "ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
+            (live.tracking_key, position),
+        )

@@ -1,0 +1,113 @@
+"""The read-model database: SQLite (embedded default) or PostgreSQL, one small interface.
+
+SQL is written once with `?` placeholders and portable statements (`INSERT ... ON CONFLICT`);
+for PostgreSQL the placeholders become `%s`. Each projection's tables carry a suffix so that a
+rebuild can write a fresh table set beside the live one.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import psycopg
+
+from infra.settings import sqlite_path
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+class Cursor(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def fetchone(self) -> Any: ...
+
+
+class Tx:
+    """One transaction on the read store."""
+
+    def __init__(self, cursor: Any, postgres: bool) -> None:
+        self._cursor = cursor
+        self._postgres = postgres
+
+    def _sql(self, sql: str) -> str:
+        return _PLACEHOLDER.sub("%s", sql) if self._postgres else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._cursor.execute(self._sql(sql), tuple(params))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self._cursor.execute(self._sql(sql), tuple(params))
+        return [tuple(row) for row in self._cursor.fetchall()]
+
+
+class ReadStore:
+    """Connections to the read-model database, one per thread for SQLite."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.postgres = urlsplit(url).scheme in ("postgresql", "postgres")
+        self._local = threading.local()
+        self._connections: list[Any] = []
+        self._lock = threading.Lock()
+        if not self.postgres:
+            path = sqlite_path(url)
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._path = path
+
+    def _connection(self) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            if self.postgres:
+                connection = psycopg.connect(self.url.replace("postgres://", "postgresql://", 1))
+            else:
+                connection = sqlite3.connect(
+                    self._path, timeout=30, isolation_level=None, check_same_thread=False
+                )
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """Commit on success, roll back on any exception: nothing is half-written."""
+        connection = self._connection()
+        if self.postgres:
+            with connection.transaction(), connection.cursor() as cursor:
+                yield Tx(cursor, postgres=True)
+            return
+        cursor = connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            yield Tx(cursor, postgres=False)
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+        else:
+            cursor.execute("COMMIT")
+        finally:
+            cursor.close()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.transaction() as tx:
+            return tx.query(sql, params)
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
