@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 import traceback
@@ -87,6 +88,10 @@ READY_RESPONSES: dict[int | str, dict[str, Any]] = {
                     "properties": {
                         "status": {"type": "string"},
                         "store_position": {"type": "integer"},
+                        "projection_lag": {
+                            "type": "object",
+                            "additionalProperties": {"type": "integer"},
+                        },
                     },
                 }
             }
@@ -102,18 +107,22 @@ READY_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @operations.get("/readyz", responses=READY_RESPONSES)
-def readyz(app: Claims, _who: AnyRole) -> Response:
-    """Readiness: the event store answers."""
+def readyz(request: Request, app: Claims, _who: AnyRole) -> Response:
+    """Readiness: the event store answers; each projection's lag (events behind the store)."""
     try:
         head = app.recorder.max_notification_id() or 0
-    except Exception as exc:
+        runner = request.app.state.runner
+        lag = {name: head - position for name, position in runner.positions().items()}
+    except Exception as exc:  # any store failure means "not ready"
         log.warning("readyz.store_unreachable", error=type(exc).__name__)
         return problem_response(
-            503, "store-unreachable", "Store unreachable", "the event store does not answer"
+            503,
+            "store-unreachable",
+            "Store unreachable",
+            "the event store or the read models do not answer",
         )
-    return Response(
-        content=f'{{"status":"ready","store_position":{head}}}', media_type="application/json"
-    )
+    body = {"status": "ready", "store_position": head, "projection_lag": lag}
+    return Response(content=json.dumps(body), media_type="application/json")
 
 
 @operations.get(
