@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from uuid import UUID
@@ -73,10 +73,26 @@ TRACKING = Table(
 )
 
 
+KAFKA_OFFSETS = Table(
+    "kafka_offsets",
+    (
+        ("projection", "TEXT NOT NULL"),
+        ("topic_partition", "INTEGER NOT NULL"),
+        ("next_offset", "BIGINT NOT NULL"),
+    ),
+    ("projection", "topic_partition"),
+)
+
+
 def _state_table(projection: Projection) -> Table:
+    # `version` is the claim version last folded: a duplicate delivery (Kafka) is skipped.
     return Table(
         f"{projection.name}_state",
-        (("claim_id", "TEXT NOT NULL"), ("state", "TEXT NOT NULL")),
+        (
+            ("claim_id", "TEXT NOT NULL"),
+            ("version", "INTEGER NOT NULL"),
+            ("state", "TEXT NOT NULL"),
+        ),
         ("claim_id",),
     )
 
@@ -97,8 +113,9 @@ class ProjectionEngine:
 
     def create_tables(self) -> None:
         with self.store.transaction() as tx:
-            for table in (TRACKING, *self.all_tables):
-                for statement in table.ddl("" if table is TRACKING else self.suffix):
+            for table in (TRACKING, KAFKA_OFFSETS, *self.all_tables):
+                shared = table in (TRACKING, KAFKA_OFFSETS)
+                for statement in table.ddl("" if shared else self.suffix):
                     tx.execute(statement)
 
     def drop_tables(self) -> None:
@@ -106,6 +123,7 @@ class ProjectionEngine:
             for table in self.all_tables:
                 tx.execute(f"DROP TABLE IF EXISTS {table.name}{self.suffix}")
             tx.execute("DELETE FROM projection_tracking WHERE projection = ?", (self.tracking_key,))
+            tx.execute("DELETE FROM kafka_offsets WHERE projection = ?", (self.tracking_key,))
 
     def position(self, tx: Tx | None = None) -> int:
         sql = "SELECT position FROM projection_tracking WHERE projection = ?"
@@ -116,55 +134,83 @@ class ProjectionEngine:
         )
         return int(rows[0][0]) if rows else 0
 
-    def apply(
-        self, events: Sequence[tuple[int, Any]], last_position: int, fault: FaultHook | None = None
-    ) -> None:
-        """Apply (position, event) pairs, then record `last_position`, in one transaction.
+    def offsets(self) -> dict[int, int]:
+        """Kafka partition -> next offset to apply, for this projection."""
+        rows = self.store.query(
+            "SELECT topic_partition, next_offset FROM kafka_offsets WHERE projection = ?",
+            (self.tracking_key,),
+        )
+        return {int(partition): int(offset) for partition, offset in rows}
 
-        `last_position` may be beyond the last event: notifications of other aggregates
-        move the position too."""
+    def apply(
+        self,
+        events: Sequence[tuple[int, Any]],
+        *,
+        position: int | None = None,
+        offsets: Mapping[int, int] | None = None,
+        fault: FaultHook | None = None,
+    ) -> None:
+        """Apply (position, event) pairs and record where the source stands, in one
+        transaction: the notification `position` (store source; may lie beyond the last
+        event, as other aggregates' notifications move it too) or the next Kafka `offsets`.
+        Events a claim has already folded (by version) are skipped."""
         hit = fault or (lambda _step: None)
         suffix = self.suffix
         with self.store.transaction() as tx:
-            current = self.position(tx)
-            if last_position <= current:
-                return  # already applied (a concurrent runner, or a replayed batch)
-            states: dict[str, State | None] = {}
-            touched: set[str] = set()
-            for position, event in events:
+            if position is not None:
+                current = self.position(tx)
                 if position <= current:
-                    continue
+                    return  # already applied (a concurrent runner, or a replayed batch)
+                events = [(p, e) for p, e in events if p > current]
+            states: dict[str, tuple[int, State | None]] = {}
+            touched: set[str] = set()
+            for _position, event in events:
                 claim_id = str(event.originator_id)
                 if claim_id not in states:
                     found = tx.query(
-                        f"SELECT state FROM {self.state_table.name}{suffix} WHERE claim_id = ?",
+                        f"SELECT version, state FROM {self.state_table.name}{suffix}"
+                        " WHERE claim_id = ?",
                         (claim_id,),
                     )
-                    states[claim_id] = json.loads(found[0][0]) if found else None
-                new_state = self.projection.fold(states[claim_id], event, position)
+                    states[claim_id] = (
+                        (int(found[0][0]), json.loads(found[0][1])) if found else (0, None)
+                    )
+                version, state = states[claim_id]
+                if event.originator_version <= version:
+                    continue  # a duplicate: this claim has folded it already
+                new_state = self.projection.fold(state, event, _position)
                 if new_state is not None:
-                    states[claim_id] = new_state
+                    states[claim_id] = (event.originator_version, new_state)
                     touched.add(claim_id)
             hit("before_view_write")
             for claim_id in sorted(touched):
-                state = states[claim_id]
+                version, state = states[claim_id]
                 assert state is not None
-                self._write_claim(tx, UUID(claim_id), state)
+                self._write_claim(tx, UUID(claim_id), version, state)
             hit("after_view_write")
-            tx.execute(
-                "INSERT INTO projection_tracking (projection, position) VALUES (?, ?) "
-                "ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
-                (self.tracking_key, last_position),
-            )
+            if position is not None:
+                tx.execute(
+                    "INSERT INTO projection_tracking (projection, position) VALUES (?, ?) "
+                    "ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
+                    (self.tracking_key, position),
+                )
+            for partition, next_offset in (offsets or {}).items():
+                tx.execute(
+                    "INSERT INTO kafka_offsets (projection, topic_partition, next_offset) "
+                    "VALUES (?, ?, ?) ON CONFLICT (projection, topic_partition) "
+                    "DO UPDATE SET next_offset = excluded.next_offset",
+                    (self.tracking_key, partition, next_offset),
+                )
             hit("before_commit")
 
-    def _write_claim(self, tx: Tx, claim_id: UUID, state: State) -> None:
+    def _write_claim(self, tx: Tx, claim_id: UUID, version: int, state: State) -> None:
         suffix = self.suffix
         key = str(claim_id)
         tx.execute(
-            f"INSERT INTO {self.state_table.name}{suffix} (claim_id, state) VALUES (?, ?) "
-            "ON CONFLICT (claim_id) DO UPDATE SET state = excluded.state",
-            (key, json.dumps(state, sort_keys=True)),
+            f"INSERT INTO {self.state_table.name}{suffix} (claim_id, version, state) "
+            "VALUES (?, ?, ?) ON CONFLICT (claim_id) DO UPDATE SET "
+            "version = excluded.version, state = excluded.state",
+            (key, version, json.dumps(state, sort_keys=True)),
         )
         rows = self.projection.rows(claim_id, state)
         for table in self.projection.tables:

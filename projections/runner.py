@@ -89,7 +89,7 @@ class ProjectionRunner:
         ]
         last = notifications[-1].id
         for engine, position in positions.items():
-            engine.apply([(p, e) for p, e in decoded if p > position], last, fault)
+            engine.apply([(p, e) for p, e in decoded if p > position], position=last, fault=fault)
         return len(notifications)
 
     def catch_up(self, *, stop_at: int | None = None, progress: Any | None = None) -> None:
