@@ -58,6 +58,13 @@ class Settings(BaseSettings):
         ),
     ] = "inprocess"
 
+    kafka_bootstrap: Annotated[
+        str | None, Field(description="host:port of a Kafka broker; unset: no Kafka")
+    ] = None
+    kafka_topic: str = "claims.events"
+    kafka_partitions: Annotated[int, Field(ge=1, le=1000)] = 6
+    kafka_exclude_health_data: bool = False
+
     @field_validator("projections")
     @classmethod
     def _projection_mode(cls, value: str) -> str:

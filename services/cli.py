@@ -8,14 +8,18 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import structlog
 from pydantic import ValidationError
 from tqdm import tqdm
 
+from domain.calendar import FrenchCalendar
 from domain.claim import Claim
 from domain.errors import ClaimError
+from infra.events import published_documents
+from infra.kafka import KafkaProjectionWorker, Relay
 from infra.logging import configure_logging
 from infra.settings import Settings
 from projections.rebuild import rebuild
@@ -47,7 +51,25 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
 
-    commands.add_parser("project", help="run the projections as a separate worker process")
+    project = commands.add_parser("project", help="run the projections as a worker process")
+    project.add_argument(
+        "--source",
+        choices=("store", "kafka"),
+        default="store",
+        help="read the event store's log, or consume Kafka",
+    )
+    project.add_argument("--worker", type=int, default=0, help="this worker's index (kafka)")
+    project.add_argument("--workers", type=int, default=1, help="number of workers (kafka)")
+
+    relay = commands.add_parser("relay", help="publish the stored events to Kafka")
+    relay.add_argument(
+        "--status",
+        action="store_true",
+        help="print the relay position and the store's head, and exit",
+    )
+
+    schemas = commands.add_parser("schemas", help="write the published event schemas")
+    schemas.add_argument("--output", default="docs", help="folder (default: docs)")
 
     rebuild = commands.add_parser(
         "rebuild", help="rebuild read models from position zero (and verify them)"
@@ -138,6 +160,73 @@ def _replay(app: ClaimsApplication, args: argparse.Namespace) -> str:
     return render_replay(claim, history)
 
 
+def _kafka_bootstrap(settings: Settings) -> str:
+    if not settings.kafka_bootstrap:
+        msg = "set CLAIMS_KAFKA_BOOTSTRAP to the broker's host:port"
+        raise SystemExit(f"claims: {msg}")
+    return settings.kafka_bootstrap
+
+
+def _relay(settings: Settings, status: bool) -> int:
+    app = build_application(settings)
+    store = build_read_store(settings)
+    relay = Relay(
+        app,
+        store,
+        bootstrap=_kafka_bootstrap(settings),
+        topic=settings.kafka_topic,
+        partitions=settings.kafka_partitions,
+        exclude_health_data=settings.kafka_exclude_health_data,
+    )
+    try:
+        if status:
+            print(json.dumps(relay.status()))
+            return 0
+        signal.signal(signal.SIGTERM, lambda *_: relay.stop())
+        log.info("relay.started", **relay.status())
+        try:
+            relay.run_forever()
+        except KeyboardInterrupt:
+            log.info("relay.stopped")
+    finally:
+        relay.close()
+        store.close()
+        app.close()
+    return 0
+
+
+def _project_kafka(settings: Settings, index: int, workers: int) -> int:
+    store = build_read_store(settings)
+    worker = KafkaProjectionWorker(
+        store,
+        all_projections(FrenchCalendar(settings.calendar_region)),
+        bootstrap=_kafka_bootstrap(settings),
+        topic=settings.kafka_topic,
+        index=index,
+        workers=workers,
+        partitions=settings.kafka_partitions,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    log.info("projections.kafka_worker_started", partitions=worker.partitions)
+    try:
+        worker.run_forever()
+    except KeyboardInterrupt:
+        log.info("projections.worker_stopped")
+    finally:
+        worker.close()
+        store.close()
+    return 0
+
+
+def _schemas(output: str) -> int:
+    for relative, text in published_documents().items():
+        path = Path(output) / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    print(f"wrote {len(published_documents())} documents under {output}/")
+    return 0
+
+
 def _project(settings: Settings) -> int:
     app = build_application(settings)
     runner = build_runner(settings, app)
@@ -221,7 +310,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     if args.command == "project":
+        if args.source == "kafka":
+            return _project_kafka(settings, args.worker, args.workers)
         return _project(settings)
+    if args.command == "relay":
+        return _relay(settings, args.status)
+    if args.command == "schemas":
+        return _schemas(args.output)
     if args.command == "rebuild":
         return _rebuild(settings, args.name, args.verify)
 

@@ -1,0 +1,284 @@
+"""Kafka: the relay that publishes the stored log, and the projection workers that consume it.
+
+The event store stays the source of truth. The relay reads the notification log from its saved
+position and publishes each claim event (key = claim id, so a claim's events stay in order in
+one partition); it saves its position only after the broker acknowledged the whole batch
+(`acks=all`, idempotent producer). A crash re-publishes at most one batch: delivery is
+at-least-once. Workers assign partitions explicitly (worker i of n), and store the next offset
+of each partition in the read-model database in the same transaction as the views; a
+re-published event is recognised by its claim version and skipped: projection is
+effectively-once. See docs/adr/0009-kafka.md.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from infra.events import EnvelopeError, decode, encode, envelope
+from projections.base import FaultHook, Projection, ProjectionEngine, Table
+from projections.store import ReadStore
+from services.application import ClaimsApplication
+
+log = structlog.get_logger(__name__)
+CLAIM_TOPIC = "domain.claim:Claim."
+RELAY_POSITION = Table(
+    "relay_position", (("relay", "TEXT NOT NULL"), ("position", "BIGINT NOT NULL")), ("relay",)
+)
+
+
+def ensure_topic(bootstrap: str, topic: str, partitions: int) -> int:
+    """Create the topic if needed; returns its number of partitions."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="claims-admin")
+    try:
+        try:
+            admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
+            log.info("kafka.topic_created", topic=topic, partitions=partitions)
+        except TopicAlreadyExistsError:
+            pass
+        described = admin.describe_topics([topic])
+        return len(described[0]["partitions"]) or partitions
+    finally:
+        admin.close()
+
+
+class Relay:
+    """Publishes every stored claim event to Kafka, from a saved position."""
+
+    def __init__(
+        self,
+        app: ClaimsApplication,
+        store: ReadStore,
+        *,
+        bootstrap: str,
+        topic: str,
+        partitions: int = 6,
+        exclude_health_data: bool = False,
+        batch_size: int = 500,
+        name: str = "kafka",
+        timeout_ms: int = 10_000,
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.partitions = partitions
+        self.exclude_health_data = exclude_health_data
+        self.batch_size = batch_size
+        self.name = name
+        self.timeout_ms = timeout_ms
+        self._producer: Any = None
+        self._stop = threading.Event()
+        with store.transaction() as tx:
+            for statement in RELAY_POSITION.ddl(""):
+                tx.execute(statement)
+
+    def position(self) -> int:
+        rows = self.store.query("SELECT position FROM relay_position WHERE relay = ?", (self.name,))
+        return int(rows[0][0]) if rows else 0
+
+    def status(self) -> dict[str, int]:
+        head = int(self.app.recorder.max_notification_id() or 0)
+        position = self.position()
+        return {"position": position, "head": head, "behind": head - position}
+
+    def _save(self, position: int) -> None:
+        with self.store.transaction() as tx:
+            tx.execute(
+                "INSERT INTO relay_position (relay, position) VALUES (?, ?) "
+                "ON CONFLICT (relay) DO UPDATE SET position = excluded.position",
+                (self.name, position),
+            )
+
+    def _connect(self) -> Any:
+        if self._producer is None:
+            ensure_topic(self.bootstrap, self.topic, self.partitions)
+            self._producer = KafkaProducer(
+                bootstrap_servers=self.bootstrap,
+                acks="all",
+                enable_idempotence=True,
+                linger_ms=5,
+                retries=5,
+                request_timeout_ms=self.timeout_ms,
+                max_block_ms=self.timeout_ms,
+                client_id=f"claims-relay-{self.name}",
+            )
+        return self._producer
+
+    def run_once(self) -> int:
+        """Publish one batch; returns the number of notifications read (0: caught up)."""
+        position = self.position()
+        notifications = self.app.recorder.select_notifications(
+            start=position + 1, limit=self.batch_size
+        )
+        if not notifications:
+            return 0
+        producer = self._connect()
+        futures = []
+        for notification in notifications:
+            if not notification.topic.startswith(CLAIM_TOPIC):
+                continue
+            event = self.app.mapper.to_domain_event(notification)
+            message = envelope(event, notification.id, exclude_health_data=self.exclude_health_data)
+            futures.append(
+                producer.send(
+                    self.topic,
+                    key=message["claim_id"].encode(),
+                    value=encode(message),
+                    headers=[
+                        ("type", message["type"].encode()),
+                        ("correlation_id", message["event_id"].encode()),
+                    ],
+                )
+            )
+        wait = self.timeout_ms / 1000 * 3
+        producer.flush(timeout=wait)
+        for future in futures:
+            future.get(timeout=wait)  # raises unless the broker acknowledged it
+        last = notifications[-1].id
+        self._save(last)  # only after every message of the batch was acknowledged
+        log.info("relay.published", messages=len(futures), position=last)
+        return len(notifications)
+
+    def run_forever(self, interval: float = 0.05) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                count = self.run_once()
+            except (KafkaError, OSError, TimeoutError) as exc:
+                failures += 1
+                log.warning("relay.retry", error=type(exc).__name__, failures=failures)
+                self._reset()
+                self._stop.wait(min(5.0, 0.2 * 2 ** min(failures, 5)))
+                continue
+            failures = 0
+            if not count:
+                self._stop.wait(interval)
+
+    def _reset(self) -> None:
+        if self._producer is not None:
+            try:
+                self._producer.close(timeout=1)
+            except Exception:
+                log.warning("relay.close_failed")
+            self._producer = None
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        self._reset()
+
+
+class KafkaProjectionWorker:
+    """Worker `index` of `workers`: folds its share of the partitions into the read models."""
+
+    def __init__(
+        self,
+        store: ReadStore,
+        projections: Sequence[Projection],
+        *,
+        bootstrap: str,
+        topic: str,
+        index: int = 0,
+        workers: int = 1,
+        partitions: int = 6,
+    ) -> None:
+        if not 0 <= index < workers:
+            msg = f"worker index {index} is not in 0..{workers - 1}"
+            raise ValueError(msg)
+        self.store = store
+        self.engines = [ProjectionEngine(store, p) for p in projections]
+        for engine in self.engines:
+            engine.create_tables()
+        self.topic = topic
+        total = ensure_topic(bootstrap, topic, partitions)
+        self.partitions = [p for p in range(total) if p % workers == index]
+        self.consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            client_id=f"claims-worker-{index}",
+            consumer_timeout_ms=1000,
+        )
+        self._assigned = [TopicPartition(topic, p) for p in self.partitions]
+        self.consumer.assign(self._assigned)
+        self._stop = threading.Event()
+        self.skipped = 0
+        self._seek()
+
+    def _seek(self) -> None:
+        """Resume each partition at the lowest next offset of any projection."""
+        offsets = [engine.offsets() for engine in self.engines]
+        for tp in self._assigned:
+            start = min(o.get(tp.partition, 0) for o in offsets)
+            self.consumer.seek(tp, start)
+
+    def lag(self) -> dict[int, int]:
+        """Messages not yet applied by every projection, per partition."""
+        ends = self.consumer.end_offsets(self._assigned)
+        offsets = [engine.offsets() for engine in self.engines]
+        return {
+            tp.partition: max(0, ends[tp] - min(o.get(tp.partition, 0) for o in offsets))
+            for tp in self._assigned
+        }
+
+    def run_once(self, *, timeout_ms: int = 200, fault: FaultHook | None = None) -> int:
+        batches = self.consumer.poll(timeout_ms=timeout_ms, max_records=1000)
+        count = 0
+        for tp, records in batches.items():
+            events: list[tuple[int, int, Any]] = []
+            for record in records:
+                try:
+                    position, event = decode(record.value)
+                except EnvelopeError as exc:
+                    # A poison message must not stop the worker: log it, move past it.
+                    self.skipped += 1
+                    log.warning(
+                        "worker.message_skipped",
+                        partition=tp.partition,
+                        offset=record.offset,
+                        reason=str(exc),
+                    )
+                    continue
+                events.append((record.offset, position, event))
+            next_offset = records[-1].offset + 1
+            for engine in self.engines:
+                done = engine.offsets().get(tp.partition, 0)
+                engine.apply(
+                    [(p, e) for offset, p, e in events if offset >= done],
+                    offsets={tp.partition: next_offset},
+                    fault=fault,
+                )
+            count += len(records)
+        return count
+
+    def run_until_idle(self, idle_polls: int = 3) -> None:
+        idle = 0
+        while idle < idle_polls:
+            idle = 0 if self.run_once() else idle + 1
+
+    def run_forever(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                self.run_once(timeout_ms=500)
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                log.warning("worker.retry", error=type(exc).__name__, failures=failures)
+                self._stop.wait(min(5.0, 0.2 * 2 ** min(failures, 5)))
+                self._seek()  # the consumer moved past the failed batch: go back
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        self.consumer.close()

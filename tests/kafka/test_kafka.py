@@ -1,0 +1,275 @@
+"""Publishing every event to Kafka and projecting from it, against a real broker."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from infra.events import decode, encode
+from infra.kafka import KafkaProjectionWorker, Relay
+from projections.base import ProjectionEngine
+from projections.runner import ProjectionRunner, all_projections
+from projections.store import ReadStore
+from services.application import ClaimsApplication
+from tests.kafka.conftest import Broker
+from tests.projections.workload import random_workload
+
+pytestmark = pytest.mark.kafka
+PARTITIONS = 4
+
+
+def relay_for(app: ClaimsApplication, store: ReadStore, broker: Broker, topic: str) -> Relay:
+    return Relay(
+        app, store, bootstrap=broker.bootstrap, topic=topic, partitions=PARTITIONS, timeout_ms=3000
+    )
+
+
+def publish_all(relay: Relay) -> None:
+    while relay.run_once():
+        pass
+
+
+def messages(broker: Broker, topic: str) -> list[Any]:
+    consumer = KafkaConsumer(
+        bootstrap_servers=broker.bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        consumer_timeout_ms=1500,
+    )
+    partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning(*partitions)
+    records = list(consumer)
+    consumer.close()
+    return records
+
+
+def workers(
+    kafka_store: ReadStore, app: ClaimsApplication, broker: Broker, topic: str, count: int = 2
+) -> list[KafkaProjectionWorker]:
+    return [
+        KafkaProjectionWorker(
+            kafka_store,
+            all_projections(app.calendar),
+            bootstrap=broker.bootstrap,
+            topic=topic,
+            index=i,
+            workers=count,
+            partitions=PARTITIONS,
+        )
+        for i in range(count)
+    ]
+
+
+def run_workers(pool: list[KafkaProjectionWorker]) -> None:
+    for worker in pool:
+        worker.run_until_idle()
+        worker.close()
+
+
+def assert_same_views(reference: ProjectionRunner, kafka_store: ReadStore) -> None:
+    reference.catch_up()
+    for projection in all_projections(reference.app.calendar):
+        mine = ProjectionEngine(reference.store, projection)
+        theirs = ProjectionEngine(kafka_store, projection)
+        for table in mine.all_tables:
+            expected = mine.dump(table)
+            assert expected, table.name
+            assert theirs.dump(table) == expected, table.name
+
+
+def test_ordering_per_claim_and_views_equal_to_the_store(
+    app: ClaimsApplication,
+    store_views: ProjectionRunner,
+    kafka_store: ReadStore,
+    broker: Broker,
+    topic: str,
+) -> None:
+    random_workload(app, claims=500, commands=2500, seed=11)
+    claims = [app.claim_id_for_number(f"S2{n:07d}") for n in range(1, 501)]
+    rng = random.Random(5)
+    total = sum(len(app.history(c)) for c in claims)
+    from datetime import date
+
+    for _ in range(10_000 - total):  # top up to 10,000 events with notes
+        app.add_note(rng.choice(claims), text="follow-up", noted_on=date(2026, 6, 1), by="h")
+    relay = relay_for(app, store_views.store, broker, topic)
+    publish_all(relay)
+    relay.close()
+
+    records = messages(broker, topic)
+    assert len(records) == 10_000
+    versions: dict[str, list[int]] = defaultdict(list)
+    for record in records:
+        _, event = decode(record.value)
+        assert record.key == str(event.originator_id).encode()
+        assert dict(record.headers)["type"] == type(event).__name__.encode()
+        versions[str(event.originator_id)].append(event.originator_version)
+    assert len(versions) == 500
+    assert all(v == list(range(1, len(v) + 1)) for v in versions.values())
+
+    run_workers(workers(kafka_store, app, broker, topic))
+    assert_same_views(store_views, kafka_store)
+
+
+def test_relay_killed_ten_times_still_publishes_every_event(
+    app: ClaimsApplication,
+    database_url: str,
+    store_views: ProjectionRunner,
+    kafka_store: ReadStore,
+    broker: Broker,
+    topic: str,
+) -> None:
+    random_workload(app, claims=100, commands=1500, seed=13)
+    env = {
+        **os.environ,
+        "CLAIMS_DATABASE_URL": database_url,
+        "CLAIMS_KAFKA_BOOTSTRAP": broker.bootstrap,
+        "CLAIMS_KAFKA_TOPIC": topic,
+        "CLAIMS_KAFKA_PARTITIONS": str(PARTITIONS),
+    }
+    claims = str(Path(sys.executable).with_name("claims"))
+    rng = random.Random(17)
+    for _ in range(10):
+        relay = subprocess.Popen(
+            [claims, "relay"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(rng.uniform(0.5, 2.0))
+        relay.send_signal(signal.SIGKILL)
+        relay.wait(timeout=30)
+    status = subprocess.run(
+        [claims, "relay", "--status"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert '"head"' in status.stdout
+    finish = relay_for(app, store_views.store, broker, topic)
+    publish_all(finish)
+    finish.close()
+
+    published = {decode(r.value)[0] for r in messages(broker, topic)}
+    stored = {
+        n.id
+        for n in app.recorder.select_notifications(start=1, limit=100_000)
+        if n.topic.startswith("domain.claim:Claim.")
+    }
+    assert stored <= published
+    run_workers(workers(kafka_store, app, broker, topic))
+    assert_same_views(store_views, kafka_store)
+
+
+def test_broker_down_commands_continue_and_the_relay_catches_up(
+    app: ClaimsApplication,
+    store_views: ProjectionRunner,
+    kafka_store: ReadStore,
+    broker: Broker,
+    topic: str,
+) -> None:
+    if broker.process is None:
+        pytest.skip("needs the test's own broker to stop it")
+    random_workload(app, claims=20, commands=100, seed=19)
+    relay = relay_for(app, store_views.store, broker, topic)
+    thread = threading.Thread(target=relay.run_forever, daemon=True)
+    thread.start()
+    try:
+        broker.pause()
+        try:
+            random_workload(app, claims=20, commands=200, seed=23)  # the store keeps accepting
+            time.sleep(1)
+        finally:
+            broker.resume()
+        deadline = time.monotonic() + 90
+        while relay.status()["behind"] > 0:
+            assert time.monotonic() < deadline, relay.status()
+            time.sleep(0.2)
+    finally:
+        relay.stop()
+        thread.join(timeout=30)
+        relay.close()
+    run_workers(workers(kafka_store, app, broker, topic))
+    assert_same_views(store_views, kafka_store)
+
+
+def test_a_worker_crash_between_view_write_and_commit_applies_nothing_twice(
+    app: ClaimsApplication,
+    store_views: ProjectionRunner,
+    kafka_store: ReadStore,
+    broker: Broker,
+    topic: str,
+) -> None:
+    random_workload(app, claims=30, commands=300, seed=29)
+    relay = relay_for(app, store_views.store, broker, topic)
+    publish_all(relay)
+    relay.close()
+
+    class InjectedCrashError(Exception):
+        pass
+
+    def crash(step: str) -> None:
+        if step == "after_view_write":
+            raise InjectedCrashError(step)
+
+    (crashing,) = workers(kafka_store, app, broker, topic, count=1)
+
+    def consume_until_the_crash() -> None:
+        while True:
+            crashing.run_once(fault=crash)
+
+    with pytest.raises(InjectedCrashError):
+        consume_until_the_crash()
+    crashing.close()
+    run_workers(workers(kafka_store, app, broker, topic, count=1))  # the restart
+    assert_same_views(store_views, kafka_store)
+
+
+def test_bad_messages_are_skipped_without_stopping_the_worker(
+    app: ClaimsApplication,
+    store_views: ProjectionRunner,
+    kafka_store: ReadStore,
+    broker: Broker,
+    topic: str,
+) -> None:
+    random_workload(app, claims=10, commands=60, seed=31)
+    relay = relay_for(app, store_views.store, broker, topic)
+    publish_all(relay)
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+    bad = [
+        b"not json",
+        encode({"schema": "claims.event", "schema_version": 1, "type": "Teleported", "data": {}}),
+        encode(
+            {
+                "schema": "claims.event",
+                "schema_version": 1,
+                "type": "NoteAdded",
+                "claim_id": "x",
+                "data": {"text": "t"},
+            }
+        ),
+    ]
+    for value in bad:
+        producer.send(topic, key=b"k", value=value)
+    producer.flush()
+    producer.close()
+    random_workload(app, claims=5, commands=30, seed=37)  # good messages after the bad ones
+    publish_all(relay)
+    relay.close()
+
+    pool = workers(kafka_store, app, broker, topic, count=1)
+    pool[0].run_until_idle()
+    assert pool[0].skipped == len(bad)
+    pool[0].close()
+    assert_same_views(store_views, kafka_store)
