@@ -19,6 +19,7 @@ from domain.calendar import FrenchCalendar
 from domain.claim import Claim
 from domain.errors import ClaimError
 from infra.events import published_documents
+from infra.health import serve_readyz
 from infra.kafka import KafkaProjectionWorker, Relay
 from infra.logging import configure_logging
 from infra.settings import Settings
@@ -60,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     project.add_argument("--worker", type=int, default=0, help="this worker's index (kafka)")
     project.add_argument("--workers", type=int, default=1, help="number of workers (kafka)")
+    project.add_argument("--port", type=int, help="serve GET /readyz (lag) on this port")
 
     relay = commands.add_parser("relay", help="publish the stored events to Kafka")
     relay.add_argument(
@@ -195,7 +197,7 @@ def _relay(settings: Settings, status: bool) -> int:
     return 0
 
 
-def _project_kafka(settings: Settings, index: int, workers: int) -> int:
+def _project_kafka(settings: Settings, index: int, workers: int, port: int | None) -> int:
     store = build_read_store(settings)
     worker = KafkaProjectionWorker(
         store,
@@ -207,6 +209,8 @@ def _project_kafka(settings: Settings, index: int, workers: int) -> int:
         partitions=settings.kafka_partitions,
     )
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    if port is not None:
+        serve_readyz(port, worker.lag)
     log.info("projections.kafka_worker_started", partitions=worker.partitions)
     try:
         worker.run_forever()
@@ -227,9 +231,11 @@ def _schemas(output: str) -> int:
     return 0
 
 
-def _project(settings: Settings) -> int:
+def _project(settings: Settings, port: int | None) -> int:
     app = build_application(settings)
     runner = build_runner(settings, app)
+    if port is not None:
+        serve_readyz(port, runner.lag)
     signal.signal(signal.SIGTERM, lambda *_: runner.stop())
     log.info("projections.worker_started", positions=runner.positions())
     try:
@@ -311,8 +317,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "project":
         if args.source == "kafka":
-            return _project_kafka(settings, args.worker, args.workers)
-        return _project(settings)
+            return _project_kafka(settings, args.worker, args.workers, args.port)
+        return _project(settings, args.port)
     if args.command == "relay":
         return _relay(settings, args.status)
     if args.command == "schemas":

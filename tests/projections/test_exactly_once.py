@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from infra.settings import Settings
@@ -79,6 +81,12 @@ def test_rebuild_verify_after_a_random_workload_then_detects_tampering(
     assert set(runner.lag().values()) == {0}
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def _claims(args: list[str], database_url: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(Path(sys.executable).with_name("claims")), *args],
@@ -95,8 +103,9 @@ def test_the_worker_process_and_the_rebuild_command(
 ) -> None:
     random_workload(app, claims=20, commands=100, seed=3)
     head = app.recorder.max_notification_id()
+    port = _free_port()
     worker = subprocess.Popen(
-        [str(Path(sys.executable).with_name("claims")), "project"],
+        [str(Path(sys.executable).with_name("claims")), "project", "--port", str(port)],
         env={**os.environ, "CLAIMS_DATABASE_URL": database_url},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -113,6 +122,11 @@ def test_the_worker_process_and_the_rebuild_command(
                 break
             assert time.monotonic() < deadline, "the worker did not catch up"
             time.sleep(0.1)
+        ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10).json()
+        assert ready == {
+            "status": "ready",
+            "lag": {"claims_list": 0, "sla": 0, "worklist": 0, "audit_trail": 0},
+        }
     finally:
         worker.terminate()
         worker.wait(timeout=30)

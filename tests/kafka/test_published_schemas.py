@@ -1,0 +1,42 @@
+"""The published schemas in docs/ are the ones the code generates (run `claims schemas`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from infra.events import ENVELOPE_SCHEMA, envelope, event_classes, published_documents
+from tests.domain.gwt import ACCEPTED_AND_PAID, history
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def test_the_committed_schemas_are_up_to_date() -> None:
+    for relative, text in published_documents().items():
+        path = DOCS / relative
+        assert path.exists(), f"{relative} is missing: run `claims schemas`"
+        assert path.read_text(encoding="utf-8") == text, (
+            f"{relative} is stale: run `claims schemas`"
+        )
+
+
+def test_every_event_type_has_a_schema_and_the_envelope_names_it() -> None:
+    documents = published_documents()
+    assert set(event_classes()) == {
+        path.removeprefix("events/").removesuffix(".schema.json")
+        for path in documents
+        if path.startswith("events/") and "envelope" not in path
+    }
+    asyncapi = json.loads(documents["asyncapi.json"])
+    assert set(asyncapi["channels"]["claimsEvents"]["messages"]) == set(event_classes())
+
+
+def test_envelopes_carry_the_documented_fields_and_redact_health_text() -> None:
+    events = history(*ACCEPTED_AND_PAID)
+    message = envelope(events[0], 1, exclude_health_data=True)
+    required = json.loads(published_documents()["events/envelope.schema.json"])["required"]
+    assert set(required) <= set(message)
+    assert message["schema"] == ENVELOPE_SCHEMA
+    assert message["data"]["cause"]["description"] == "[redacted]"
+    assert message["data"]["insured"] == [{"name": "Jeanne Martin", "trip_price": "1200.00"}]
+    assert envelope(events[0], 1)["data"]["cause"]["description"] == "hospitalised"
