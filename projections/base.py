@@ -10,6 +10,7 @@ skipped.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -84,6 +85,13 @@ KAFKA_OFFSETS = Table(
 )
 
 
+SCHEMAS = Table(
+    "projection_schema",
+    (("projection", "TEXT NOT NULL"), ("fingerprint", "TEXT NOT NULL")),
+    ("projection",),
+)
+
+
 def _state_table(projection: Projection) -> Table:
     # `version` is the claim version last folded: a duplicate delivery (Kafka) is skipped.
     return Table(
@@ -112,11 +120,30 @@ class ProjectionEngine:
         return (*self.projection.tables, self.state_table)
 
     def create_tables(self) -> None:
+        """Create the tables; when their definition changed since they were created, drop
+        them so that the projection rebuilds from position zero."""
+        fingerprint = hashlib.sha256(
+            "\n".join(s for t in self.all_tables for s in t.ddl("")).encode()
+        ).hexdigest()
         with self.store.transaction() as tx:
-            for table in (TRACKING, KAFKA_OFFSETS, *self.all_tables):
-                shared = table in (TRACKING, KAFKA_OFFSETS)
-                for statement in table.ddl("" if shared else self.suffix):
+            for table in (TRACKING, KAFKA_OFFSETS, SCHEMAS):
+                for statement in table.ddl(""):
                     tx.execute(statement)
+            found = tx.query(
+                "SELECT fingerprint FROM projection_schema WHERE projection = ?",
+                (self.tracking_key,),
+            )
+        if found and found[0][0] != fingerprint:
+            self.drop_tables()
+        with self.store.transaction() as tx:
+            for table in self.all_tables:
+                for statement in table.ddl(self.suffix):
+                    tx.execute(statement)
+            tx.execute(
+                "INSERT INTO projection_schema (projection, fingerprint) VALUES (?, ?) "
+                "ON CONFLICT (projection) DO UPDATE SET fingerprint = excluded.fingerprint",
+                (self.tracking_key, fingerprint),
+            )
 
     def drop_tables(self) -> None:
         with self.store.transaction() as tx:
@@ -124,6 +151,7 @@ class ProjectionEngine:
                 tx.execute(f"DROP TABLE IF EXISTS {table.name}{self.suffix}")
             tx.execute("DELETE FROM projection_tracking WHERE projection = ?", (self.tracking_key,))
             tx.execute("DELETE FROM kafka_offsets WHERE projection = ?", (self.tracking_key,))
+            tx.execute("DELETE FROM projection_schema WHERE projection = ?", (self.tracking_key,))
 
     def position(self, tx: Tx | None = None) -> int:
         sql = "SELECT position FROM projection_tracking WHERE projection = ?"

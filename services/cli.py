@@ -7,7 +7,7 @@ import json
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ from infra.settings import Settings
 from projections.rebuild import rebuild
 from projections.runner import all_projections
 from services.application import ClaimsApplication, HistoryEntry
+from services.demo import generate
+from services.http.deps import today_in_paris
 from services.http.views import claim_body, history_entry
 from services.wiring import build_application, build_read_store, build_runner
 
@@ -69,6 +71,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the relay position and the store's head, and exit",
     )
+
+    demo = commands.add_parser("demo", help="generate realistic demo claims")
+    demo.add_argument("--claims", type=int, default=300)
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--today", type=date.fromisoformat, help="default: today in Paris")
+    demo.add_argument("--if-empty", action="store_true", help="only into an empty store")
 
     schemas = commands.add_parser("schemas", help="write the published event schemas")
     schemas.add_argument("--output", default="docs", help="folder (default: docs)")
@@ -222,6 +230,26 @@ def _project_kafka(settings: Settings, index: int, workers: int, port: int | Non
     return 0
 
 
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    app = build_application(settings)
+    try:
+        if args.if_empty and app.recorder.max_notification_id():
+            print("claims: the store already holds claims; no demo data added")
+            return 0
+        today = args.today or today_in_paris()
+        with tqdm(total=args.claims, desc="demo claims", unit="claim", file=sys.stderr) as bar:
+            report = generate(
+                app, claims=args.claims, seed=args.seed, today=today, progress=bar.update
+            )
+        print(
+            f"demo: {report.claims} claims, {report.commands} commands "
+            f"({report.refused_by_rules} refused by the rules and skipped)"
+        )
+    finally:
+        app.close()
+    return 0
+
+
 def _schemas(output: str) -> int:
     for relative, text in published_documents().items():
         path = Path(output) / relative
@@ -321,6 +349,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _project(settings, args.port)
     if args.command == "relay":
         return _relay(settings, args.status)
+    if args.command == "demo":
+        return _demo(settings, args)
     if args.command == "schemas":
         return _schemas(args.output)
     if args.command == "rebuild":

@@ -13,3 +13,15 @@ def audit_trail(store: ReadStore, claim_id: str) -> list[dict[str, Any]]:
         [claim_id],
     )
     return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+
+
+def event_counts(store: ReadStore, event_types: tuple[str, ...], as_of: str) -> dict[str, int]:
+    """How many events of each type happened on or before a business date."""
+    marks = ", ".join("?" for _ in event_types)
+    rows = store.query(
+        f"SELECT event_type, COUNT(*) FROM audit_trail WHERE business_date <= ? "
+        f"AND event_type IN ({marks}) GROUP BY event_type",
+        [as_of, *event_types],
+    )
+    counts = {str(kind): int(count) for kind, count in rows}
+    return {kind: counts.get(kind, 0) for kind in event_types}

@@ -20,9 +20,11 @@ SLA_CLOCKS = Table(
         ("started_on", "TEXT NOT NULL"),
         ("due_on", "TEXT NOT NULL"),
         ("completed_on", "TEXT"),
+        # The day the insurer could know the clock: not before the claim was declared.
+        ("known_from", "TEXT NOT NULL"),
     ),
     ("claim_id", "clock_key"),
-    (("clock", "due_on"), ("due_on",), ("completed_on",), ("started_on",)),
+    (("clock", "due_on"), ("due_on",), ("completed_on",), ("known_from",)),
 )
 
 
@@ -30,14 +32,14 @@ def fold_sla(state: State | None, event: Any, calendar: FrenchCalendar) -> State
     """Pure: the claim's SLA fold state after one event."""
     if isinstance(event, Claim.Declared):
         fold = SlaFold(calendar)
-        number = event.claim_number
+        number, declared = event.claim_number, event.declared_on.isoformat()
     elif state is not None and isinstance(event, Claim.Event):
         fold = SlaFold.from_state(state["fold"], calendar)
-        number = state["claim_number"]
+        number, declared = state["claim_number"], state["declared_on"]
     else:
         return None
     fold.apply(event)
-    return {"claim_number": number, "fold": fold.to_state()}
+    return {"claim_number": number, "declared_on": declared, "fold": fold.to_state()}
 
 
 class SlaProjection(Projection):
@@ -53,7 +55,16 @@ class SlaProjection(Projection):
     def rows(self, claim_id: UUID, state: State) -> dict[str, list[Row]]:
         return {
             "sla_clocks": [
-                (str(claim_id), key, kind, state["claim_number"], started, due, completed)
+                (
+                    str(claim_id),
+                    key,
+                    kind,
+                    state["claim_number"],
+                    started,
+                    due,
+                    completed,
+                    max(started, state["declared_on"]),
+                )
                 for kind, key, started, due, completed in state["fold"]["clocks"]
             ]
         }

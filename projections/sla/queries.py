@@ -53,7 +53,7 @@ def list_clocks(
     limit: int = 100,
     cursor: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    where, params = ["started_on <= ?"], [as_of.isoformat()]
+    where, params = ["known_from <= ?"], [as_of.isoformat()]
     if state is not None:
         condition, values = state_condition(state, as_of, calendar)
         where.append(condition)
@@ -96,7 +96,7 @@ def count_states(
     for state in ClockState:
         condition, values = state_condition(state, as_of, calendar)
         rows = store.query(
-            f"SELECT clock, COUNT(*) FROM sla_clocks WHERE started_on <= ? AND "
+            f"SELECT clock, COUNT(*) FROM sla_clocks WHERE known_from <= ? AND "
             f"{condition} GROUP BY clock",
             [as_of.isoformat(), *values],
         )

@@ -23,7 +23,7 @@ from prometheus_client import (
 )
 
 from infra.settings import Environment, Settings
-from services.http import claims, read_models
+from services.http import claims, pages, read_models
 from services.http.auth import DEV_TOKENS, TokenRegistry
 from services.http.deps import AnyRole, Claims
 from services.http.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_response
@@ -186,6 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(operations)
     app.include_router(contracts)
     app.include_router(read_models.router)
+    app.include_router(pages.router)
     app.include_router(claims.router)
 
     @app.middleware("http")

@@ -196,3 +196,19 @@ def test_lag_and_read_your_writes(app: ClaimsApplication, runner: ProjectionRunn
     runner.catch_up()
     assert runner.wait_for(position, timeout=0.05)
     assert set(runner.lag().values()) == {0}
+
+
+def test_a_changed_table_definition_rebuilds_the_projection(
+    app: ClaimsApplication, runner: ProjectionRunner
+) -> None:
+    app.declare(declaration(), by=BY)
+    runner.catch_up()
+    with runner.store.transaction() as tx:
+        tx.execute("UPDATE projection_schema SET fingerprint = 'an older definition' "
+                   "WHERE projection = 'claims_list'")
+    runner.setup()  # as at the next start-up
+    assert runner.positions()["claims_list"] == 0
+    assert list_claims(runner.store)[0] == []
+    assert runner.positions()["sla"] > 0  # the others are untouched
+    runner.catch_up()
+    assert len(list_claims(runner.store)[0]) == 1

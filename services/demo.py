@@ -1,0 +1,441 @@
+"""Realistic demo claims, generated only through the application's commands.
+
+Deterministic for a given seed and `today`: claims spread over the 18 months before `today`
+across the three contracts and their guarantees, with proofs, card-insurer positions for
+trips over €10,000, accepted and refused assessments, settlements, complaints (some
+acknowledged or answered late), recours, mediations and reopenings. A command the rules refuse
+is simply skipped, so the data always obeys the rules.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import partial
+from uuid import UUID
+
+from domain.claim import ClaimDeclaration
+from domain.errors import ClaimError
+from domain.values import (
+    AssessmentInputs,
+    BaggageItem,
+    Cause,
+    FeeInput,
+    Insured,
+    LegDelay,
+    TicketCost,
+    Trip,
+)
+from services.application import ClaimsApplication
+
+FIRST_NAMES = (
+    "Jeanne",
+    "Paul",
+    "Camille",
+    "Louis",
+    "Chloé",
+    "Hugo",
+    "Léa",
+    "Nathan",
+    "Inès",
+    "Arthur",
+    "Manon",
+    "Jules",
+    "Zoé",
+    "Gabriel",
+    "Sarah",
+    "Raphaël",
+)
+LAST_NAMES = (
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefebvre",
+    "Michel",
+    "Garcia",
+)
+DESTINATIONS = (
+    "Lisbon",
+    "Marrakech",
+    "Rome",
+    "Athens",
+    "New York",
+    "Montreal",
+    "Réunion",
+    "Guadeloupe",
+    "Tokyo",
+    "Dakar",
+    "Barcelona",
+    "Bangkok",
+)
+CAUSES = {
+    "A": [
+        ("serious_illness", "admitted to hospital"),
+        ("serious_accident", "fracture"),
+        ("death", "death of a parent"),
+    ],
+    "B": [
+        ("economic_dismissal", "dismissal letter"),
+        ("visa_refusal", "embassy refusal"),
+        ("home_damage", "water damage at home"),
+    ],
+    "C": [("unforeseeable_event", "flight cancelled by strike")],
+    "D": [("personal_reason", "no longer wishes to travel")],
+    "medical": [("illness", "acute illness"), ("accident", "sprained ankle")],
+    "other": [
+        ("dismissal", "economic dismissal"),
+        ("job_transfer", "job transfer"),
+        ("exam_resit", "resit exam"),
+    ],
+}
+GUARANTEES = {
+    "CA2624": ("cancellation",),
+    "MULTIASSISTANCE_PLUS": (
+        "cancellation",
+        "cancellation",
+        "interruption",
+        "baggage",
+        "flight_delay",
+    ),
+    "CORSAIR_7906011": (
+        "cancellation",
+        "cancellation",
+        "interruption",
+        "baggage",
+        "missed_departure",
+    ),
+}
+CATEGORIES = {
+    "CA2624": ("A", "A", "B", "C", "D"),
+    "MULTIASSISTANCE_PLUS": ("medical", "other"),
+    "CORSAIR_7906011": ("medical", "other"),
+}
+
+
+@dataclass
+class DemoReport:
+    claims: int = 0
+    commands: int = 0
+    refused_by_rules: int = 0
+
+
+class DemoGenerator:
+    def __init__(self, app: ClaimsApplication, *, seed: int, today: date) -> None:
+        self.app = app
+        self.rng = random.Random(seed)
+        self.today = today
+        self.report = DemoReport()
+
+    def _try(self, command: Callable[[], object]) -> bool:
+        try:
+            command()
+        except ClaimError:
+            self.report.refused_by_rules += 1
+            return False
+        self.report.commands += 1
+        return True
+
+    def _money(self, low: int, high: int) -> Decimal:
+        return Decimal(self.rng.randrange(low * 100, high * 100, 500)) / 100
+
+    def claim(self) -> None:
+        rng = self.rng
+        contract = rng.choice(tuple(GUARANTEES))
+        guarantee = rng.choice(GUARANTEES[contract])
+        category = rng.choice(CATEGORIES[contract])
+        code, description = rng.choice(CAUSES[category])
+        # The event happened within the last 18 months.
+        event = self.today - timedelta(days=rng.randint(20, 540))
+        booking = event - timedelta(days=rng.randint(30, 200))
+        subscription = booking + timedelta(days=rng.choice((0, 0, 0, 1, 2, 5)))
+        if guarantee in ("cancellation", "missed_departure"):
+            departure = event + timedelta(days=rng.choice((1, 3, 5, 10, 15, 25, 40)))
+            if guarantee == "missed_departure":
+                departure = event
+        else:
+            departure = event - timedelta(days=rng.randint(1, 6))
+        trip_days = rng.randint(5, 16)
+        back = departure + timedelta(days=trip_days)
+        known = event + timedelta(days=rng.choice((0, 0, 0, 1, 3)))
+        declared = known + timedelta(days=rng.choice((1, 2, 3, 4, 6, 9, 15)))
+        big = contract == "CA2624" and rng.random() < 0.08
+        persons = rng.choice((1, 1, 2, 2, 2, 3, 4))
+        names = rng.sample([f"{f} {ln}" for f in FIRST_NAMES for ln in LAST_NAMES], persons)
+        prices = [self._money(10_500, 16_000) if big else self._money(400, 3_200) for _ in names]
+        interrupted = (
+            departure + timedelta(days=rng.randint(1, trip_days - 1))
+            if guarantee == "interruption"
+            else None
+        )
+        if declared >= self.today:
+            return
+        declaration = ClaimDeclaration(
+            contract=contract,
+            subscription_number=f"NQ{rng.randint(10000, 99999)}",
+            guarantee=guarantee,
+            cause=Cause(category, code, description),
+            event_date=event,
+            known_on=known,
+            declared_on=declared,
+            booking_date=booking,
+            subscription_date=subscription,
+            trip=Trip(departure, back, rng.choice(DESTINATIONS), min(prices) * Decimal("0.35")),
+            insured=tuple(Insured(n, p) for n, p in zip(names, prices, strict=True)),
+            settlement_mode="voucher" if category == "D" and rng.random() < 0.4 else "cash",
+            interrupted_on=interrupted,
+        )
+        try:
+            claim = self.app.declare(declaration, by=f"handler.{rng.randint(1, 6)}")
+        except ClaimError:
+            self.report.refused_by_rules += 1
+            return
+        self.report.claims += 1
+        self.report.commands += 1
+        self._handle(claim.id, declared, guarantee, category, names, prices, big, departure)
+
+    def _handle(
+        self,
+        claim_id: UUID,
+        declared: date,
+        guarantee: str,
+        category: str,
+        names: list[str],
+        prices: list[Decimal],
+        big: bool,
+        departure: date,
+    ) -> None:
+        rng, app, cid = self.rng, self.app, claim_id
+        handler = f"handler.{rng.randint(1, 6)}"
+        day = declared
+
+        def step(days: int) -> date | None:
+            nonlocal day
+            day = day + timedelta(days=days)
+            return day if day < self.today else None
+
+        if rng.random() < 0.85 and (on := step(0)):
+            self._try(
+                partial(app.assign_handler, cid, handler=handler, assigned_on=on, by="manager.1")
+            )
+        if rng.random() < 0.05 and (on := step(rng.randint(1, 10))):
+            self._try(partial(app.withdraw, cid, withdrawn_on=on, by=handler))
+            return
+        documents = {"baggage": ["carrier_report", "police_report"], "flight_delay": ["other"]}.get(
+            guarantee, ["cancellation_invoice", "booking_form"]
+        )
+        if category in ("A", "medical"):
+            documents = [*documents, "medical_certificate"]
+        if big:
+            documents = [*documents, "card_insurer_position"]
+        if not (on := step(rng.randint(1, 4))):
+            return
+        self._try(
+            partial(app.request_proofs, cid, documents=documents, requested_on=on, by=handler)
+        )
+        if rng.random() < 0.12:
+            return  # still waiting for proofs
+        for document in documents:
+            if document == "card_insurer_position":
+                continue
+            if not (on := step(rng.randint(2, 15))):
+                return
+            self._try(
+                partial(app.receive_proof, cid, document=document, received_on=on, by=handler)
+            )
+        if big:
+            if not (on := step(rng.randint(3, 20))):
+                return
+            paid = rng.random() < 0.5
+            self._try(
+                partial(
+                    app.receive_card_insurer_position,
+                    cid,
+                    decision="paid" if paid else "refused",
+                    amount_paid=Decimal("1500.00") if paid else Decimal("0.00"),
+                    received_on=on,
+                    by=handler,
+                )
+            )
+        if not (on := step(rng.choice((2, 5, 8, 12, 20)))):
+            return
+        accepted = rng.random() < 0.78
+        if accepted:
+            inputs = self._inputs(guarantee, names, prices)
+            ok = self._try(partial(app.accept, cid, decided_on=on, inputs=inputs, by=handler))
+        else:
+            ok = self._try(
+                partial(app.refuse, cid, decided_on=on, reason="cause not covered", by=handler)
+            )
+        if not ok:
+            return
+        if accepted and (on := step(rng.choice((3, 7, 10, 14, 20, 30)))):
+            mode = "voucher" if category == "D" else "cash"
+            self._try(
+                partial(
+                    app.settle,
+                    cid,
+                    paid_on=on,
+                    mode=mode,
+                    reference=f"VIR-{rng.randint(100000, 999999)}",
+                    by=handler,
+                )
+            )
+        if rng.random() < (0.45 if not accepted else 0.15):
+            self._complaint(cid, handler, accepted)
+        if rng.random() < 0.6 and (on := step(rng.randint(5, 40))):
+            self._try(partial(app.close_claim, cid, closed_on=on, by=handler))
+
+    def _complaint(self, cid: UUID, handler: str, accepted: bool) -> None:
+        rng, app = self.rng, self.app
+        sent = None
+        for claim_event in reversed(app.history(cid)):
+            sent = claim_event.data.get("paid_on") or claim_event.data.get("decided_on")
+            if sent:
+                break
+        if not isinstance(sent, date):
+            return
+        sent = sent + timedelta(days=rng.randint(2, 30))
+        received = sent + timedelta(days=rng.randint(1, 4))
+        if received >= self.today:
+            return
+        written = rng.random() < 0.85
+        outcome_holder: dict[str, str] = {}
+
+        def open_it() -> None:
+            _, complaint_id = app.open_complaint(
+                cid,
+                sent_on=sent,
+                received_on=received,
+                channel="letter" if written else "phone",
+                summary="disagrees with the decision",
+                by=handler,
+            )
+            outcome_holder["id"] = complaint_id
+
+        if not self._try(open_it):
+            return
+        complaint_id = outcome_holder["id"]
+        late_ack = rng.random() < 0.2
+        ack = received + timedelta(days=rng.randint(12, 25) if late_ack else rng.randint(1, 8))
+        if ack < self.today and rng.random() < 0.85:
+            self._try(
+                partial(
+                    app.acknowledge_complaint,
+                    cid,
+                    complaint_id=complaint_id,
+                    sent_on=ack,
+                    by=handler,
+                )
+            )
+        late_answer = rng.random() < 0.2
+        answer = sent + timedelta(days=rng.randint(65, 120) if late_answer else rng.randint(15, 55))
+        if answer >= self.today or rng.random() < 0.1:
+            return
+        outcome = rng.choice(("rejected", "rejected", "partially_upheld", "upheld"))
+        self._try(
+            partial(
+                app.answer_complaint,
+                cid,
+                complaint_id=complaint_id,
+                sent_on=answer,
+                outcome=outcome,
+                by=handler,
+            )
+        )
+        if outcome == "upheld" and (reopen := answer + timedelta(days=3)) < self.today:
+            self._try(
+                partial(app.reopen, cid, reopened_on=reopen, reason="complaint upheld", by=handler)
+            )
+            return
+        if rng.random() < 0.3 and (recours := answer + timedelta(days=rng.randint(5, 20))) < (
+            self.today
+        ):
+            self._try(
+                partial(
+                    app.escalate_complaint,
+                    cid,
+                    complaint_id=complaint_id,
+                    received_on=recours,
+                    by=handler,
+                )
+            )
+        if written and rng.random() < 0.35:
+            referred = answer + timedelta(days=rng.randint(20, 200))
+            if referred < self.today and self._try(
+                partial(app.refer_to_mediation, cid, referred_on=referred, by="insured")
+            ):
+                decided = referred + timedelta(days=rng.randint(30, 90))
+                if decided < self.today:
+                    self._try(
+                        partial(
+                            app.conclude_mediation,
+                            cid,
+                            decided_on=decided,
+                            outcome=rng.choice(
+                                ("in_favour_of_insurer", "partial", "in_favour_of_insured")
+                            ),
+                            by="mediator",
+                        )
+                    )
+
+    def _inputs(self, guarantee: str, names: list[str], prices: list[Decimal]) -> AssessmentInputs:
+        rng = self.rng
+        if guarantee == "cancellation":
+            return AssessmentInputs(
+                fees=tuple(
+                    FeeInput(
+                        n,
+                        (p * Decimal(rng.choice(("0.25", "0.5", "0.75", "1")))).quantize(
+                            Decimal("0.01")
+                        ),
+                        Decimal(rng.choice(("0.00", "35.00", "60.00"))),
+                    )
+                    for n, p in zip(names, prices, strict=True)
+                )
+            )
+        if guarantee == "baggage":
+            return AssessmentInputs(
+                baggage=tuple(
+                    BaggageItem(
+                        n, self._money(100, 900), self._money(0, 60), valuable=rng.random() < 0.2
+                    )
+                    for n in names
+                )
+            )
+        if guarantee == "flight_delay":
+            return AssessmentInputs(
+                delays=tuple(LegDelay(n, rng.choice((200, 260, 400))) for n in names)
+            )
+        if guarantee == "missed_departure":
+            return AssessmentInputs(
+                tickets=tuple(TicketCost(n, self._money(150, 1100)) for n in names)
+            )
+        return AssessmentInputs()
+
+
+def generate(
+    app: ClaimsApplication,
+    *,
+    claims: int,
+    seed: int,
+    today: date,
+    progress: Callable[[int], object] | None = None,
+) -> DemoReport:
+    generator = DemoGenerator(app, seed=seed, today=today)
+    for _ in range(claims):
+        generator.claim()
+        if progress is not None:
+            progress(1)
+    return generator.report
