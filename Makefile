@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint install install-dev clean
+.PHONY: run test lint install install-dev browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,15 +23,25 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# First start: realistic demo claims, so that the dashboard has something to show.
 run: install
+	CLAIMS_ENV=$${CLAIMS_ENV:-dev} $(BIN)/claims demo --if-empty --claims 400
+	@echo "Dashboard: http://$(HOST):$(PORT)/dashboard (log in with dev-manager-token)"
 	CLAIMS_ENV=$${CLAIMS_ENV:-dev} $(BIN)/claims serve --host $(HOST) --port $(PORT)
 
 # pytest exits 5 when it collected no test: that is a failure here, not a pass.
-test: install-dev
+test: install-dev browser-deps
 	@$(BIN)/pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no test: failing"; exit 1; fi; \
 	exit $$rc
 	$(MAKE) lint
+
+# The browser tests drive Debian's Chromium; install it when we can (root with apt-get).
+browser-deps:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	else echo "chromium and chromium-driver are missing: the browser tests will skip"; fi
 
 lint: install-dev
 	$(BIN)/ruff check .

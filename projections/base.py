@@ -133,7 +133,7 @@ class ProjectionEngine:
                 "SELECT fingerprint FROM projection_schema WHERE projection = ?",
                 (self.tracking_key,),
             )
-        if found and found[0][0] != fingerprint:
+        if not found or found[0][0] != fingerprint:  # new, changed, or from before fingerprints
             self.drop_tables()
         with self.store.transaction() as tx:
             for table in self.all_tables:

@@ -28,7 +28,7 @@ from domain.catalogue import Catalogue, ContractTerms, load_catalogue
 from domain.claim import Claim, ClaimDeclaration
 from domain.claim_number import ClaimNumberReservation, ClaimNumberSequence, is_claim_number
 from domain.errors import ClaimNotFound, ConcurrentUpdate, InvalidClaimData, VersionMismatch
-from domain.sla import ClockStatus, clocks_as_of
+from domain.sla import ClockStatus, business_date, clocks_as_of
 from domain.values import AssessmentInputs
 from services.idempotency import (
     CommandOutcome,
@@ -58,6 +58,7 @@ class HistoryEntry:
     type: str
     recorded_at: datetime
     actor: str
+    business_date: date
     data: dict[str, Any]
 
 
@@ -594,6 +595,7 @@ class ClaimsApplication(Application[UUID]):
                 type=type(stored).__name__,
                 recorded_at=stored.timestamp,
                 actor=getattr(stored, "by", ""),
+                business_date=business_date(stored),
                 data=_event_data(stored),
             )
             for stored in self._events_of(claim_id)

@@ -384,6 +384,7 @@ class HistoryEntryPublic(BaseModel):
     type: str
     recorded_at: datetime
     actor: str
+    business_date: date
     data: dict[str, Any]
 
 

@@ -91,5 +91,6 @@ def history_entry(entry: HistoryEntry) -> HistoryEntryPublic:
         type=entry.type,
         recorded_at=entry.recorded_at,
         actor=entry.actor,
+        business_date=entry.business_date,
         data=jsonable(entry.data),
     )

@@ -204,8 +204,10 @@ def test_a_changed_table_definition_rebuilds_the_projection(
     app.declare(declaration(), by=BY)
     runner.catch_up()
     with runner.store.transaction() as tx:
-        tx.execute("UPDATE projection_schema SET fingerprint = 'an older definition' "
-                   "WHERE projection = 'claims_list'")
+        tx.execute(
+            "UPDATE projection_schema SET fingerprint = 'an older definition' "
+            "WHERE projection = 'claims_list'"
+        )
     runner.setup()  # as at the next start-up
     assert runner.positions()["claims_list"] == 0
     assert list_claims(runner.store)[0] == []

@@ -1,0 +1,207 @@
+"""The management pages in headless Chromium (Debian's chromium and chromium-driver).
+
+Screenshots go to test-artifacts/. Without Chromium the tests skip, unless
+CLAIMS_REQUIRE_BROWSER=1 (CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from pydantic import SecretStr
+
+from infra.settings import Settings, eventsourcing_env
+from services.application import ClaimsApplication
+from services.demo import generate
+from services.http.app import create_app
+from tests.services.conftest import TOKEN_SPEC, TOKENS
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+TODAY = date(2026, 11, 22)
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+def _need_browser() -> None:
+    if Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists():
+        return
+    reason = "Debian's chromium and chromium-driver are not installed"
+    if os.environ.get("CLAIMS_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"a browser is required (CLAIMS_REQUIRE_BROWSER=1): {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The back office with 120 demo claims, served on a free loopback port."""
+    _need_browser()
+    url = f"sqlite:///{tmp_path_factory.mktemp('site') / 'claims.db'}"
+    app = ClaimsApplication(env=eventsourcing_env(url))
+    generate(app, claims=120, seed=7, today=TODAY)
+    app.close()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(Settings(database_url=url, api_tokens=SecretStr(TOKEN_SPEC))),
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            access_log=False,
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:  # started, and the read models caught up with the demo data
+        try:
+            ready = httpx.get(f"{base}/readyz", headers=_auth("manager"), timeout=5).json()
+            if ready["status"] == "ready" and not any(ready["projection_lag"].values()):
+                break
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, "the site did not become ready"
+        time.sleep(0.2)
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def _auth(role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {TOKENS[role]}"}
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    _need_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1800",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _text(driver: Any, element_id: str) -> str:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    element = WebDriverWait(driver, 20).until(
+        expected_conditions.presence_of_element_located((By.ID, element_id))
+    )
+    return str(element.text)
+
+
+def _click_and_wait(driver: Any, element: Any) -> None:
+    """Click something that loads a new page, and wait until the old one is gone."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    element.click()
+    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(element))
+
+
+def _api_dashboard(site: str, day: str) -> dict[str, Any]:
+    response = httpx.get(
+        f"{site}/api/v1/dashboard", params={"as_of": day}, headers=_auth("manager"), timeout=30
+    )
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def _check_tiles(driver: Any, figures: dict[str, Any]) -> None:
+    ages = figures["ageing"]
+    assert _text(driver, "kpi-open") == str(figures["open_claims"])
+    assert _text(driver, "kpi-over-30") == str(ages["31-60"] + ages["61-90"] + ages["over-90"])
+    assert _text(driver, "kpi-over-90") == str(ages["over-90"])
+    assert _text(driver, "kpi-accepted-month") == figures["indemnities"]["accepted_this_month"]
+    assert _text(driver, "kpi-paid-month") == figures["indemnities"]["paid_this_month"]
+    assert _text(driver, "kpi-complaints") == str(figures["open_complaints"])
+    breached = sum(v["breached"] for v in figures["sla"].values())
+    assert _text(driver, "breached-count") == str(min(breached, 50))
+
+
+def test_a_manager_logs_in_changes_the_date_and_opens_a_breached_claim(
+    site: str, browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{site}/dashboard?as_of={TODAY.isoformat()}")
+    assert "/login" in browser.current_url  # not logged in yet
+    browser.find_element(By.ID, "token").send_keys(TOKENS["auditor"])
+    _click_and_wait(browser, browser.find_element(By.ID, "login"))
+    assert "Unknown token" in _text(browser, "login-error")  # auditors have no dashboard
+    browser.find_element(By.ID, "token").send_keys(TOKENS["manager"])
+    _click_and_wait(browser, browser.find_element(By.ID, "login"))
+    assert _text(browser, "shown-as-of") == TODAY.isoformat()
+    _check_tiles(browser, _api_dashboard(site, TODAY.isoformat()))
+    browser.save_screenshot(str(ARTIFACTS / "dashboard-today.png"))
+
+    browser.execute_script("document.getElementById('as-of').value = '2026-06-30'")
+    _click_and_wait(browser, browser.find_element(By.ID, "apply-as-of"))
+    assert _text(browser, "shown-as-of") == "2026-06-30"
+    _check_tiles(browser, _api_dashboard(site, "2026-06-30"))
+    assert (
+        browser.execute_script(
+            "return document.querySelectorAll('#chart-sla .scatterlayer .trace').length"
+        )
+        >= 4
+    )
+    browser.save_screenshot(str(ARTIFACTS / "dashboard-2026-06-30.png"))
+
+    link = browser.find_elements(By.CSS_SELECTOR, "#breached a.claim-link")[0]
+    number = link.text
+    _click_and_wait(browser, link)
+    assert _text(browser, "claim-number") == number
+    claim = httpx.get(
+        f"{site}/api/v1/claims/by-number/{number}", headers=_auth("auditor"), timeout=30
+    ).json()
+    assert _text(browser, "claim-status") == claim["status"]
+    assert "breached" in _text(browser, "clocks")
+    timeline_rows = browser.find_elements(By.CSS_SELECTOR, "#timeline tr")
+    assert len(timeline_rows) == claim["version"] + 1  # a header row, then one per event
+    browser.save_screenshot(str(ARTIFACTS / f"claim-{number}.png"))
+
+
+def test_the_dashboard_carries_no_health_data(site: str) -> None:
+    with httpx.Client(base_url=site, timeout=30) as client:
+        client.post("/login", data={"token": TOKENS["manager"], "next": "/dashboard"})
+        page = client.get("/dashboard", params={"as_of": TODAY.isoformat()}).text
+    assert "Back office as of" in page
+    for health in ("hospital", "illness", "fracture", "death", "sprained"):
+        assert health not in page
