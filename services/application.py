@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -139,6 +139,42 @@ class ClaimsApplication(Application[UUID]):
                 continue
             return claim
         raise ConcurrentUpdate("could not issue a claim number: too many concurrent declarations")
+
+    def import_claims(
+        self,
+        declarations: Sequence[ClaimDeclaration],
+        *,
+        by: str,
+        then: Callable[[Claim], object] | None = None,
+    ) -> list[Claim]:
+        """Bulk import: declare many claims (and optionally take each through further
+        commands with `then`) in one transaction, numbered from one block of the sequence."""
+        if not declarations:
+            return []
+        for attempt in range(DECLARATION_ATTEMPTS):
+            sequence = self._number_sequence()
+            numbers = sequence.issue(len(declarations))
+            claims: list[Claim] = []
+            reservations: list[ClaimNumberReservation] = []
+            for number, declaration in zip(numbers, declarations, strict=True):
+                claim = Claim.declare(
+                    declaration,
+                    claim_number=number,
+                    terms=self._terms(declaration.contract),
+                    calendar=self.calendar,
+                    by=by,
+                )
+                if then is not None:
+                    then(claim)
+                claims.append(claim)
+                reservations.append(ClaimNumberReservation(claim_number=number, claim_id=claim.id))
+            try:
+                self.save(sequence, *reservations, *claims)
+            except IntegrityError:
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter only
+                continue
+            return claims
+        raise ConcurrentUpdate("could not issue claim numbers: too many concurrent declarations")
 
     def _terms(self, contract: str) -> ContractTerms:
         terms = self.catalogue.get(contract)

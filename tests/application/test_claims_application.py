@@ -253,3 +253,23 @@ def test_a_claims_sla_clocks_as_of_any_day(app: ClaimsApplication) -> None:
     assert on_17["prescription"].clock.due_on == date(2028, 5, 4)
     with pytest.raises(ClaimNotFound):
         app.sla_clocks(UUID(int=7), as_of=date(2026, 5, 4))
+
+
+def test_a_bulk_import_numbers_and_saves_every_claim_in_one_transaction(
+    app: ClaimsApplication,
+) -> None:
+    declare(app)
+    imported = app.import_claims(
+        [declaration() for _ in range(50)],
+        by="importer",
+        then=lambda c: c.request_proofs(
+            documents=["booking_form"], requested_on=date(2026, 3, 5), by="importer"
+        ),
+    )
+    assert [c.claim_number for c in imported] == [f"S2{n:07d}" for n in range(2, 52)]
+    assert all(app.get_claim(c.id).version == 2 for c in imported)
+    assert app.find_by_number("S20000051").id == imported[-1].id
+    assert declare(app).claim_number == "S20000052"
+    with pytest.raises(InvalidClaimData):  # one bad declaration: nothing of the batch is saved
+        app.import_claims([declaration(), declaration(contract="NOPE")], by="importer")
+    assert declare(app).claim_number == "S20000053"
