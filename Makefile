@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint install install-dev browser-deps clean
+.PHONY: run test bench lint install install-dev browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ browser-deps:
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
 	else echo "chromium and chromium-driver are missing: the browser tests will skip"; fi
+
+# Benchmarks (not part of `make test`): writes docs/benchmarks.md. QUICK=1 for a smoke run.
+bench: install-dev
+	$(BIN)/python -m bench.run $(if $(QUICK),--quick,)
 
 lint: install-dev
 	$(BIN)/ruff check .

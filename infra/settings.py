@@ -141,6 +141,9 @@ def sqlite_path(url: str) -> str:
 def eventsourcing_env(database_url: str, encryption_key: str | None = None) -> dict[str, str]:
     """Map the database URL (and the encryption key) onto eventsourcing's environment."""
     env = _store_env(database_url)
+    # eventsourcing's aggregate cache, fast-forwarded from the store on every get: a command
+    # reads only the events since the cached version (and stays correct across nodes).
+    env["AGGREGATE_CACHE_MAXSIZE"] = "10000"
     if encryption_key:
         # AES-GCM over every stored event and snapshot (eventsourcing's own cipher).
         env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
