@@ -21,6 +21,7 @@ from uuid import UUID
 from projections.store import ReadStore, Tx
 
 State = dict[str, Any]
+CHUNK = 500  # claim ids per IN (...) list: within SQLite's and PostgreSQL's parameter limits
 Row = tuple[Any, ...]
 FaultHook = Callable[[str], None]
 
@@ -183,26 +184,16 @@ class ProjectionEngine:
         event, as other aggregates' notifications move it too) or the next Kafka `offsets`.
         Events a claim has already folded (by version) are skipped."""
         hit = fault or (lambda _step: None)
-        suffix = self.suffix
         with self.store.transaction() as tx:
             if position is not None:
                 current = self.position(tx)
                 if position <= current:
                     return  # already applied (a concurrent runner, or a replayed batch)
                 events = [(p, e) for p, e in events if p > current]
-            states: dict[str, tuple[int, State | None]] = {}
+            states = self._load_states(tx, {str(e.originator_id) for _, e in events})
             touched: set[str] = set()
             for _position, event in events:
                 claim_id = str(event.originator_id)
-                if claim_id not in states:
-                    found = tx.query(
-                        f"SELECT version, state FROM {self.state_table.name}{suffix}"
-                        " WHERE claim_id = ?",
-                        (claim_id,),
-                    )
-                    states[claim_id] = (
-                        (int(found[0][0]), json.loads(found[0][1])) if found else (0, None)
-                    )
                 version, state = states[claim_id]
                 if event.originator_version <= version:
                     continue  # a duplicate: this claim has folded it already
@@ -211,10 +202,7 @@ class ProjectionEngine:
                     states[claim_id] = (event.originator_version, new_state)
                     touched.add(claim_id)
             hit("before_view_write")
-            for claim_id in sorted(touched):
-                version, state = states[claim_id]
-                assert state is not None
-                self._write_claim(tx, UUID(claim_id), version, state)
+            self._write_claims(tx, {c: states[c] for c in sorted(touched)})
             hit("after_view_write")
             if position is not None:
                 tx.execute(
@@ -231,23 +219,49 @@ class ProjectionEngine:
                 )
             hit("before_commit")
 
-    def _write_claim(self, tx: Tx, claim_id: UUID, version: int, state: State) -> None:
+    def _load_states(self, tx: Tx, claim_ids: set[str]) -> dict[str, tuple[int, State | None]]:
+        """The stored (version, state) of each claim, (0, None) for a new one."""
+        states: dict[str, tuple[int, State | None]] = dict.fromkeys(claim_ids, (0, None))
+        ordered = sorted(claim_ids)
+        for start in range(0, len(ordered), CHUNK):
+            chunk = ordered[start : start + CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            for claim_id, version, state in tx.query(
+                f"SELECT claim_id, version, state FROM {self.state_table.name}{self.suffix} "
+                f"WHERE claim_id IN ({marks})",
+                chunk,
+            ):
+                states[str(claim_id)] = (int(version), json.loads(state))
+        return states
+
+    def _write_claims(self, tx: Tx, states: dict[str, tuple[int, State | None]]) -> None:
+        """Replace the states and rows of the given claims, a few statements per batch."""
         suffix = self.suffix
-        key = str(claim_id)
-        tx.execute(
+        tx.executemany(
             f"INSERT INTO {self.state_table.name}{suffix} (claim_id, version, state) "
             "VALUES (?, ?, ?) ON CONFLICT (claim_id) DO UPDATE SET "
             "version = excluded.version, state = excluded.state",
-            (key, version, json.dumps(state, sort_keys=True)),
+            [
+                (claim_id, version, json.dumps(state, sort_keys=True))
+                for claim_id, (version, state) in states.items()
+            ],
         )
-        rows = self.projection.rows(claim_id, state)
+        rows: dict[str, list[Row]] = {table.name: [] for table in self.projection.tables}
+        for claim_id, (_version, state) in states.items():
+            assert state is not None
+            for name, claim_rows in self.projection.rows(UUID(claim_id), state).items():
+                rows[name].extend(claim_rows)
+        ordered = list(states)
         for table in self.projection.tables:
-            tx.execute(f"DELETE FROM {table.name}{suffix} WHERE claim_id = ?", (key,))
+            for start in range(0, len(ordered), CHUNK):
+                chunk = ordered[start : start + CHUNK]
+                marks = ", ".join("?" for _ in chunk)
+                tx.execute(f"DELETE FROM {table.name}{suffix} WHERE claim_id IN ({marks})", chunk)
             names = table.column_names
-            marks = ", ".join("?" for _ in names)
             tx.executemany(
-                f"INSERT INTO {table.name}{suffix} ({', '.join(names)}) VALUES ({marks})",
-                rows.get(table.name, []),
+                f"INSERT INTO {table.name}{suffix} ({', '.join(names)}) "
+                f"VALUES ({', '.join('?' for _ in names)})",
+                rows[table.name],
             )
 
     def dump(self, table: Table, tx: Tx | None = None) -> list[Row]:

@@ -16,6 +16,7 @@ from projections.store import ReadStore, Tx
 from services.application import ClaimsApplication
 
 REBUILD_SUFFIX = "__rebuild"
+REBUILD_BATCH = 2000  # notifications per transaction when replaying the whole log
 
 
 @dataclass
@@ -64,7 +65,9 @@ def rebuild(
 ) -> RebuildReport:
     live = ProjectionEngine(store, projection)
     live.create_tables()
-    fresh = ProjectionRunner(app, store, [projection], suffix=REBUILD_SUFFIX)
+    fresh = ProjectionRunner(
+        app, store, [projection], suffix=REBUILD_SUFFIX, batch_size=REBUILD_BATCH
+    )
     (rebuilt,) = fresh.engines
     rebuilt.drop_tables()
     rebuilt.create_tables()
