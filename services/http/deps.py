@@ -70,7 +70,6 @@ def require(*roles: Role) -> Callable[..., Principal]:
 
 
 AnyRole = Annotated[Principal, Depends(require(*Role))]
-Reader = AnyRole
 
 
 def expected_version(request: Request, if_match: str | None, *, creates: bool) -> int | None:

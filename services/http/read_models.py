@@ -73,10 +73,6 @@ Runner = Annotated[ProjectionRunner, Depends(consistent_runner)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 
-def _paged(items: list[dict[str, Any]], next_cursor: str | None) -> dict[str, Any]:
-    return {"items": items, "next_cursor": next_cursor}
-
-
 class ClaimSummary(BaseModel):
     claim_id: UUID
     claim_number: str
