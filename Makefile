@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test bench lint install install-dev browser-deps clean
+.PHONY: run test bench soak lint install install-dev browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ browser-deps:
 # Benchmarks (not part of `make test`): writes docs/benchmarks.md. QUICK=1 for a smoke run.
 bench: install-dev
 	$(BIN)/python -m bench.run $(if $(QUICK),--quick,)
+
+# Fault-injection soak (opt-in, bounded by CYCLES): writes docs/reliability.md.
+CYCLES ?= 50
+soak: install-dev
+	$(BIN)/python -m bench.soak --cycles $(CYCLES)
 
 lint: install-dev
 	$(BIN)/ruff check .
