@@ -47,10 +47,11 @@ browser-deps:
 bench: install-dev
 	$(BIN)/python -m bench.run $(if $(QUICK),--quick,)
 
-# Fault-injection soak (opt-in, bounded by CYCLES): writes docs/reliability.md.
+# Fault-injection soak (opt-in, bounded by CYCLES; KILL_POSTGRES=1 also restarts the
+# machine's PostgreSQL server): writes docs/reliability.md.
 CYCLES ?= 50
 soak: install-dev
-	$(BIN)/python -m bench.soak --cycles $(CYCLES)
+	$(BIN)/python -m bench.soak --cycles $(CYCLES) $(if $(KILL_POSTGRES),--kill-postgres,)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -86,9 +86,11 @@ def store_url(kind: str) -> Iterator[str]:
     name = f"claims_bench_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(f"{POSTGRES_ADMIN}/postgres", autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            yield f"{POSTGRES_ADMIN}/{name}"
-        finally:
+    try:
+        yield f"{POSTGRES_ADMIN}/{name}"
+    finally:
+        # A new connection: the soak may have restarted the server meanwhile.
+        with psycopg.connect(f"{POSTGRES_ADMIN}/postgres", autocommit=True) as admin:
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )

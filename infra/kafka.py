@@ -19,7 +19,7 @@ from typing import Any
 import structlog
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import TopicAlreadyExistsError
 
 from infra.events import EnvelopeError, decode, encode, envelope
 from projections.base import FaultHook, Projection, ProjectionEngine, Table
@@ -151,7 +151,7 @@ class Relay:
         while not self._stop.is_set():
             try:
                 count = self.run_once()
-            except (KafkaError, OSError, TimeoutError) as exc:
+            except Exception as exc:
                 failures += 1
                 log.warning("relay.retry", error=type(exc).__name__, failures=failures)
                 self._reset()

@@ -61,6 +61,8 @@ class ReadStore:
 
     def _connection(self) -> Any:
         connection = getattr(self._local, "connection", None)
+        if connection is not None and self.postgres and (connection.closed or connection.broken):
+            connection = None  # the server restarted: reconnect
         if connection is None:
             if self.postgres:
                 connection = psycopg.connect(self.url.replace("postgres://", "postgresql://", 1))
