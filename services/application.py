@@ -11,8 +11,9 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
@@ -26,7 +27,12 @@ from eventsourcing.utils import EnvType
 from domain.calendar import FrenchCalendar
 from domain.catalogue import Catalogue, ContractTerms, load_catalogue
 from domain.claim import Claim, ClaimDeclaration
-from domain.claim_number import ClaimNumberReservation, ClaimNumberSequence, is_claim_number
+from domain.claim_number import (
+    ClaimNumberReservation,
+    ClaimNumberSequence,
+    format_claim_number,
+    is_claim_number,
+)
 from domain.errors import ClaimNotFound, ConcurrentUpdate, InvalidClaimData, VersionMismatch
 from domain.sla import ClockStatus, business_date, clocks_as_of
 from domain.values import AssessmentInputs
@@ -60,6 +66,16 @@ class HistoryEntry:
     actor: str
     business_date: date
     data: dict[str, Any]
+
+
+@dataclass
+class _Bulk:
+    """What a thread in bulk mode holds in memory until its next save."""
+
+    claims_per_save: int
+    sequence: ClaimNumberSequence | None = None  # loaded when first needed
+    claims: dict[UUID, Claim] = field(default_factory=dict)
+    reservations: list[ClaimNumberReservation] = field(default_factory=list)
 
 
 def _event_data(domain_event: CanMutateAggregate[UUID]) -> dict[str, Any]:
@@ -103,6 +119,55 @@ class ClaimsApplication(Application[UUID]):
         """The notification id of the last event this thread saved."""
         return getattr(self._local, "position", None)
 
+    @contextmanager
+    def bulk(self, *, claims_per_save: int = 100) -> Iterator[None]:
+        """Bulk loading (imports, the scale benchmark): in this block, this thread's commands
+        act on claims held in memory, with the same rules, and are saved together about
+        `claims_per_save` claims per transaction (with the numbers they took and their
+        reservations). Expected versions and idempotency keys are refused here. Bulk loading
+        expects no concurrent declarations: a number taken meanwhile fails the save with
+        `ConcurrentUpdate`. If the block raises, its unsaved claims are discarded; saved
+        batches stay (each is whole)."""
+        if self._bulk() is not None:
+            raise RuntimeError("this thread is already in bulk mode")
+        batch = _Bulk(claims_per_save)
+        self._local.bulk = batch
+        try:
+            yield
+            self._flush(batch)
+        finally:
+            self._local.bulk = None
+
+    def _bulk(self) -> _Bulk | None:
+        return getattr(self._local, "bulk", None)
+
+    def _bulk_sequence(self, batch: _Bulk) -> ClaimNumberSequence:
+        if batch.sequence is None:
+            batch.sequence = self._number_sequence()
+        return batch.sequence
+
+    def _flush(self, batch: _Bulk) -> None:
+        if not batch.claims:
+            return
+        sequence = self._bulk_sequence(batch)
+        try:
+            if batch.reservations:
+                issued = sequence.issue(len(batch.reservations))
+                assert issued == [r.claim_number for r in batch.reservations]
+            self.save(sequence, *batch.reservations, *batch.claims.values())
+        except BaseException as exc:
+            # Nothing of this batch was written: its claims are dropped, and numbering starts
+            # again from what the store holds.
+            batch.sequence = None
+            if isinstance(exc, IntegrityError):
+                raise ConcurrentUpdate(
+                    "another writer saved first during a bulk load: the unsaved batch was dropped"
+                ) from None
+            raise
+        finally:
+            batch.claims.clear()
+            batch.reservations.clear()
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_domain_transcodings(transcoder)
@@ -118,6 +183,9 @@ class ClaimsApplication(Application[UUID]):
     ) -> Claim:
         """Open a claim under the next free claim number."""
         terms = self._terms(declaration.contract)
+        batch = self._bulk()
+        if batch is not None:
+            return self._declare_in_bulk(batch, declaration, terms, by, idempotency)
         for attempt in range(DECLARATION_ATTEMPTS):
             sequence = self._number_sequence()
             (number,) = sequence.issue()
@@ -152,25 +220,14 @@ class ClaimsApplication(Application[UUID]):
         if not declarations:
             return []
         for attempt in range(DECLARATION_ATTEMPTS):
-            sequence = self._number_sequence()
-            numbers = sequence.issue(len(declarations))
-            claims: list[Claim] = []
-            reservations: list[ClaimNumberReservation] = []
-            for number, declaration in zip(numbers, declarations, strict=True):
-                claim = Claim.declare(
-                    declaration,
-                    claim_number=number,
-                    terms=self._terms(declaration.contract),
-                    calendar=self.calendar,
-                    by=by,
-                )
-                if then is not None:
-                    then(claim)
-                claims.append(claim)
-                reservations.append(ClaimNumberReservation(claim_number=number, claim_id=claim.id))
             try:
-                self.save(sequence, *reservations, *claims)
-            except IntegrityError:
+                with self.bulk(claims_per_save=len(declarations) + 1):
+                    claims = [self.declare(declaration, by=by) for declaration in declarations]
+                    if then is not None:
+                        for claim in claims:
+                            then(claim)
+            except ConcurrentUpdate:
+                # Another declaration took these numbers first: back off and number again.
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter only
                 continue
             return claims
@@ -193,6 +250,57 @@ class ClaimsApplication(Application[UUID]):
 
     # ------------------------------------------------------------------ commands
 
+    def _declare_in_bulk(
+        self,
+        batch: _Bulk,
+        declaration: ClaimDeclaration,
+        terms: ContractTerms,
+        by: str,
+        idempotency: IdempotencyKey | None,
+    ) -> Claim:
+        if idempotency is not None:
+            raise ValueError("idempotency keys are not taken in bulk mode")
+        # A number counts only once its declaration passed the rules (no gap); the batch's
+        # numbers are issued as one block when it is saved.
+        sequence = self._bulk_sequence(batch)
+        number = format_claim_number(sequence.last_serial + len(batch.reservations) + 1)
+        claim = Claim.declare(
+            declaration, claim_number=number, terms=terms, calendar=self.calendar, by=by
+        )
+        batch.claims[claim.id] = claim
+        batch.reservations.append(ClaimNumberReservation(claim_number=number, claim_id=claim.id))
+        if len(batch.claims) >= batch.claims_per_save:
+            self._flush(batch)
+        return claim
+
+    def _execute_in_bulk(
+        self,
+        batch: _Bulk,
+        claim_id: UUID,
+        expected_version: int | None,
+        idempotency: IdempotencyKey | None,
+        decide: Callable[[Claim], T],
+    ) -> tuple[Claim, T]:
+        if expected_version is not None or idempotency is not None:
+            raise ValueError("expected versions and idempotency keys are not taken in bulk mode")
+        claim = batch.claims.get(claim_id)
+        if claim is None:
+            claim = batch.claims[claim_id] = self.get_claim(claim_id)
+        pending = len(claim.pending_events)
+        try:
+            result = decide(claim)
+        except Exception:
+            # Rules are checked before any event is triggered; anything else is a defect that
+            # must not be saved half-applied.
+            if len(claim.pending_events) != pending:
+                batch.claims.clear()
+                batch.reservations.clear()
+                raise RuntimeError("a command failed after changing the claim") from None
+            raise
+        if len(batch.claims) >= batch.claims_per_save:
+            self._flush(batch)
+        return claim, result
+
     def _execute(
         self,
         claim_id: UUID,
@@ -202,6 +310,9 @@ class ClaimsApplication(Application[UUID]):
     ) -> tuple[Claim, T]:
         """Load, decide, save. Without an expected version a lost race is retried on the new
         state; with one, it is the caller's to resolve (`VersionMismatch`/`ConcurrentUpdate`)."""
+        batch = self._bulk()
+        if batch is not None:
+            return self._execute_in_bulk(batch, claim_id, expected_version, idempotency, decide)
         attempts = 1 if expected_version is not None else COMMAND_ATTEMPTS
         for attempt in range(attempts):
             claim = self.get_claim(claim_id)

@@ -239,7 +239,12 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         today = args.today or today_in_paris()
         with tqdm(total=args.claims, desc="demo claims", unit="claim", file=sys.stderr) as bar:
             report = generate(
-                app, claims=args.claims, seed=args.seed, today=today, progress=bar.update
+                app,
+                claims=args.claims,
+                seed=args.seed,
+                today=today,
+                progress=bar.update,
+                claims_per_save=100,
             )
         print(
             f"demo: {report.claims} claims, {report.commands} commands "

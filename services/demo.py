@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -280,9 +281,10 @@ class DemoGenerator:
             )
         if not ok:
             return
+        last_letter = on  # the decision, or the payment once made: what a complaint answers
         if accepted and (on := step(rng.choice((3, 7, 10, 14, 20, 30)))):
             mode = "voucher" if category == "D" else "cash"
-            self._try(
+            paid = self._try(
                 partial(
                     app.settle,
                     cid,
@@ -292,21 +294,16 @@ class DemoGenerator:
                     by=handler,
                 )
             )
+            if paid:
+                last_letter = on
         if rng.random() < (0.45 if not accepted else 0.15):
-            self._complaint(cid, handler, accepted)
+            self._complaint(cid, handler, accepted, last_letter)
         if rng.random() < 0.6 and (on := step(rng.randint(5, 40))):
             self._try(partial(app.close_claim, cid, closed_on=on, by=handler))
 
-    def _complaint(self, cid: UUID, handler: str, accepted: bool) -> None:
+    def _complaint(self, cid: UUID, handler: str, accepted: bool, last_letter: date) -> None:
         rng, app = self.rng, self.app
-        sent = None
-        for claim_event in reversed(app.history(cid)):
-            sent = claim_event.data.get("paid_on") or claim_event.data.get("decided_on")
-            if sent:
-                break
-        if not isinstance(sent, date):
-            return
-        sent = sent + timedelta(days=rng.randint(2, 30))
+        sent = last_letter + timedelta(days=rng.randint(2, 30))
         received = sent + timedelta(days=rng.randint(1, 4))
         if received >= self.today:
             return
@@ -432,10 +429,14 @@ def generate(
     seed: int,
     today: date,
     progress: Callable[[int], object] | None = None,
+    claims_per_save: int | None = None,
 ) -> DemoReport:
+    """`claims` demo claims through the commands; with `claims_per_save`, in the application's
+    bulk mode (same commands and rules, saved that many claims per transaction)."""
     generator = DemoGenerator(app, seed=seed, today=today)
-    for _ in range(claims):
-        generator.claim()
-        if progress is not None:
-            progress(1)
+    with app.bulk(claims_per_save=claims_per_save) if claims_per_save else nullcontext():
+        for _ in range(claims):
+            generator.claim()
+            if progress is not None:
+                progress(1)
     return generator.report
