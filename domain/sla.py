@@ -118,18 +118,22 @@ class SlaFold:
         self.complaint_sent: dict[str, date] = {}
         self.prescription_key = "prescription"
 
+    def clock_entries(self) -> list[list[Any]]:
+        """[kind, key, started, due, completed or None] per clock, dates as ISO strings."""
+        return [
+            [
+                c.kind.value,
+                c.key,
+                c.started_on.isoformat(),
+                c.due_on.isoformat(),
+                c.completed_on.isoformat() if c.completed_on else None,
+            ]
+            for c in self.clocks.values()
+        ]
+
     def to_state(self) -> dict[str, Any]:
         return {
-            "clocks": [
-                [
-                    c.kind.value,
-                    c.key,
-                    c.started_on.isoformat(),
-                    c.due_on.isoformat(),
-                    c.completed_on.isoformat() if c.completed_on else None,
-                ]
-                for c in self.clocks.values()
-            ],
+            "clocks": self.clock_entries(),
             "cycle": self.cycle,
             "outstanding": sorted(self.outstanding),
             "requested": self.requested,

@@ -15,7 +15,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from uuid import UUID
 
 from projections.store import ReadStore, Tx
@@ -54,18 +54,35 @@ class Table:
 
 
 class Projection(ABC):
-    """One read model: a fold per claim and the rows derived from it."""
+    """One read model: a fold per claim and the rows derived from it.
+
+    The engine keeps each claim's state in a JSON column between batches. Within a batch it
+    works on the `thaw`ed form (by default the JSON itself) and owns it: a fold may change the
+    state it is given and return it, which spares a projection with a rich state (the SLA
+    clocks) converting it on every event. `freeze` gives the JSON to store."""
 
     name: ClassVar[str]
     tables: ClassVar[tuple[Table, ...]]
+    # True when an event only ever adds rows (the audit trail): `rows` then returns the rows of
+    # the events folded since the state was thawed, and the engine deletes none.
+    append_only: ClassVar[bool] = False
 
     @abstractmethod
-    def fold(self, state: State | None, event: Any, position: int) -> State | None:
+    def fold(self, state: Any | None, event: Any, position: int) -> Any | None:
         """The claim's new state after `event` (None: the event changes nothing)."""
 
     @abstractmethod
-    def rows(self, claim_id: UUID, state: State) -> dict[str, list[Row]]:
-        """Every row of the claim, by table name (rows must start with claim_id)."""
+    def rows(self, claim_id: UUID, state: Any) -> dict[str, list[Row]]:
+        """Every row of the claim (or its new rows, if append-only), by table name; rows
+        start with claim_id."""
+
+    def thaw(self, stored: State) -> Any:
+        """The working state from the stored JSON."""
+        return stored
+
+    def freeze(self, state: Any) -> State:
+        """The JSON to store from the working state."""
+        return cast(State, state)
 
 
 TRACKING = Table(
@@ -178,50 +195,66 @@ class ProjectionEngine:
         position: int | None = None,
         offsets: Mapping[int, int] | None = None,
         fault: FaultHook | None = None,
+        tx: Tx | None = None,
     ) -> None:
         """Apply (position, event) pairs and record where the source stands, in one
-        transaction: the notification `position` (store source; may lie beyond the last
-        event, as other aggregates' notifications move it too) or the next Kafka `offsets`.
-        Events a claim has already folded (by version) are skipped."""
-        hit = fault or (lambda _step: None)
-        with self.store.transaction() as tx:
-            if position is not None:
-                current = self.position(tx)
-                if position <= current:
-                    return  # already applied (a concurrent runner, or a replayed batch)
-                events = [(p, e) for p, e in events if p > current]
-            states = self._load_states(tx, {str(e.originator_id) for _, e in events})
-            touched: set[str] = set()
-            for _position, event in events:
-                claim_id = str(event.originator_id)
-                version, state = states[claim_id]
-                if event.originator_version <= version:
-                    continue  # a duplicate: this claim has folded it already
-                new_state = self.projection.fold(state, event, _position)
-                if new_state is not None:
-                    states[claim_id] = (event.originator_version, new_state)
-                    touched.add(claim_id)
-            hit("before_view_write")
-            self._write_claims(tx, {c: states[c] for c in sorted(touched)})
-            hit("after_view_write")
-            if position is not None:
-                tx.execute(
-                    "INSERT INTO projection_tracking (projection, position) VALUES (?, ?) "
-                    "ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
-                    (self.tracking_key, position),
-                )
-            for partition, next_offset in (offsets or {}).items():
-                tx.execute(
-                    "INSERT INTO kafka_offsets (projection, topic_partition, next_offset) "
-                    "VALUES (?, ?, ?) ON CONFLICT (projection, topic_partition) "
-                    "DO UPDATE SET next_offset = excluded.next_offset",
-                    (self.tracking_key, partition, next_offset),
-                )
-            hit("before_commit")
+        transaction (the caller's `tx`, shared with other projections, or its own): the
+        notification `position` (store source; may lie beyond the last event, as other
+        aggregates' notifications move it too) or the next Kafka `offsets`. Events a claim has
+        already folded (by version) are skipped."""
+        if tx is not None:
+            self._apply(tx, events, position, offsets, fault)
+            return
+        with self.store.transaction() as own:
+            self._apply(own, events, position, offsets, fault)
 
-    def _load_states(self, tx: Tx, claim_ids: set[str]) -> dict[str, tuple[int, State | None]]:
-        """The stored (version, state) of each claim, (0, None) for a new one."""
-        states: dict[str, tuple[int, State | None]] = dict.fromkeys(claim_ids, (0, None))
+    def _apply(
+        self,
+        tx: Tx,
+        events: Sequence[tuple[int, Any]],
+        position: int | None,
+        offsets: Mapping[int, int] | None,
+        fault: FaultHook | None,
+    ) -> None:
+        hit = fault or (lambda _step: None)
+        if position is not None:
+            current = self.position(tx)
+            if position <= current:
+                return  # already applied (a concurrent runner, or a replayed batch)
+            events = [(p, e) for p, e in events if p > current]
+        states = self._load_states(tx, {str(e.originator_id) for _, e in events})
+        touched: set[str] = set()
+        for _position, event in events:
+            claim_id = str(event.originator_id)
+            version, state = states[claim_id]
+            if event.originator_version <= version:
+                continue  # a duplicate: this claim has folded it already
+            new_state = self.projection.fold(state, event, _position)
+            if new_state is not None:
+                states[claim_id] = (event.originator_version, new_state)
+                touched.add(claim_id)
+        hit("before_view_write")
+        self._write_claims(tx, {c: states[c] for c in sorted(touched)})
+        hit("after_view_write")
+        if position is not None:
+            tx.execute(
+                "INSERT INTO projection_tracking (projection, position) VALUES (?, ?) "
+                "ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
+                (self.tracking_key, position),
+            )
+        for partition, next_offset in (offsets or {}).items():
+            tx.execute(
+                "INSERT INTO kafka_offsets (projection, topic_partition, next_offset) "
+                "VALUES (?, ?, ?) ON CONFLICT (projection, topic_partition) "
+                "DO UPDATE SET next_offset = excluded.next_offset",
+                (self.tracking_key, partition, next_offset),
+            )
+        hit("before_commit")
+
+    def _load_states(self, tx: Tx, claim_ids: set[str]) -> dict[str, tuple[int, Any | None]]:
+        """The stored (version, thawed state) of each claim, (0, None) for a new one."""
+        states: dict[str, tuple[int, Any | None]] = dict.fromkeys(claim_ids, (0, None))
+        thaw = self.projection.thaw
         ordered = sorted(claim_ids)
         for start in range(0, len(ordered), CHUNK):
             chunk = ordered[start : start + CHUNK]
@@ -231,30 +264,33 @@ class ProjectionEngine:
                 f"WHERE claim_id IN ({marks})",
                 chunk,
             ):
-                states[str(claim_id)] = (int(version), json.loads(state))
+                states[str(claim_id)] = (int(version), thaw(json.loads(state)))
         return states
 
-    def _write_claims(self, tx: Tx, states: dict[str, tuple[int, State | None]]) -> None:
-        """Replace the states and rows of the given claims, a few statements per batch."""
+    def _write_claims(self, tx: Tx, states: dict[str, tuple[int, Any | None]]) -> None:
+        """Replace the states and rows of the given claims (or add the new rows of an
+        append-only projection), a few statements per batch."""
         suffix = self.suffix
+        projection = self.projection
+        rows: dict[str, list[Row]] = {table.name: [] for table in projection.tables}
+        for claim_id, (_version, state) in states.items():
+            assert state is not None
+            for name, claim_rows in projection.rows(UUID(claim_id), state).items():
+                rows[name].extend(claim_rows)
         tx.executemany(
             f"INSERT INTO {self.state_table.name}{suffix} (claim_id, version, state) "
             "VALUES (?, ?, ?) ON CONFLICT (claim_id) DO UPDATE SET "
             "version = excluded.version, state = excluded.state",
             [
-                (claim_id, version, json.dumps(state, sort_keys=True))
+                (claim_id, version, json.dumps(projection.freeze(state), sort_keys=True))
                 for claim_id, (version, state) in states.items()
             ],
         )
-        rows: dict[str, list[Row]] = {table.name: [] for table in self.projection.tables}
-        for claim_id, (_version, state) in states.items():
-            assert state is not None
-            for name, claim_rows in self.projection.rows(UUID(claim_id), state).items():
-                rows[name].extend(claim_rows)
         ordered = list(states)
-        for table in self.projection.tables:
-            for start in range(0, len(ordered), CHUNK):
-                chunk = ordered[start : start + CHUNK]
+        for table in projection.tables:
+            replaced = [] if projection.append_only else ordered
+            for start in range(0, len(replaced), CHUNK):
+                chunk = replaced[start : start + CHUNK]
                 marks = ", ".join("?" for _ in chunk)
                 tx.execute(f"DELETE FROM {table.name}{suffix} WHERE claim_id IN ({marks})", chunk)
             names = table.column_names

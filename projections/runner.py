@@ -62,7 +62,15 @@ class ProjectionRunner:
             engine.create_tables()
 
     def positions(self) -> dict[str, int]:
-        return {engine.projection.name: engine.position() for engine in self.engines}
+        """Each projection's position, by name (one query)."""
+        keys = [engine.tracking_key for engine in self.engines]
+        rows = self.store.query(
+            "SELECT projection, position FROM projection_tracking "
+            f"WHERE projection IN ({', '.join('?' for _ in keys)})",
+            keys,
+        )
+        found = {str(key): int(position) for key, position in rows}
+        return {e.projection.name: found.get(e.tracking_key, 0) for e in self.engines}
 
     def head(self) -> int:
         return int(self.app.recorder.max_notification_id() or 0)
@@ -72,8 +80,10 @@ class ProjectionRunner:
         return {name: head - position for name, position in self.positions().items()}
 
     def run_once(self, *, stop_at: int | None = None, fault: FaultHook | None = None) -> int:
-        """Process one batch; returns the number of notifications read (0: caught up)."""
-        positions = {engine: engine.position() for engine in self.engines}
+        """Process one batch, every projection in one transaction; returns the number of
+        notifications read (0: caught up)."""
+        by_name = self.positions()
+        positions = {engine: by_name[engine.projection.name] for engine in self.engines}
         start = min(positions.values()) + 1
         if stop_at is not None and start > stop_at:
             return 0
@@ -88,8 +98,11 @@ class ProjectionRunner:
             if n.topic.startswith(CLAIM_TOPIC)
         ]
         last = notifications[-1].id
-        for engine, position in positions.items():
-            engine.apply([(p, e) for p, e in decoded if p > position], position=last, fault=fault)
+        with self.store.transaction() as tx:
+            for engine, position in positions.items():
+                engine.apply(
+                    [(p, e) for p, e in decoded if p > position], position=last, fault=fault, tx=tx
+                )
         return len(notifications)
 
     def catch_up(self, *, stop_at: int | None = None, progress: Any | None = None) -> None:

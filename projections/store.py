@@ -66,6 +66,10 @@ class ReadStore:
         if connection is None:
             if self.postgres:
                 connection = psycopg.connect(self.url.replace("postgres://", "postgresql://", 1))
+                # Read models are derived data whose position commits with them: after a crash
+                # the last transactions may be lost, and are applied again. No flush to wait for.
+                connection.execute("SET synchronous_commit TO off")
+                connection.commit()
             else:
                 connection = sqlite3.connect(
                     self._path, timeout=30, isolation_level=None, check_same_thread=False
@@ -78,15 +82,17 @@ class ReadStore:
         return connection
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
-        """Commit on success, roll back on any exception: nothing is half-written."""
+    def transaction(self, *, read_only: bool = False) -> Iterator[Tx]:
+        """Commit on success, roll back on any exception: nothing is half-written. A write
+        transaction takes SQLite's write lock at once; a read-only one reads a snapshot
+        without blocking the writer (WAL)."""
         connection = self._connection()
         if self.postgres:
             with connection.transaction(), connection.cursor() as cursor:
                 yield Tx(cursor, postgres=True)
             return
         cursor = connection.cursor()
-        cursor.execute("BEGIN IMMEDIATE")
+        cursor.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
         try:
             yield Tx(cursor, postgres=False)
         except BaseException:
@@ -98,7 +104,7 @@ class ReadStore:
             cursor.close()
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self.transaction() as tx:
+        with self.transaction(read_only=True) as tx:
             return tx.query(sql, params)
 
     def close(self) -> None:

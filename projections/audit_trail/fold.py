@@ -59,27 +59,41 @@ def describe(event: Any) -> str:
 
 
 def fold_trail(state: State | None, event: Any) -> State | None:
+    """The claim's trail entries folded so far, this one appended (`state` is changed in
+    place: its owner, the projection engine, passes it for that)."""
     if isinstance(event, Claim.Declared):
         state = {"claim_number": event.claim_number, "entries": []}
     elif state is None or not isinstance(event, Claim.Event):
         return None
-    entry = [
-        event.originator_version,
-        event.timestamp.isoformat(),
-        event.by,
-        type(event).__name__,
-        business_date(event).isoformat(),
-        describe(event),
-    ]
-    return {**state, "entries": [*state["entries"], entry]}
+    state["entries"].append(
+        [
+            event.originator_version,
+            event.timestamp.isoformat(),
+            event.by,
+            type(event).__name__,
+            business_date(event).isoformat(),
+            describe(event),
+        ]
+    )
+    return state
 
 
 class AuditTrailProjection(Projection):
+    """One row per event, never changed: append-only. Its stored state is the claim number;
+    the entries live only while a batch folds them."""
+
     name: ClassVar[str] = "audit_trail"
     tables: ClassVar[tuple[Table, ...]] = (AUDIT_TRAIL,)
+    append_only: ClassVar[bool] = True
 
     def fold(self, state: State | None, event: Any, position: int) -> State | None:
         return fold_trail(state, event)
+
+    def thaw(self, stored: State) -> State:
+        return {"claim_number": stored["claim_number"], "entries": []}
+
+    def freeze(self, state: State) -> State:
+        return {"claim_number": state["claim_number"]}
 
     def rows(self, claim_id: UUID, state: State) -> dict[str, list[Row]]:
         return {

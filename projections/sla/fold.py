@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -28,18 +29,38 @@ SLA_CLOCKS = Table(
 )
 
 
-def fold_sla(state: State | None, event: Any, calendar: FrenchCalendar) -> State | None:
-    """Pure: the claim's SLA fold state after one event."""
+@dataclass
+class SlaClaim:
+    """The working state of one claim's clocks (the SLA and worklist projections)."""
+
+    claim_number: str
+    declared_on: str
+    fold: SlaFold
+
+
+def fold_sla(state: SlaClaim | None, event: Any, calendar: FrenchCalendar) -> SlaClaim | None:
+    """The claim's clocks after one event; `state` is changed in place (its owner, the
+    projection engine, passes it for that)."""
     if isinstance(event, Claim.Declared):
-        fold = SlaFold(calendar)
-        number, declared = event.claim_number, event.declared_on.isoformat()
-    elif state is not None and isinstance(event, Claim.Event):
-        fold = SlaFold.from_state(state["fold"], calendar)
-        number, declared = state["claim_number"], state["declared_on"]
-    else:
+        state = SlaClaim(event.claim_number, event.declared_on.isoformat(), SlaFold(calendar))
+    elif state is None or not isinstance(event, Claim.Event):
         return None
-    fold.apply(event)
-    return {"claim_number": number, "declared_on": declared, "fold": fold.to_state()}
+    state.fold.apply(event)
+    return state
+
+
+def thaw_sla(stored: State, calendar: FrenchCalendar) -> SlaClaim:
+    return SlaClaim(
+        stored["claim_number"], stored["declared_on"], SlaFold.from_state(stored["fold"], calendar)
+    )
+
+
+def freeze_sla(state: SlaClaim) -> State:
+    return {
+        "claim_number": state.claim_number,
+        "declared_on": state.declared_on,
+        "fold": state.fold.to_state(),
+    }
 
 
 class SlaProjection(Projection):
@@ -49,22 +70,28 @@ class SlaProjection(Projection):
     def __init__(self, calendar: FrenchCalendar) -> None:
         self.calendar = calendar
 
-    def fold(self, state: State | None, event: Any, position: int) -> State | None:
+    def fold(self, state: SlaClaim | None, event: Any, position: int) -> SlaClaim | None:
         return fold_sla(state, event, self.calendar)
 
-    def rows(self, claim_id: UUID, state: State) -> dict[str, list[Row]]:
+    def thaw(self, stored: State) -> SlaClaim:
+        return thaw_sla(stored, self.calendar)
+
+    def freeze(self, state: SlaClaim) -> State:
+        return freeze_sla(state)
+
+    def rows(self, claim_id: UUID, state: SlaClaim) -> dict[str, list[Row]]:
         return {
             "sla_clocks": [
                 (
                     str(claim_id),
                     key,
                     kind,
-                    state["claim_number"],
+                    state.claim_number,
                     started,
                     due,
                     completed,
-                    max(started, state["declared_on"]),
+                    max(started, state.declared_on),
                 )
-                for kind, key, started, due, completed in state["fold"]["clocks"]
+                for kind, key, started, due, completed in state.fold.clock_entries()
             ]
         }

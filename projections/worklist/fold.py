@@ -9,7 +9,7 @@ from domain.calendar import FrenchCalendar
 from domain.sla import ClockKind
 from projections.base import Projection, Row, State, Table
 from projections.claims_list.fold import fold_claim, status_of
-from projections.sla.fold import fold_sla
+from projections.sla.fold import fold_sla, freeze_sla, thaw_sla
 
 WORKLIST = Table(
     "worklist",
@@ -72,10 +72,16 @@ class WorklistProjection(Projection):
             return None
         return {"claim": claim, "sla": sla}
 
+    def thaw(self, stored: State) -> State:
+        return {"claim": stored["claim"], "sla": thaw_sla(stored["sla"], self.calendar)}
+
+    def freeze(self, state: State) -> State:
+        return {"claim": state["claim"], "sla": freeze_sla(state["sla"])}
+
     def rows(self, claim_id: UUID, state: State) -> dict[str, list[Row]]:
         claim = state["claim"]
         status = status_of(claim)
-        todo = next_action(status, state["sla"]["fold"]["clocks"])
+        todo = next_action(status, state["sla"].fold.clock_entries())
         if todo is None:
             return {}
         action, due = todo

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
-from domain.sla import SlaFold, derive_clocks
-from projections.audit_trail.fold import describe, fold_trail
+from domain.sla import derive_clocks
+from projections.audit_trail.fold import AuditTrailProjection, describe, fold_trail
 from projections.claims_list.fold import ClaimsListProjection, fold_claim, status_of
-from projections.sla.fold import fold_sla
+from projections.sla.fold import SlaProjection, fold_sla
 from projections.worklist.fold import next_action
 from tests.domain.gwt import (
     ACCEPTED_AND_PAID,
@@ -67,12 +68,22 @@ def test_claims_list_status_matches_the_aggregates_at_every_step() -> None:
 
 def test_the_sla_fold_state_round_trips_and_matches_derive_clocks() -> None:
     events = history(*ACCEPTED_AND_PAID, complaint(), answered(), closed(on=date(2026, 4, 30)))
-    state = fold_all(lambda s, e: fold_sla(s, e, CALENDAR), events)
-    restored = SlaFold.from_state(state["fold"], CALENDAR)
-    assert restored.to_state() == state["fold"]
-    assert sorted(restored.clocks.values(), key=lambda c: c.key) == sorted(
+    projection = SlaProjection(CALENDAR)
+    whole = fold_all(lambda s, e: fold_sla(s, e, CALENDAR), events)
+    assert sorted(whole.fold.clocks.values(), key=lambda c: c.key) == sorted(
         derive_clocks(events, CALENDAR), key=lambda c: c.key
     )
+    # Stored between any two batches (frozen to JSON, thawed back): the same clocks.
+    for split in range(1, len(events)):
+        state = fold_all(lambda s, e: fold_sla(s, e, CALENDAR), events[:split])
+        stored = json.loads(json.dumps(projection.freeze(state)))
+        state = projection.thaw(stored)
+        for event in events[split:]:
+            state = fold_sla(state, event, CALENDAR) or state
+        assert projection.freeze(state) == projection.freeze(whole)
+        assert projection.rows(events[0].originator_id, state) == projection.rows(
+            events[0].originator_id, whole
+        )
 
 
 def test_the_next_action_is_the_earliest_open_insurer_deadline() -> None:
@@ -100,3 +111,18 @@ def test_the_audit_trail_names_what_happened_without_free_text() -> None:
     assert "documents=['medical_certificate']" in state["entries"][1][5]
     assert "hospitalised" not in repr(state)
     assert "Jeanne" not in describe(events[0])
+
+
+def test_the_audit_trail_adds_only_the_rows_of_the_events_folded_since_it_was_stored() -> None:
+    events = history(*ACCEPTED_AND_PAID, complaint(), answered())
+    projection = AuditTrailProjection()
+    claim_id = events[0].originator_id
+    whole = projection.rows(claim_id, fold_all(fold_trail, events))["audit_trail"]
+    for split in range(1, len(events)):
+        first = fold_all(fold_trail, events[:split])
+        first_rows = projection.rows(claim_id, first)["audit_trail"]
+        stored = json.loads(json.dumps(projection.freeze(first)))
+        later = projection.thaw(stored)
+        for event in events[split:]:
+            later = fold_trail(later, event) or later
+        assert first_rows + projection.rows(claim_id, later)["audit_trail"] == whole
