@@ -7,7 +7,7 @@ import sys
 import time
 import traceback
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,6 +21,8 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infra.settings import Environment, Settings
 from services.http import claims, pages, read_models
@@ -151,6 +153,70 @@ def list_contracts(app: Claims, _who: AnyRole) -> dict[str, Any]:
     return {"items": [terms.model_dump(mode="json") for terms in app.catalogue.contracts.values()]}
 
 
+class RequestContext:
+    """Correlation id, one log line and metrics per request; never bodies. A plain ASGI
+    middleware: Starlette's `BaseHTTPMiddleware` streams every response through a task and a
+    queue, which cost the command path a measurable share of its time (docs/benchmarks.md)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
+        correlation_id = given.decode("latin-1")[:128] or uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["correlation_id"] = correlation_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+        started = time.perf_counter()
+        response_started = False
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal response_started, status
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = correlation_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            # The type and where it was raised, never the message: it may carry personal data.
+            frames = traceback.extract_tb(exc.__traceback__)
+            where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "unknown"
+            log.error("request.failed", error=type(exc).__name__, where=where)
+            if response_started:
+                raise
+            response = problem_response(
+                500,
+                "internal-error",
+                "Internal error",
+                "an unexpected error occurred; quote the correlation id",
+                correlation_id=correlation_id,
+            )
+            await response(scope, receive, send_with_id)
+        elapsed = time.perf_counter() - started
+        method = scope["method"]
+        log.info(
+            "http.request",
+            method=method,
+            path=scope["path"],
+            status=status,
+            duration_ms=round(elapsed * 1000, 2),
+            actor=state.get("actor"),
+        )
+        route = getattr(scope.get("route"), "path", "unmatched")
+        metrics_ = scope["app"].state.metrics
+        metrics_.requests.labels(method, route, str(status)).inc()
+        metrics_.latency.labels(method, route).observe(elapsed)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the claims application is created at start-up, not at import."""
     resolved = settings or Settings()
@@ -189,45 +255,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(claims.router)
 
-    @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        """Correlation id, one log line and metrics per request; never bodies."""
-        correlation_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        correlation_id = correlation_id[:128]
-        request.state.correlation_id = correlation_id
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
-        started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        except Exception as exc:
-            # The type and where it was raised, never the message: it may carry personal data.
-            frames = traceback.extract_tb(exc.__traceback__)
-            where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "unknown"
-            log.error("request.failed", error=type(exc).__name__, where=where)
-            response = problem_response(
-                500,
-                "internal-error",
-                "Internal error",
-                "an unexpected error occurred; quote the correlation id",
-                correlation_id=correlation_id,
-            )
-        elapsed = time.perf_counter() - started
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        response.headers["X-Request-ID"] = correlation_id
-        log.info(
-            "http.request",
-            method=request.method,
-            path=request.url.path,
-            status=response.status_code,
-            duration_ms=round(elapsed * 1000, 2),
-            actor=getattr(request.state, "actor", None),
-        )
-        metrics_ = request.app.state.metrics
-        metrics_.requests.labels(request.method, route, str(response.status_code)).inc()
-        metrics_.latency.labels(request.method, route).observe(elapsed)
-        return response
-
+    app.add_middleware(RequestContext)
     return app
