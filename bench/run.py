@@ -541,7 +541,7 @@ def read_queries(kind: str, app: ClaimsApplication, read_url: str, claims: int) 
     runner.catch_up()
     as_of = date(2026, 11, 22)
     for label, query in (
-        ("dashboard", lambda: dashboard(store, app.calendar, as_of)),
+        ("dashboard", lambda: dashboard(store, as_of)),
         (
             "sla?state=breached (first page)",
             lambda: list_clocks(store, app.calendar, as_of=as_of, state=ClockState.BREACHED),

@@ -67,6 +67,43 @@ class Clock:
             return ClockState.AT_RISK
         return ClockState.RUNNING
 
+    def at_risk_from(self, calendar: FrenchCalendar) -> date:
+        """The first day the clock is at risk (if still open): at most 2 jours ouvrés left."""
+        day = self.due_on
+        previous = day - timedelta(days=1)
+        while calendar.working_days_between(previous, self.due_on) <= AT_RISK_WORKING_DAYS:
+            day, previous = previous, previous - timedelta(days=1)
+        return day
+
+    def spans(
+        self, visible_from: date, calendar: FrenchCalendar
+    ) -> list[tuple[ClockState, date, date | None]]:
+        """The clock's states over time from `visible_from` on, as [start, end) spans (end None:
+        for ever), each day in exactly one span with the state `state` gives for that day.
+        Counting spans instead of clocks lets a read model answer "how many clocks were in
+        each state on day d" from totals per day (docs/adr/0011)."""
+        completed = self.completed_on
+        if completed is not None:
+            # `state` gives MET/MISSED from the completion day on, whatever came before.
+            finished = ClockState.MET if completed <= self.due_on else ClockState.MISSED
+        after_due = self.due_on + timedelta(days=1)
+        at_risk = self.at_risk_from(calendar)
+        timeline: list[tuple[ClockState, date, date | None]] = [
+            (ClockState.RUNNING, visible_from, at_risk),
+            (ClockState.AT_RISK, at_risk, after_due),
+            (ClockState.BREACHED, after_due, None),
+        ]
+        spans: list[tuple[ClockState, date, date | None]] = []
+        for state, start, end in timeline:
+            start = max(start, visible_from)
+            if completed is not None:
+                end = completed if end is None else min(end, completed)
+            if end is None or start < end:
+                spans.append((state, start, end))
+        if completed is not None:
+            spans.append((finished, max(completed, visible_from), None))
+        return spans
+
 
 @dataclass(frozen=True)
 class ClockStatus:

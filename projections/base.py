@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
@@ -23,6 +24,8 @@ from projections.store import ReadStore, Tx
 State = dict[str, Any]
 CHUNK = 500  # claim ids per IN (...) list: within SQLite's and PostgreSQL's parameter limits
 Row = tuple[Any, ...]
+TotalsKey = tuple[str, str, str]  # (measure, value, day as ISO date)
+Totals = Mapping[TotalsKey, int]
 FaultHook = Callable[[str], None]
 
 
@@ -66,6 +69,9 @@ class Projection(ABC):
     # True when an event only ever adds rows (the audit trail): `rows` then returns the rows of
     # the events folded since the state was thawed, and the engine deletes none.
     append_only: ClassVar[bool] = False
+    # True when the projection keeps totals across claims (`<name>_totals`): each claim adds
+    # its `totals` to them, and the engine applies the difference when the claim changes.
+    keeps_totals: ClassVar[bool] = False
 
     @abstractmethod
     def fold(self, state: Any | None, event: Any, position: int) -> Any | None:
@@ -75,6 +81,11 @@ class Projection(ABC):
     def rows(self, claim_id: UUID, state: Any) -> dict[str, list[Row]]:
         """Every row of the claim (or its new rows, if append-only), by table name; rows
         start with claim_id."""
+
+    def totals(self, state: Any) -> Totals:
+        """The claim's share of the totals: (measure, value, day) -> amount. A total read
+        "as of day d" is the sum of the amounts of days up to d."""
+        return {}
 
     def thaw(self, stored: State) -> Any:
         """The working state from the stored JSON."""
@@ -110,6 +121,20 @@ SCHEMAS = Table(
 )
 
 
+def totals_table(projection: Projection) -> Table:
+    return Table(
+        f"{projection.name}_totals",
+        (
+            ("measure", "TEXT NOT NULL"),
+            ("value", "TEXT NOT NULL"),
+            ("day", "TEXT NOT NULL"),
+            ("amount", "BIGINT NOT NULL"),
+        ),
+        ("measure", "value", "day"),
+        (("day",),),
+    )
+
+
 def _state_table(projection: Projection) -> Table:
     # `version` is the claim version last folded: a duplicate delivery (Kafka) is skipped.
     return Table(
@@ -135,7 +160,8 @@ class ProjectionEngine:
 
     @property
     def all_tables(self) -> tuple[Table, ...]:
-        return (*self.projection.tables, self.state_table)
+        totals = (totals_table(self.projection),) if self.projection.keeps_totals else ()
+        return (*self.projection.tables, *totals, self.state_table)
 
     def create_tables(self) -> None:
         """Create the tables; when their definition changed since they were created, drop
@@ -223,6 +249,12 @@ class ProjectionEngine:
                 return  # already applied (a concurrent runner, or a replayed batch)
             events = [(p, e) for p, e in events if p > current]
         states = self._load_states(tx, {str(e.originator_id) for _, e in events})
+        # Each claim's share of the totals before this batch (folds may change states in place).
+        before = (
+            {c: self.projection.totals(s) for c, (_, s) in states.items() if s is not None}
+            if self.projection.keeps_totals
+            else {}
+        )
         touched: set[str] = set()
         for _position, event in events:
             claim_id = str(event.originator_id)
@@ -235,6 +267,8 @@ class ProjectionEngine:
                 touched.add(claim_id)
         hit("before_view_write")
         self._write_claims(tx, {c: states[c] for c in sorted(touched)})
+        if self.projection.keeps_totals:
+            self._write_totals(tx, before, {c: states[c][1] for c in touched})
         hit("after_view_write")
         if position is not None:
             tx.execute(
@@ -299,6 +333,28 @@ class ProjectionEngine:
                 f"VALUES ({', '.join('?' for _ in names)})",
                 rows[table.name],
             )
+
+    def _write_totals(self, tx: Tx, before: dict[str, Totals], after: dict[str, Any]) -> None:
+        """Add the touched claims' changes to the totals; totals back at zero are removed (a
+        rebuild would not have them)."""
+        change: Counter[TotalsKey] = Counter()
+        for claim_id, state in after.items():
+            change.update(self.projection.totals(state))
+            change.subtract(before.get(claim_id, {}))
+        moved = sorted((key, amount) for key, amount in change.items() if amount)
+        if not moved:
+            return
+        table = f"{self.projection.name}_totals{self.suffix}"
+        tx.executemany(
+            f"INSERT INTO {table} (measure, value, day, amount) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (measure, value, day) DO UPDATE SET "
+            f"amount = {table}.amount + excluded.amount",
+            [(*key, amount) for key, amount in moved],
+        )
+        tx.executemany(
+            f"DELETE FROM {table} WHERE measure = ? AND value = ? AND day = ? AND amount = 0",
+            [key for key, _ in moved],
+        )
 
     def dump(self, table: Table, tx: Tx | None = None) -> list[Row]:
         """Every row of a table in key order (for verification)."""

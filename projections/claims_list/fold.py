@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, ClassVar
 from uuid import UUID
 
 from domain.claim import Claim, claim_status
-from projections.base import Projection, Row, State, Table
+from projections.base import Projection, Row, State, Table, Totals, TotalsKey
 
 CLAIMS = Table(
     "claims",
@@ -129,6 +130,13 @@ def fold_claim(state: State | None, event: Any) -> State | None:
     return s
 
 
+FINISHED = ("closed", "withdrawn")
+
+
+def open_complaints(state: State) -> int:
+    return sum(1 for v in state["complaints"].values() if v == "open")
+
+
 def status_of(state: State) -> str:
     complete = state["requested"] and not state["outstanding"]
     return claim_status(
@@ -145,12 +153,35 @@ def status_of(state: State) -> str:
 class ClaimsListProjection(Projection):
     name: ClassVar[str] = "claims_list"
     tables: ClassVar[tuple[Table, ...]] = (CLAIMS,)
+    keeps_totals: ClassVar[bool] = True
 
     def fold(self, state: State | None, event: Any, position: int) -> State | None:
         return fold_claim(state, event)
 
+    def totals(self, state: State) -> Totals:
+        """For the dashboard, by declaration day: claims by status and by contract, open
+        claims, open complaints and mediations, amounts accepted and paid; and amounts by
+        decision day and by last payment day."""
+        declared = state["declared_on"]
+        status = status_of(state)
+        totals: Counter[TotalsKey] = Counter()
+        totals[("status", status, declared)] += 1
+        totals[("contract", state["contract"], declared)] += 1
+        if status not in FINISHED:
+            totals[("open", "", declared)] += 1
+        totals[("open_complaints", "", declared)] += open_complaints(state)
+        totals[("open_mediations", "", declared)] += int(state["mediation"] == "open")
+        totals[("accepted_cents", "", declared)] += state["accepted_cents"]
+        totals[("paid_cents", "", declared)] += state["paid_cents"]
+        if state["decided_on"]:
+            totals[("accepted_cents_by_decision", "", state["decided_on"])] += state[
+                "accepted_cents"
+            ]
+        if state["last_paid_on"]:
+            totals[("paid_cents_by_last_payment", "", state["last_paid_on"])] += state["paid_cents"]
+        return totals
+
     def rows(self, claim_id: UUID, state: State) -> dict[str, list[Row]]:
-        open_complaints = sum(1 for v in state["complaints"].values() if v == "open")
         return {
             "claims": [
                 (
@@ -168,7 +199,7 @@ class ClaimsListProjection(Projection):
                     state["accepted_cents"],
                     state["paid_cents"],
                     state["last_paid_on"],
-                    open_complaints,
+                    open_complaints(state),
                     int(state["mediation"] == "open"),
                     state["version"],
                 )

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
 from domain.calendar import FrenchCalendar
 from domain.claim import Claim
 from domain.sla import SlaFold
-from projections.base import Projection, Row, State, Table
+from projections.base import Projection, Row, State, Table, Totals, TotalsKey
 
 SLA_CLOCKS = Table(
     "sla_clocks",
@@ -66,12 +68,25 @@ def freeze_sla(state: SlaClaim) -> State:
 class SlaProjection(Projection):
     name: ClassVar[str] = "sla"
     tables: ClassVar[tuple[Table, ...]] = (SLA_CLOCKS,)
+    keeps_totals: ClassVar[bool] = True
 
     def __init__(self, calendar: FrenchCalendar) -> None:
         self.calendar = calendar
 
     def fold(self, state: SlaClaim | None, event: Any, position: int) -> SlaClaim | None:
         return fold_sla(state, event, self.calendar)
+
+    def totals(self, state: SlaClaim) -> Totals:
+        """Per clock kind and state, +1 on the day a clock enters the state and -1 on the day
+        it leaves it: summed up to a day, how many clocks are in each state that day."""
+        totals: Counter[TotalsKey] = Counter()
+        for clock in state.fold.clocks.values():
+            visible = max(clock.started_on.isoformat(), state.declared_on)
+            for clock_state, start, end in clock.spans(date.fromisoformat(visible), self.calendar):
+                totals[(clock.kind.value, clock_state.value, start.isoformat())] += 1
+                if end is not None:
+                    totals[(clock.kind.value, clock_state.value, end.isoformat())] -= 1
+        return totals
 
     def thaw(self, stored: State) -> SlaClaim:
         return thaw_sla(stored, self.calendar)

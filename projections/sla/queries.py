@@ -86,20 +86,15 @@ def list_clocks(
     return items, next_cursor
 
 
-def count_states(
-    store: ReadStore, calendar: FrenchCalendar, as_of: date
-) -> dict[str, dict[str, int]]:
-    """For each clock kind, how many clocks are in each state on `as_of`."""
+def count_states(store: ReadStore, as_of: date) -> dict[str, dict[str, int]]:
+    """For each clock kind, how many clocks are in each state on `as_of`: the SLA totals
+    (clocks entering and leaving states, by day) summed up to that day."""
     counts: dict[str, dict[str, int]] = {
         k.value: dict.fromkeys((s.value for s in ClockState), 0) for k in ClockKind
     }
-    for state in ClockState:
-        condition, values = state_condition(state, as_of, calendar)
-        rows = store.query(
-            f"SELECT clock, COUNT(*) FROM sla_clocks WHERE known_from <= ? AND "
-            f"{condition} GROUP BY clock",
-            [as_of.isoformat(), *values],
-        )
-        for kind, count in rows:
-            counts[kind][state.value] = int(count)
+    for kind, state, amount in store.query(
+        "SELECT measure, value, SUM(amount) FROM sla_totals WHERE day <= ? GROUP BY measure, value",
+        [as_of.isoformat()],
+    ):
+        counts[kind][state] = int(amount)
     return counts

@@ -122,7 +122,7 @@ def dashboard_page(request: Request) -> Response:
     as_of = _as_of(request)
     runner = request.app.state.runner
     calendar = request.app.state.claims.calendar
-    figures = dashboard(runner.store, calendar, as_of)
+    figures = dashboard(runner.store, as_of)
     breached, _ = list_clocks(
         runner.store, calendar, as_of=as_of, state=ClockState.BREACHED, limit=50
     )
@@ -136,7 +136,7 @@ def dashboard_page(request: Request) -> Response:
     ]
     history: dict[str, list[Any]] = {"months": [], **{k: [] for k in insurer_clocks}}
     for day in _month_ends(as_of):
-        states = count_states(runner.store, calendar, day)
+        states = count_states(runner.store, day)
         history["months"].append(day.isoformat())
         for kind in insurer_clocks:
             done = states[kind]["met"] + states[kind]["missed"]

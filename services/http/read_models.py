@@ -212,7 +212,7 @@ def dashboard_figures(
     request: Request, runner: Runner, _who: ManagerOnly, as_of: date | None = None
 ) -> dict[str, Any]:
     """Counts by status and contract, ageing, SLA compliance, complaints, indemnities."""
-    return dashboard(runner.store, request.app.state.claims.calendar, as_of or today_in_paris())
+    return dashboard(runner.store, as_of or today_in_paris())
 
 
 class WorkItem(BaseModel):

@@ -342,3 +342,33 @@ def test_as_of_evaluation_is_monotone(plan: list[tuple[int, int]]) -> None:
             seen[status.clock.key] = status.state
         as_of += timedelta(days=3)
     assert {c.key for c in derive_clocks(events, CALENDAR)} >= set(seen)
+
+
+@settings(max_examples=300, deadline=None)
+@hypothesis_given(
+    started=st.dates(date(2026, 4, 20), date(2026, 6, 10)),
+    length=st.integers(0, 70),
+    visible_after=st.integers(0, 20),
+    completed_after=st.one_of(st.none(), st.integers(-25, 90)),
+)
+def test_a_clocks_state_spans_give_its_state_on_every_day(
+    started: date, length: int, visible_after: int, completed_after: int | None
+) -> None:
+    """Around Ascension, Whit Monday and weekends: each day from the visible day on lies in
+    exactly one span, whose state is the one `Clock.state` gives that day."""
+    clock = Clock(
+        ClockKind.HANDLING,
+        "handling#1",
+        started,
+        started + timedelta(days=length),
+        None if completed_after is None else started + timedelta(days=completed_after),
+    )
+    visible = started + timedelta(days=visible_after)
+    spans = clock.spans(visible, CALENDAR)
+    for offset in range(0, length + 40):
+        day = visible + timedelta(days=offset)
+        holding = [
+            state for state, start, end in spans if start <= day and (end is None or day < end)
+        ]
+        assert holding == [clock.state(day, CALENDAR)], (day, spans)
+    assert all(start >= visible for _, start, _ in spans)

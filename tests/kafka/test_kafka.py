@@ -72,9 +72,14 @@ def workers(
     ]
 
 
-def run_workers(pool: list[KafkaProjectionWorker]) -> None:
+def run_workers(pool: list[KafkaProjectionWorker], timeout: float = 120) -> None:
+    """Run each worker until it has applied everything published (idle polls alone can end
+    early on a loaded machine)."""
+    deadline = time.monotonic() + timeout
     for worker in pool:
         worker.run_until_idle()
+        while any(worker.lag().values()) and time.monotonic() < deadline:
+            worker.run_until_idle()
         worker.close()
 
 

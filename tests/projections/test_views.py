@@ -169,7 +169,7 @@ def test_the_dashboard_counts(app: ClaimsApplication, runner: ProjectionRunner) 
         by=BY,
     )
     runner.catch_up()
-    figures = dashboard(runner.store, app.calendar, date(2026, 3, 31))
+    figures = dashboard(runner.store, date(2026, 3, 31))
     assert figures["by_status"] == {"settled": 1, "declared": 1}
     assert figures["by_contract"] == {"CA2624": 1, "CORSAIR_7906011": 1}
     assert figures["open_claims"] == 2

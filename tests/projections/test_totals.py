@@ -1,0 +1,108 @@
+"""The dashboard's totals by day give the figures a scan of the views gives, on any day."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from domain.calendar import FrenchCalendar
+from domain.sla import ClockKind, ClockState
+from projections.dashboard.queries import AGE_BUCKETS, dashboard
+from projections.rebuild import rebuild
+from projections.runner import ProjectionRunner, all_projections
+from projections.sla.queries import count_states, state_condition
+from projections.store import ReadStore
+from services.application import ClaimsApplication
+from services.demo import generate
+
+TODAY = date(2026, 11, 22)
+
+
+def scanned_states(store: ReadStore, calendar: FrenchCalendar, as_of: date) -> dict[str, Any]:
+    """The oracle: every clock's state on `as_of`, counted over the SLA view's rows."""
+    counts = {k.value: dict.fromkeys((s.value for s in ClockState), 0) for k in ClockKind}
+    for state in ClockState:
+        condition, values = state_condition(state, as_of, calendar)
+        for kind, count in store.query(
+            f"SELECT clock, COUNT(*) FROM sla_clocks WHERE known_from <= ? AND {condition} "
+            "GROUP BY clock",
+            [as_of.isoformat(), *values],
+        ):
+            counts[kind][state.value] = int(count)
+    return counts
+
+
+def scanned_dashboard(store: ReadStore, as_of: date) -> dict[str, Any]:
+    """The oracle: the dashboard's claim figures, scanned from the claims view."""
+    day, month_start = as_of.isoformat(), as_of.replace(day=1).isoformat()
+    rows = store.query(
+        "SELECT status, contract, declared_on, open_complaints, mediation_open, accepted_cents, "
+        "paid_cents FROM claims WHERE declared_on <= ?",
+        [day],
+    )
+    by_status: dict[str, int] = {}
+    by_contract: dict[str, int] = {}
+    ageing = dict.fromkeys((name for name, _, _ in AGE_BUCKETS), 0)
+    open_claims = 0
+    for status, contract, declared_on, *_ in rows:
+        by_status[status] = by_status.get(status, 0) + 1
+        by_contract[contract] = by_contract.get(contract, 0) + 1
+        if status not in ("closed", "withdrawn"):
+            open_claims += 1
+            age = (as_of - date.fromisoformat(declared_on)).days
+            for name, low, high in AGE_BUCKETS:
+                if age >= low and (high is None or age <= high):
+                    ageing[name] += 1
+    ((accepted_month,),) = store.query(
+        "SELECT COALESCE(SUM(accepted_cents), 0) FROM claims WHERE decided_on >= ? "
+        "AND decided_on <= ?",
+        [month_start, day],
+    )
+    ((paid_month,),) = store.query(
+        "SELECT COALESCE(SUM(paid_cents), 0) FROM claims WHERE last_paid_on >= ? "
+        "AND last_paid_on <= ?",
+        [month_start, day],
+    )
+
+    def money(cents: Any) -> str:
+        return f"{Decimal(int(cents)) / 100:.2f}"
+
+    return {
+        "claims": len(rows),
+        "open_claims": open_claims,
+        "by_status": by_status,
+        "by_contract": by_contract,
+        "ageing": ageing,
+        "open_complaints": sum(int(r[3]) for r in rows),
+        "open_mediations": sum(int(r[4]) for r in rows),
+        "indemnities": {
+            "accepted": money(sum(int(r[5]) for r in rows)),
+            "paid": money(sum(int(r[6]) for r in rows)),
+            "accepted_this_month": money(accepted_month),
+            "paid_this_month": money(paid_month),
+        },
+    }
+
+
+def test_totals_by_day_match_a_scan_of_the_views_on_any_day(
+    app: ClaimsApplication, store: ReadStore
+) -> None:
+    # Realistic lifecycles (complaints, payments, reopenings...), applied in small batches so
+    # that claims move between totals many times; then a second round of commands.
+    generate(app, claims=120, seed=11, today=TODAY - timedelta(days=200), claims_per_save=40)
+    runner = ProjectionRunner(app, store, all_projections(app.calendar), batch_size=37)
+    runner.setup()
+    runner.catch_up()
+    generate(app, claims=60, seed=12, today=TODAY, claims_per_save=40)
+    runner.catch_up()
+    days = [TODAY - timedelta(days=d) for d in range(0, 600, 23)] + [date(2025, 12, 31)]
+    for day in days:
+        assert count_states(store, day) == scanned_states(store, app.calendar, day), day
+        figures = dashboard(store, day)
+        expected = scanned_dashboard(store, day)
+        assert {k: figures[k] for k in expected} == expected, day
+    # And a rebuild from scratch gives the same totals.
+    for projection in all_projections(app.calendar):
+        report = rebuild(app, store, projection, verify=True)
+        assert report.matches, report.differences[:3]
