@@ -41,6 +41,9 @@ class FrenchCalendar:
 
     region: str = "metropole"
     _holidays: holidays.HolidayBase = field(init=False, repr=False, compare=False)
+    # Days already looked up (the holidays package converts and checks its years on each
+    # look-up; read models ask for the same few hundred days millions of times).
+    _known: dict[date, bool] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.region not in REGIONS:
@@ -52,7 +55,10 @@ class FrenchCalendar:
         )
 
     def is_public_holiday(self, day: date) -> bool:
-        return day in self._holidays
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = day in self._holidays
+        return known
 
     def is_working_day(self, day: date, kind: WorkingDays = WorkingDays.OUVRES) -> bool:
         return day.weekday() <= _LAST_WEEKDAY[kind] and not self.is_public_holiday(day)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from domain.calendar import FrenchCalendar, WorkingDays
@@ -69,11 +70,7 @@ class Clock:
 
     def at_risk_from(self, calendar: FrenchCalendar) -> date:
         """The first day the clock is at risk (if still open): at most 2 jours ouvrés left."""
-        day = self.due_on
-        previous = day - timedelta(days=1)
-        while calendar.working_days_between(previous, self.due_on) <= AT_RISK_WORKING_DAYS:
-            day, previous = previous, previous - timedelta(days=1)
-        return day
+        return _at_risk_from(calendar, self.due_on)
 
     def spans(
         self, visible_from: date, calendar: FrenchCalendar
@@ -103,6 +100,16 @@ class Clock:
         if completed is not None:
             spans.append((finished, max(completed, visible_from), None))
         return spans
+
+
+@lru_cache(maxsize=8192)
+def _at_risk_from(calendar: FrenchCalendar, due_on: date) -> date:
+    # Cached: read models ask for the same due dates over and over.
+    day = due_on
+    previous = day - timedelta(days=1)
+    while calendar.working_days_between(previous, due_on) <= AT_RISK_WORKING_DAYS:
+        day, previous = previous, previous - timedelta(days=1)
+    return day
 
 
 @dataclass(frozen=True)
