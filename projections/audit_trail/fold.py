@@ -3,13 +3,14 @@ the trail names what happened, by whom and when."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
 from domain.claim import Claim
 from domain.sla import business_date
-from projections.base import Projection, Row, State, Table
+from projections.base import Projection, Row, State, Table, Totals, TotalsKey
 
 AUDIT_TRAIL = Table(
     "audit_trail",
@@ -85,9 +86,18 @@ class AuditTrailProjection(Projection):
     name: ClassVar[str] = "audit_trail"
     tables: ClassVar[tuple[Table, ...]] = (AUDIT_TRAIL,)
     append_only: ClassVar[bool] = True
+    keeps_totals: ClassVar[bool] = True
 
     def fold(self, state: State | None, event: Any, position: int) -> State | None:
         return fold_trail(state, event)
+
+    def totals(self, state: State) -> Totals:
+        """Events by type and business day (the entries folded in this batch: the trail only
+        grows, so what it adds to the totals is what is new)."""
+        totals: Counter[TotalsKey] = Counter()
+        for _version, _recorded, _actor, kind, day, _summary in state["entries"]:
+            totals[("events", kind, day)] += 1
+        return totals
 
     def thaw(self, stored: State) -> State:
         return {"claim_number": stored["claim_number"], "entries": []}

@@ -16,11 +16,12 @@ def audit_trail(store: ReadStore, claim_id: str) -> list[dict[str, Any]]:
 
 
 def event_counts(store: ReadStore, event_types: tuple[str, ...], as_of: str) -> dict[str, int]:
-    """How many events of each type happened on or before a business date."""
+    """How many events of each type happened on or before a business date (from the trail's
+    totals by type and day)."""
     marks = ", ".join("?" for _ in event_types)
     rows = store.query(
-        f"SELECT event_type, COUNT(*) FROM audit_trail WHERE business_date <= ? "
-        f"AND event_type IN ({marks}) GROUP BY event_type",
+        "SELECT value, SUM(amount) FROM audit_trail_totals WHERE measure = 'events' "
+        f"AND day <= ? AND value IN ({marks}) GROUP BY value",
         [as_of, *event_types],
     )
     counts = {str(kind): int(count) for kind, count in rows}

@@ -8,6 +8,7 @@ from typing import Any
 
 from domain.calendar import FrenchCalendar
 from domain.sla import ClockKind, ClockState
+from projections.audit_trail.queries import event_counts
 from projections.dashboard.queries import AGE_BUCKETS, dashboard
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner, all_projections
@@ -102,6 +103,17 @@ def test_totals_by_day_match_a_scan_of_the_views_on_any_day(
         figures = dashboard(store, day)
         expected = scanned_dashboard(store, day)
         assert {k: figures[k] for k in expected} == expected, day
+        scanned_events = dict(
+            store.query(
+                "SELECT event_type, COUNT(*) FROM audit_trail WHERE business_date <= ? "
+                "GROUP BY event_type",
+                [day.isoformat()],
+            )
+        )
+        kinds = (*sorted(scanned_events), "NeverHappened")
+        assert event_counts(store, kinds, day.isoformat()) == {
+            kind: int(scanned_events.get(kind, 0)) for kind in kinds
+        }, day
     # And a rebuild from scratch gives the same totals.
     for projection in all_projections(app.calendar):
         report = rebuild(app, store, projection, verify=True)
