@@ -221,6 +221,20 @@ class KafkaProjectionWorker:
             start = min(o.get(tp.partition, 0) for o in offsets)
             self.consumer.seek(tp, start)
 
+    def _rewind(self) -> None:
+        """Never skip a message: where the stored offsets are behind the consumer (a batch
+        failed before its commit, or a rebuild was swapped in and reset them), go back and
+        apply from there; what a claim has already folded is skipped by its version."""
+        offsets = [engine.offsets() for engine in self.engines]
+        for tp in self._assigned:
+            applied = min(o.get(tp.partition, 0) for o in offsets)
+            position = self.consumer.position(tp)
+            if applied < position:
+                applied = max(applied, self.consumer.beginning_offsets([tp])[tp])
+            if applied < position:
+                log.warning("worker.rewind", partition=tp.partition, to=applied, was=position)
+                self.consumer.seek(tp, applied)
+
     def lag(self) -> dict[int, int]:
         """Messages not yet applied by every projection, per partition."""
         ends = self.consumer.end_offsets(self._assigned)
@@ -231,6 +245,7 @@ class KafkaProjectionWorker:
         }
 
     def run_once(self, *, timeout_ms: int = 200, fault: FaultHook | None = None) -> int:
+        self._rewind()
         batches = self.consumer.poll(timeout_ms=timeout_ms, max_records=1000)
         count = 0
         for tp, records in batches.items():

@@ -110,6 +110,9 @@ def _swap(
             for statement in table.ddl("")[1:]:
                 tx.execute(statement)
         tx.execute("DELETE FROM projection_tracking WHERE projection = ?", (rebuilt.tracking_key,))
+        # Fed by Kafka workers? Their offsets described the replaced tables: reset them, so
+        # that the workers go back and apply what the rebuilt tables lack (docs/adr/0009).
+        tx.execute("DELETE FROM kafka_offsets WHERE projection = ?", (live.tracking_key,))
         tx.execute(
             "INSERT INTO projection_tracking (projection, position) VALUES (?, ?) "
             "ON CONFLICT (projection) DO UPDATE SET position = excluded.position",

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from infra.events import decode, encode
 from infra.kafka import KafkaProjectionWorker, Relay
 from projections.base import ProjectionEngine
+from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner, all_projections
 from projections.store import ReadStore
 from services.application import ClaimsApplication
@@ -72,7 +74,7 @@ def workers(
     ]
 
 
-def run_workers(pool: list[KafkaProjectionWorker], timeout: float = 120) -> None:
+def drain(pool: list[KafkaProjectionWorker], timeout: float = 120) -> None:
     """Run each worker until it has applied everything published (idle polls alone can end
     early on a loaded machine)."""
     deadline = time.monotonic() + timeout
@@ -80,6 +82,11 @@ def run_workers(pool: list[KafkaProjectionWorker], timeout: float = 120) -> None
         worker.run_until_idle()
         while any(worker.lag().values()) and time.monotonic() < deadline:
             worker.run_until_idle()
+
+
+def run_workers(pool: list[KafkaProjectionWorker], timeout: float = 120) -> None:
+    drain(pool, timeout)
+    for worker in pool:
         worker.close()
 
 
@@ -105,7 +112,6 @@ def test_ordering_per_claim_and_views_equal_to_the_store(
     claims = [app.claim_id_for_number(f"S2{n:07d}") for n in range(1, 501)]
     rng = random.Random(5)
     total = sum(len(app.history(c)) for c in claims)
-    from datetime import date
 
     for _ in range(10_000 - total):  # top up to 10,000 events with notes
         app.add_note(rng.choice(claims), text="follow-up", noted_on=date(2026, 6, 1), by="h")
@@ -277,4 +283,35 @@ def test_bad_messages_are_skipped_without_stopping_the_worker(
     pool[0].run_until_idle()
     assert pool[0].skipped == len(bad)
     pool[0].close()
+    assert_same_views(store_views, kafka_store)
+
+
+def test_a_rebuild_swapped_in_under_running_workers_loses_nothing(
+    app: ClaimsApplication,
+    store_views: ProjectionRunner,
+    kafka_store: ReadStore,
+    broker: Broker,
+    topic: str,
+) -> None:
+    random_workload(app, claims=40, commands=200, seed=3)
+    relay = relay_for(app, store_views.store, broker, topic)
+    publish_all(relay)
+    pool = workers(kafka_store, app, broker, topic)
+    drain(pool)
+    claims = [app.claim_id_for_number(f"S2{n:07d}") for n in range(1, 41)]
+    rng = random.Random(8)
+
+    def meanwhile(_count: int) -> None:
+        # While the rebuild replays the log, more events are published and applied: the
+        # workers are ahead of the rebuilt tables when they are swapped in.
+        for _ in range(30):
+            app.add_note(rng.choice(claims), text="later", noted_on=date(2026, 6, 2), by="h")
+        publish_all(relay)
+        drain(pool)
+
+    for projection in all_projections(app.calendar):
+        rebuild(app, kafka_store, projection, verify=False, progress=meanwhile)
+    drain(pool)
+    run_workers(pool)
+    relay.close()
     assert_same_views(store_views, kafka_store)
