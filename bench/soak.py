@@ -293,7 +293,7 @@ def verify(url: str, env: dict[str, str], load: Load, topic: str, port: int) -> 
     }
 
 
-def report(result: dict[str, Any], path: Path) -> None:
+def report(result: dict[str, Any], path: Path, command: str) -> None:
     ok = not (
         result["lost"]
         or result["version_gaps"]
@@ -303,19 +303,20 @@ def report(result: dict[str, Any], path: Path) -> None:
     lines = [
         "# Reliability: fault-injection soak",
         "",
-        f"Produced by `make soak CYCLES={result['cycles']}` on "
+        f"Produced by `{command}` on "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {result['seconds']} s, PostgreSQL event "
         "store, Tansu broker.",
         "",
         "Under a steady command load through the HTTP API (declarations and notes, each with an "
-        "Idempotency-Key), one of the API server, the Kafka projection worker, the Kafka relay, "
-        "a `claims rebuild` (which swaps rebuilt read models in under the running worker)"
+        "Idempotency-Key), every 0.5-1.5 s one of these is killed (SIGKILL) and restarted, at "
+        "random: the API server, the Kafka projection worker, the Kafka relay, a `claims "
+        "rebuild` (which swaps rebuilt read models in under the running worker)"
         + (
-            " and the PostgreSQL server (stopped in immediate mode)"
+            ", the PostgreSQL server (stopped in immediate mode)"
             if "postgres" in result["kills"]
             else ""
         )
-        + " is killed and restarted at random every 0.5-1.5 s.",
+        + ".",
         "",
         "| measure | value |",
         "|---|---:|",
@@ -353,7 +354,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=ROOT / "docs" / "reliability.md")
     args = parser.parse_args(argv)
     result = soak(args.cycles, args.kill_postgres)
-    report(result, args.report)
+    command = f"python -m bench.soak --cycles {args.cycles}" + (
+        " --kill-postgres" if args.kill_postgres else ""
+    )
+    report(result, args.report, command)
     bad = result["lost"] or result["version_gaps"] or result["view_differences"]
     return 1 if bad or result["missing_in_kafka"] else 0
 
