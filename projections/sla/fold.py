@@ -27,7 +27,13 @@ SLA_CLOCKS = Table(
         ("known_from", "TEXT NOT NULL"),
     ),
     ("claim_id", "clock_key"),
-    (("clock", "due_on"), ("due_on",), ("completed_on",), ("known_from",)),
+    (
+        ("clock", "due_on"),
+        ("due_on",),
+        # Open clocks (completed_on IS NULL) in due order, for the breached / at-risk lists.
+        ("completed_on", "due_on", "claim_number", "clock_key"),
+        ("known_from",),
+    ),
 )
 
 

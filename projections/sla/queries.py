@@ -13,23 +13,34 @@ from projections.store import ReadStore
 COLUMNS = ("claim_id", "clock_key", "clock", "claim_number", "started_on", "due_on", "completed_on")
 
 
+OPEN_STATES = frozenset({ClockState.BREACHED, ClockState.AT_RISK, ClockState.RUNNING})
+
+
+def _due_condition(
+    state: ClockState, as_of: date, calendar: FrenchCalendar, due: str = "due_on"
+) -> tuple[str, list[Any]]:
+    """SQL on the due date for a clock still open on `as_of` to be in `state`."""
+    day = as_of.isoformat()
+    # At risk: at most 2 jours ouvrés left, i.e. due before the 3rd working day after as_of.
+    risk_end = calendar.add_working_days(as_of, 3).isoformat()
+    if state == ClockState.BREACHED:
+        return f"{due} < ?", [day]
+    if state == ClockState.AT_RISK:
+        return f"{due} >= ? AND {due} < ?", [day, risk_end]
+    return f"{due} >= ?", [risk_end]
+
+
 def state_condition(
     state: ClockState, as_of: date, calendar: FrenchCalendar
 ) -> tuple[str, list[Any]]:
     """SQL for the clocks in `state` on `as_of` (the rules of `Clock.state`)."""
     day = as_of.isoformat()
-    # At risk: at most 2 jours ouvrés left, i.e. due before the 3rd working day after as_of.
-    risk_end = calendar.add_working_days(as_of, 3).isoformat()
-    still_open = "(completed_on IS NULL OR completed_on > ?)"
     if state == ClockState.MET:
         return "completed_on <= ? AND completed_on <= due_on", [day]
     if state == ClockState.MISSED:
         return "completed_on <= ? AND completed_on > due_on", [day]
-    if state == ClockState.BREACHED:
-        return f"{still_open} AND due_on < ?", [day, day]
-    if state == ClockState.AT_RISK:
-        return f"{still_open} AND due_on >= ? AND due_on < ?", [day, day, risk_end]
-    return f"{still_open} AND due_on >= ?", [day, risk_end]
+    due, values = _due_condition(state, as_of, calendar)
+    return f"(completed_on IS NULL OR completed_on > ?) AND {due}", [day, *values]
 
 
 def _clock(row: dict[str, Any]) -> Clock:
@@ -53,8 +64,9 @@ def list_clocks(
     limit: int = 100,
     cursor: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    where, params = ["known_from <= ?"], [as_of.isoformat()]
-    if state is not None:
+    where: list[str] = ["known_from <= ?"]
+    params: list[Any] = [as_of.isoformat()]
+    if state is not None and state not in OPEN_STATES:
         condition, values = state_condition(state, as_of, calendar)
         where.append(condition)
         params += values
@@ -71,10 +83,32 @@ def list_clocks(
             "(claim_number = ? AND clock_key > ?))))"
         )
         params += [due, due, number, number, key]
-    sql = (
-        f"SELECT {', '.join(COLUMNS)} FROM sla_clocks WHERE {' AND '.join(where)} "
-        "ORDER BY due_on, claim_number, clock_key LIMIT ?"
-    )
+    order = "ORDER BY due_on, claim_number, clock_key LIMIT ?"
+    select = f"SELECT {', '.join(COLUMNS)} FROM sla_clocks"
+    if state in OPEN_STATES:
+        # Open on as_of: not completed at all (the index on completed_on, due_on, ... gives
+        # these in order, however large the book), or completed after as_of (none for today).
+        # `due_on || ''` keeps the planner off the due-date index in that second branch.
+        assert state is not None
+        now_due, now_values = _due_condition(state, as_of, calendar)
+        later_due, later_values = _due_condition(state, as_of, calendar, "(due_on || '')")
+        rest = " AND ".join(where)
+        sql = (
+            f"SELECT * FROM ({select} WHERE completed_on IS NULL AND {now_due} AND {rest} "
+            f"{order}) AS open_now UNION ALL SELECT * FROM ({select} WHERE completed_on > ? "
+            f"AND {later_due} AND {rest} {order}) AS open_then {order}"
+        )
+        params = [
+            *now_values,
+            *params,
+            limit + 1,
+            as_of.isoformat(),
+            *later_values,
+            *params,
+            limit + 1,
+        ]
+    else:
+        sql = f"{select} WHERE {' AND '.join(where)} {order}"
     rows = [dict(zip(COLUMNS, r, strict=True)) for r in store.query(sql, [*params, limit + 1])]
     items = [{**row, "state": _clock(row).state(as_of, calendar).value} for row in rows[:limit]]
     last = items[-1] if items else None
