@@ -123,12 +123,31 @@ def list_clocks(
 def count_states(store: ReadStore, as_of: date) -> dict[str, dict[str, int]]:
     """For each clock kind, how many clocks are in each state on `as_of`: the SLA totals
     (clocks entering and leaving states, by day) summed up to that day."""
-    counts: dict[str, dict[str, int]] = {
-        k.value: dict.fromkeys((s.value for s in ClockState), 0) for k in ClockKind
+    return count_states_on(store, [as_of])[as_of]
+
+
+def count_states_on(store: ReadStore, days: list[date]) -> dict[date, dict[str, dict[str, int]]]:
+    """`count_states` for several days (the page's monthly history) from one read."""
+    ordered = sorted(days)
+    counts = {
+        day: {k.value: dict.fromkeys((s.value for s in ClockState), 0) for k in ClockKind}
+        for day in ordered
     }
-    for kind, state, amount in store.query(
-        "SELECT measure, value, SUM(amount) FROM sla_totals WHERE day <= ? GROUP BY measure, value",
-        [as_of.isoformat()],
-    ):
-        counts[kind][state] = int(amount)
+    if not ordered:
+        return counts
+    rows = store.query(
+        "SELECT day, measure, value, SUM(amount) FROM sla_totals WHERE day <= ? "
+        "GROUP BY day, measure, value ORDER BY day",
+        [ordered[-1].isoformat()],
+    )
+    running: dict[tuple[str, str], int] = {}
+    index = 0
+    for target in ordered:
+        limit = target.isoformat()
+        while index < len(rows) and rows[index][0] <= limit:
+            _day, kind, state, amount = rows[index]
+            running[(kind, state)] = running.get((kind, state), 0) + int(amount)
+            index += 1
+        for (kind, state), amount in running.items():
+            counts[target][kind][state] = amount
     return counts

@@ -20,10 +20,13 @@ WORKLIST = Table(
         ("status", "TEXT NOT NULL"),
         ("next_action", "TEXT NOT NULL"),
         ("due_on", "TEXT"),
+        # The order of the list: the due date, undated actions last (an index serves it).
+        ("sort_due", "TEXT NOT NULL"),
     ),
     ("claim_id",),
-    (("handler", "due_on"), ("due_on",)),
+    (("handler", "sort_due", "claim_number"), ("sort_due", "claim_number")),
 )
+NO_DUE = "9999-12-31"  # sorts undated actions last, on both stores
 
 # Deadlines the insurer must meet, and what meets them. Declaration, mediation referral and
 # prescription run against the insured, not the handler.
@@ -87,6 +90,14 @@ class WorklistProjection(Projection):
         action, due = todo
         return {
             "worklist": [
-                (str(claim_id), claim["claim_number"], claim["handler"], status, action, due)
+                (
+                    str(claim_id),
+                    claim["claim_number"],
+                    claim["handler"],
+                    status,
+                    action,
+                    due,
+                    due or NO_DUE,
+                )
             ]
         }

@@ -6,9 +6,9 @@ from typing import Any
 
 from projections.paging import decode_cursor, encode_cursor
 from projections.store import ReadStore
+from projections.worklist.fold import NO_DUE
 
 COLUMNS = ("claim_id", "claim_number", "handler", "status", "next_action", "due_on")
-NO_DUE = "9999-12-31"  # sorts undated actions last, on both stores
 
 
 def worklist(
@@ -21,14 +21,14 @@ def worklist(
         params.append(handler)
     if cursor is not None:
         due, number = decode_cursor(cursor, 2)
-        where.append("(COALESCE(due_on, ?) > ? OR (COALESCE(due_on, ?) = ? AND claim_number > ?))")
-        params += [NO_DUE, due, NO_DUE, due, number]
+        where.append("(sort_due > ? OR (sort_due = ? AND claim_number > ?))")
+        params += [due, due, number]
     sql = (
         f"SELECT {', '.join(COLUMNS)} FROM worklist"
         + (f" WHERE {' AND '.join(where)}" if where else "")
-        + " ORDER BY COALESCE(due_on, ?), claim_number LIMIT ?"
+        + " ORDER BY sort_due, claim_number LIMIT ?"
     )
-    rows = store.query(sql, [*params, NO_DUE, limit + 1])
+    rows = store.query(sql, [*params, limit + 1])
     items = [dict(zip(COLUMNS, row, strict=True)) for row in rows[:limit]]
     next_cursor = (
         encode_cursor(items[-1]["due_on"] or NO_DUE, items[-1]["claim_number"])

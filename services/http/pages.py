@@ -23,7 +23,7 @@ from domain.errors import ClaimError
 from domain.sla import ClockKind, ClockState
 from projections.audit_trail.queries import event_counts
 from projections.dashboard.queries import dashboard
-from projections.sla.queries import count_states, list_clocks
+from projections.sla.queries import count_states_on, list_clocks
 from services.http.auth import Principal, Role, TokenRegistry
 from services.http.deps import today_in_paris
 
@@ -135,8 +135,10 @@ def dashboard_page(request: Request) -> Response:
         if k not in (ClockKind.MEDIATION_REFERRAL, ClockKind.PRESCRIPTION)
     ]
     history: dict[str, list[Any]] = {"months": [], **{k: [] for k in insurer_clocks}}
-    for day in _month_ends(as_of):
-        states = count_states(runner.store, day)
+    month_ends = _month_ends(as_of)
+    by_month = count_states_on(runner.store, month_ends)
+    for day in month_ends:
+        states = by_month[day]
         history["months"].append(day.isoformat())
         for kind in insurer_clocks:
             done = states[kind]["met"] + states[kind]["missed"]

@@ -12,7 +12,12 @@ from projections.audit_trail.queries import event_counts
 from projections.dashboard.queries import AGE_BUCKETS, dashboard
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner, all_projections
-from projections.sla.queries import count_states, list_clocks, state_condition
+from projections.sla.queries import (
+    count_states,
+    count_states_on,
+    list_clocks,
+    state_condition,
+)
 from projections.store import ReadStore
 from services.application import ClaimsApplication
 from services.demo import generate
@@ -98,8 +103,10 @@ def test_totals_by_day_match_a_scan_of_the_views_on_any_day(
     generate(app, claims=60, seed=12, today=TODAY, claims_per_save=40)
     runner.catch_up()
     days = [TODAY - timedelta(days=d) for d in range(0, 600, 23)] + [date(2025, 12, 31)]
+    at_once = count_states_on(store, days)  # the page's monthly history, in one read
     for day in days:
         assert count_states(store, day) == scanned_states(store, app.calendar, day), day
+        assert at_once[day] == count_states(store, day), day
         figures = dashboard(store, day)
         expected = scanned_dashboard(store, day)
         assert {k: figures[k] for k in expected} == expected, day
