@@ -206,7 +206,9 @@ def test_the_claim_as_of_a_timestamp_works_across_snapshots(app: ClaimsApplicati
         app.add_note(claim.id, text="n", noted_on=date(2026, 3, 4) + timedelta(day), by=BY)
     entries = app.history(claim.id)
     for entry in (entries[0], entries[49], entries[50], entries[99], entries[104], entries[-1]):
-        assert app.claim_as_of(claim.id, entry.recorded_at).version == entry.version
+        as_of = app.claim_as_of(claim.id, entry.recorded_at)
+        assert as_of.version == entry.version
+        assert vars(as_of) == vars(app.get_claim(claim.id, version=entry.version))
     later = entries[-1].recorded_at + timedelta(days=1)
     assert app.claim_as_of(claim.id, later).version == 111
     with pytest.raises(ClaimNotFound):
