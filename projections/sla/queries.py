@@ -31,14 +31,14 @@ def _due_condition(
 
 
 def state_condition(
-    state: ClockState, as_of: date, calendar: FrenchCalendar
+    state: ClockState, as_of: date, calendar: FrenchCalendar, completed: str = "completed_on"
 ) -> tuple[str, list[Any]]:
     """SQL for the clocks in `state` on `as_of` (the rules of `Clock.state`)."""
     day = as_of.isoformat()
     if state == ClockState.MET:
-        return "completed_on <= ? AND completed_on <= due_on", [day]
+        return f"{completed} <= ? AND {completed} <= due_on", [day]
     if state == ClockState.MISSED:
-        return "completed_on <= ? AND completed_on > due_on", [day]
+        return f"{completed} <= ? AND {completed} > due_on", [day]
     due, values = _due_condition(state, as_of, calendar)
     return f"(completed_on IS NULL OR completed_on > ?) AND {due}", [day, *values]
 
@@ -64,14 +64,26 @@ def list_clocks(
     limit: int = 100,
     cursor: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    where: list[str] = ["known_from <= ?"]
+    open_state = state in OPEN_STATES
+
+    def filtered(column: str) -> str:
+        # With a state, `|| ''` keeps the planner on the index that gives the clocks in due
+        # order (of the not-completed ones for the open states): one on known_from or clock
+        # would have it walk, and sort, the whole book for one page.
+        return f"({column} || '')" if state is not None else column
+
+    where: list[str] = [f"{filtered('known_from')} <= ?"]
     params: list[Any] = [as_of.isoformat()]
-    if state is not None and state not in OPEN_STATES:
-        condition, values = state_condition(state, as_of, calendar)
+    if state is not None and not open_state:
+        # Met or missed: walk the clocks in due order (most are completed); a range on the
+        # completion date would sort a million rows for one page.
+        condition, values = state_condition(state, as_of, calendar, "(completed_on || '')")
         where.append(condition)
         params += values
     if clock is not None:
-        where.append("clock = ?")
+        # Met or missed: the index on clock and due date serves this best.
+        column = filtered("clock") if open_state else "clock"
+        where.append(f"{column} = ?")
         params.append(clock.value)
     if claim_id is not None:
         where.append("claim_id = ?")
@@ -85,18 +97,19 @@ def list_clocks(
         params += [due, due, number, number, key]
     order = "ORDER BY due_on, claim_number, clock_key LIMIT ?"
     select = f"SELECT {', '.join(COLUMNS)} FROM sla_clocks"
-    if state in OPEN_STATES:
+    if state is not None and open_state:
         # Open on as_of: not completed at all (the index on completed_on, due_on, ... gives
         # these in order, however large the book), or completed after as_of (none for today).
-        # `due_on || ''` keeps the planner off the due-date index in that second branch.
-        assert state is not None
+        # `due_on || ''` keeps the planner off the due-date index in that second branch (it
+        # would walk the whole index to spare a sort of the few clocks completed later).
         now_due, now_values = _due_condition(state, as_of, calendar)
         later_due, later_values = _due_condition(state, as_of, calendar, "(due_on || '')")
         rest = " AND ".join(where)
         sql = (
             f"SELECT * FROM ({select} WHERE completed_on IS NULL AND {now_due} AND {rest} "
             f"{order}) AS open_now UNION ALL SELECT * FROM ({select} WHERE completed_on > ? "
-            f"AND {later_due} AND {rest} {order}) AS open_then {order}"
+            f"AND {later_due} AND {rest} ORDER BY (due_on || ''), claim_number, clock_key "
+            f"LIMIT ?) AS open_then {order}"
         )
         params = [
             *now_values,

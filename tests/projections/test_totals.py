@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import product
 from typing import Any
 
 from domain.calendar import FrenchCalendar
@@ -122,25 +123,25 @@ def test_totals_by_day_match_a_scan_of_the_views_on_any_day(
             kind: int(scanned_events.get(kind, 0)) for kind in kinds
         }, day
     # The clock lists (by state, paged) give the clocks a scan gives, in the same order.
-    for day in days[::4]:
-        for state in ClockState:
-            condition, values = state_condition(state, day, app.calendar)
-            expected_keys = store.query(
-                f"SELECT claim_id, clock_key FROM sla_clocks WHERE known_from <= ? AND "
-                f"{condition} ORDER BY due_on, claim_number, clock_key",
-                [day.isoformat(), *values],
+    for day, state, kind in product(days[::4], ClockState, (None, ClockKind.HANDLING)):
+        condition, values = state_condition(state, day, app.calendar)
+        of_kind = "" if kind is None else f" AND clock = '{kind.value}'"
+        expected_keys = store.query(
+            f"SELECT claim_id, clock_key FROM sla_clocks WHERE known_from <= ? AND "
+            f"{condition}{of_kind} ORDER BY due_on, claim_number, clock_key",
+            [day.isoformat(), *values],
+        )
+        listed: list[tuple[Any, ...]] = []
+        cursor = None
+        while True:
+            items, cursor = list_clocks(
+                store, app.calendar, as_of=day, state=state, clock=kind, limit=17, cursor=cursor
             )
-            listed: list[tuple[Any, ...]] = []
-            cursor = None
-            while True:
-                items, cursor = list_clocks(
-                    store, app.calendar, as_of=day, state=state, limit=17, cursor=cursor
-                )
-                listed += [(item["claim_id"], item["clock_key"]) for item in items]
-                assert all(item["state"] == state.value for item in items)
-                if cursor is None:
-                    break
-            assert listed == [tuple(k) for k in expected_keys], (day, state)
+            listed += [(item["claim_id"], item["clock_key"]) for item in items]
+            assert all(item["state"] == state.value for item in items)
+            if cursor is None:
+                break
+        assert listed == [tuple(k) for k in expected_keys], (day, state)
     # And a rebuild from scratch gives the same totals.
     for projection in all_projections(app.calendar):
         report = rebuild(app, store, projection, verify=True)
