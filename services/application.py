@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, AggregateEvent, CanMutateAggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 from eventsourcing.utils import EnvType
@@ -703,16 +703,16 @@ class ClaimsApplication(Application[UUID]):
         """The claim as it was recorded at a moment (audit replay by recording time)."""
         if at.tzinfo is None:
             raise InvalidClaimData("as_of", "needs a time-zone offset", claim_id=claim_id)
-        events = self._events_of(claim_id)
-        recorded = next((n for n, e in enumerate(events) if e.timestamp > at), len(events))
-        if not recorded:
+        version = None
+        for stored in self._events_of(claim_id):
+            if stored.timestamp > at:
+                break
+            version = stored.originator_version
+        if version is None:
             raise ClaimNotFound(
                 f"claim {claim_id} did not exist at {at.isoformat()}", claim_id=claim_id
             )
-        # The events are decoded already: fold them (the library's projector), no second read.
-        claim = project_aggregate(None, events[:recorded])
-        assert isinstance(claim, Claim)
-        return claim
+        return self.get_claim(claim_id, version=version)
 
     def claim_id_for_number(self, claim_number: str) -> UUID:
         if not is_claim_number(claim_number):
