@@ -214,21 +214,24 @@ class KafkaProjectionWorker:
         self.skipped = 0
         self._seek()
 
+    def _stored_offsets(self) -> dict[int, int]:
+        """Per partition, the lowest next offset any projection stored with its views."""
+        offsets = [engine.offsets() for engine in self.engines]
+        return {tp.partition: min(o.get(tp.partition, 0) for o in offsets) for tp in self._assigned}
+
     def _seek(self) -> None:
         """Resume each partition at the lowest next offset of any projection."""
-        offsets = [engine.offsets() for engine in self.engines]
+        stored = self._stored_offsets()
         for tp in self._assigned:
-            start = min(o.get(tp.partition, 0) for o in offsets)
-            self.consumer.seek(tp, start)
+            self.consumer.seek(tp, stored[tp.partition])
 
     def _rewind(self) -> None:
         """Never skip a message: where the stored offsets are behind the consumer (a batch
         failed before its commit, or a rebuild was swapped in and reset them), go back and
         apply from there; what a claim has already folded is skipped by its version."""
-        offsets = [engine.offsets() for engine in self.engines]
+        stored = self._stored_offsets()
         for tp in self._assigned:
-            applied = min(o.get(tp.partition, 0) for o in offsets)
-            position = self.consumer.position(tp)
+            applied, position = stored[tp.partition], self.consumer.position(tp)
             if applied < position:
                 applied = max(applied, self.consumer.beginning_offsets([tp])[tp])
             if applied < position:
@@ -238,11 +241,8 @@ class KafkaProjectionWorker:
     def lag(self) -> dict[int, int]:
         """Messages not yet applied by every projection, per partition."""
         ends = self.consumer.end_offsets(self._assigned)
-        offsets = [engine.offsets() for engine in self.engines]
-        return {
-            tp.partition: max(0, ends[tp] - min(o.get(tp.partition, 0) for o in offsets))
-            for tp in self._assigned
-        }
+        stored = self._stored_offsets()
+        return {tp.partition: max(0, ends[tp] - stored[tp.partition]) for tp in self._assigned}
 
     def run_once(self, *, timeout_ms: int = 200, fault: FaultHook | None = None) -> int:
         self._rewind()
