@@ -27,7 +27,6 @@ from typing import Any
 
 import httpx
 import psycopg
-from kafka import KafkaConsumer, TopicPartition
 
 from bench.run import ROOT, store_url
 from infra.events import decode
@@ -37,7 +36,7 @@ from projections.runner import all_projections
 from projections.store import ReadStore
 from services.application import ClaimsApplication
 from tests.services.conftest import declaration_body
-from tests.support import free_port, start_tansu
+from tests.support import free_port, read_topic, start_tansu
 
 TOKEN = "soak-handler-token"
 PARTITIONS = 4
@@ -263,17 +262,10 @@ def verify(url: str, env: dict[str, str], load: Load, topic: str, port: int) -> 
     differences = sum(
         len(rebuild(app, store, p, verify=True).differences) for p in all_projections(app.calendar)
     )
-    consumer = KafkaConsumer(
-        bootstrap_servers=f"127.0.0.1:{port}",
-        group_id=None,
-        enable_auto_commit=False,
-        consumer_timeout_ms=3000,
-    )
-    partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
-    consumer.assign(partitions)
-    consumer.seek_to_beginning(*partitions)
-    published = [decode(record.value)[0] for record in consumer]
-    consumer.close()
+    published = [
+        decode(record.value)[0]
+        for record in read_topic(f"127.0.0.1:{port}", topic, PARTITIONS, timeout_ms=3000)
+    ]
     stored = {
         n.id
         for n in app.recorder.select_notifications(start=1, limit=10_000_000)

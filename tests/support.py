@@ -1,11 +1,14 @@
-"""Helpers shared by the tests and the benchmarks: loopback ports and the Tansu test broker."""
+"""Helpers shared by the tests and the benchmarks: loopback ports, the Tansu test broker, and
+reading a topic back."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
 import time
-from typing import IO
+from typing import IO, Any
+
+from kafka import KafkaConsumer, TopicPartition
 
 
 def free_port() -> int:
@@ -45,3 +48,19 @@ def start_tansu(
                 msg = f"Tansu did not start on port {port}"
                 raise RuntimeError(msg) from None
             time.sleep(0.1)
+
+
+def read_topic(bootstrap: str, topic: str, partitions: int, timeout_ms: int = 1500) -> list[Any]:
+    """Every record of the topic from its beginning (explicit assignment, no consumer group)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        consumer_timeout_ms=timeout_ms,
+    )
+    assigned = [TopicPartition(topic, p) for p in range(partitions)]
+    consumer.assign(assigned)
+    consumer.seek_to_beginning(*assigned)
+    records = list(consumer)
+    consumer.close()
+    return records

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaProducer
 
 from infra.events import decode, encode
 from infra.kafka import KafkaProjectionWorker, Relay
@@ -26,6 +26,7 @@ from projections.store import ReadStore
 from services.application import ClaimsApplication
 from tests.kafka.conftest import Broker
 from tests.projections.workload import random_workload
+from tests.support import read_topic
 
 pytestmark = pytest.mark.kafka
 PARTITIONS = 4
@@ -43,18 +44,7 @@ def publish_all(relay: Relay) -> None:
 
 
 def messages(broker: Broker, topic: str) -> list[Any]:
-    consumer = KafkaConsumer(
-        bootstrap_servers=broker.bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        consumer_timeout_ms=1500,
-    )
-    partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
-    consumer.assign(partitions)
-    consumer.seek_to_beginning(*partitions)
-    records = list(consumer)
-    consumer.close()
-    return records
+    return read_topic(broker.bootstrap, topic, PARTITIONS)
 
 
 def workers(
