@@ -66,24 +66,22 @@ def list_clocks(
 ) -> tuple[list[dict[str, Any]], str | None]:
     open_state = state in OPEN_STATES
 
-    def filtered(column: str) -> str:
-        # With a state, `|| ''` keeps the planner on the index that gives the clocks in due
-        # order (of the not-completed ones for the open states): one on known_from or clock
-        # would have it walk, and sort, the whole book for one page.
-        return f"({column} || '')" if state is not None else column
+    def unindexed(column: str, when: bool) -> str:
+        # With a state, the page must come from an index giving the clocks in due order: the
+        # not-completed clocks' one for the open states, the clock kind's or the due date's for
+        # met or missed. `|| ''` keeps the planner off the others (known from, completion date,
+        # and the kind for open states), on which it would walk and sort the whole book.
+        return f"({column} || '')" if when else column
 
-    where: list[str] = [f"{filtered('known_from')} <= ?"]
+    where: list[str] = [f"{unindexed('known_from', state is not None)} <= ?"]
     params: list[Any] = [as_of.isoformat()]
     if state is not None and not open_state:
-        # Met or missed: walk the clocks in due order (most are completed); a range on the
-        # completion date would sort a million rows for one page.
-        condition, values = state_condition(state, as_of, calendar, "(completed_on || '')")
+        completed = unindexed("completed_on", True)
+        condition, values = state_condition(state, as_of, calendar, completed)
         where.append(condition)
         params += values
     if clock is not None:
-        # Met or missed: the index on clock and due date serves this best.
-        column = filtered("clock") if open_state else "clock"
-        where.append(f"{column} = ?")
+        where.append(f"{unindexed('clock', open_state)} = ?")
         params.append(clock.value)
     if claim_id is not None:
         where.append("claim_id = ?")
