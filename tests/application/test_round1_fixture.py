@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -32,9 +35,8 @@ from domain.claim_number import ClaimNumberReservation, ClaimNumberSequence
 from domain.values import Cause, Insured, Trip
 from infra.settings import Settings
 from projections.dashboard.queries import dashboard
-from projections.runner import all_projections
+from projections.rebuild import rebuild
 from services.application import ClaimsApplication
-from services.cli import main
 from services.http.views import claim_body
 from services.idempotency import CommandOutcome, IdempotencyKey, IdempotentRequest
 from services.wiring import build_application, build_runner
@@ -112,6 +114,19 @@ def _aggregate_events(app: ClaimsApplication) -> Counter[UUID]:
 def _body(app: ClaimsApplication, claim_number: str) -> dict[str, Any]:
     claim = app.get_claim(app.claim_id_for_number(claim_number))
     return claim_body(claim).model_dump(mode="json")
+
+
+def _claims(*args: str) -> subprocess.CompletedProcess[str]:
+    """The `claims` console script, in the environment of the `settings` fixture (a process of
+    its own: the command configures logging for the whole process)."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("claims")), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env=dict(os.environ),
+    )
 
 
 def _money(value: Any) -> Decimal:
@@ -223,7 +238,7 @@ def test_the_round1_store_takes_new_commands(round1_app: ClaimsApplication) -> N
 
 
 def test_the_read_models_project_rebuild_and_verify(
-    settings: Settings, round1_app: ClaimsApplication, capsys: pytest.CaptureFixture[str]
+    settings: Settings, round1_app: ClaimsApplication
 ) -> None:
     # The live read models, as `claims project` builds them.
     runner = build_runner(settings, round1_app)
@@ -231,6 +246,22 @@ def test_the_read_models_project_rebuild_and_verify(
         runner.catch_up()
         assert set(runner.positions().values()) == {EVENTS}
         board = dashboard(runner.store, DEMO_DAY)
+        names = [engine.projection.name for engine in runner.engines]
+        verified = re.compile(rf"^(\w+): OK, (\d+) rows match at position {EVENTS}$")
+
+        def verify() -> None:
+            result = _claims("rebuild", "--verify")
+            assert result.returncode == 0, result.stdout + result.stderr
+            matches = [verified.match(line) for line in result.stdout.splitlines()]
+            assert all(matches), result.stdout
+            assert [m.group(1) for m in matches if m] == names
+            assert all(int(m.group(2)) > 0 for m in matches if m)
+
+        verify()  # the live tables against a replay from position zero
+        for engine in runner.engines:  # `claims rebuild`: replay, then swap in
+            report = rebuild(round1_app, runner.store, engine.projection, verify=False)
+            assert report.position == EVENTS
+        verify()  # the swapped-in tables against another replay
     finally:
         runner.store.close()
     assert board["claims"] == CLAIMS
@@ -238,28 +269,8 @@ def test_the_read_models_project_rebuild_and_verify(
     assert _money(board["indemnities"]["paid"]) == PAID
     assert board["open_mediations"] == 0
 
-    names = [p.name for p in all_projections(round1_app.calendar)]
-    verified = re.compile(rf"^(\w+): OK, (\d+) rows match at position {EVENTS}$")
 
-    def verify() -> None:
-        assert main(["rebuild", "--verify"]) == 0
-        lines = capsys.readouterr().out.splitlines()
-        matches = [verified.match(line) for line in lines]
-        assert all(matches), lines
-        assert [m.group(1) for m in matches if m] == names
-        assert all(int(m.group(2)) > 0 for m in matches if m)
-
-    verify()  # the live tables against a replay from position zero
-    assert main(["rebuild"]) == 0
-    assert capsys.readouterr().out.splitlines() == [
-        f"{name}: rebuilt to position {EVENTS}" for name in names
-    ]
-    verify()  # and the swapped-in rebuild against another
-
-
-def test_the_audit_replay_of_a_round1_claim(
-    round1_app: ClaimsApplication, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_audit_replay_of_a_round1_claim(round1_app: ClaimsApplication) -> None:
     app = round1_app
     claim_id = app.claim_id_for_number(NOTED_CLAIM)
     history = app.history(claim_id)
@@ -274,13 +285,12 @@ def test_the_audit_replay_of_a_round1_claim(
     assert app.claim_as_of(claim_id, history[12].recorded_at).version == 13
     assert app.sla_clocks(claim_id, as_of=DEMO_DAY)
 
-    assert main(["replay", NOTED_CLAIM, "--version", "13"]) == 0
-    text = capsys.readouterr().out
-    assert f"claim {NOTED_CLAIM} ({claim_id}) version 13" in text
-    assert "status: closed" in text
-    assert "NoteAdded" not in text
-    assert main(["replay", NOTED_CLAIM, "--format", "json"]) == 0
-    replayed = json.loads(capsys.readouterr().out)
+    text = _claims("replay", NOTED_CLAIM, "--version", "13")
+    assert text.returncode == 0, text.stderr
+    assert f"claim {NOTED_CLAIM} ({claim_id}) version 13" in text.stdout
+    assert "status: closed" in text.stdout
+    assert "NoteAdded" not in text.stdout
+    replayed = json.loads(_claims("replay", NOTED_CLAIM, "--format", "json").stdout)
     assert replayed["claim"]["version"] == 53
     assert [e["version"] for e in replayed["history"]] == list(range(1, 54))
 
