@@ -13,11 +13,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from eventsourcing.domain import Aggregate, event
 
 from domain.calendar import FrenchCalendar
 from domain.catalogue import ContractTerms
+from domain.deadlines import mediation_referral_deadline, mediation_referral_possible
 from domain.errors import (
     CardInsurerPositionRequired,
     ClaimAlreadyAssessed,
@@ -57,6 +57,7 @@ from domain.values import (
     Complaint,
     ComplaintChannel,
     ComplaintOutcome,
+    DeclarationChannel,
     DeclarationFlag,
     Document,
     FeeBracket,
@@ -73,8 +74,6 @@ from domain.values import (
 )
 
 MAX_NOTE_LENGTH = 4000
-COMPLAINT_ANSWER_MONTHS = 2  # domain.md §11: mediation possible once 2 months passed unanswered
-MEDIATION_REFERRAL_YEARS = 1  # Code de la consommation L.612-2
 
 
 @dataclass(frozen=True)
@@ -97,6 +96,7 @@ class ClaimDeclaration:
     medical_contraindication_on: date | None = None
     cancelled_on: date | None = None
     interrupted_on: date | None = None
+    channel: str = DeclarationChannel.ONLINE
 
 
 def _require_text(field: str, value: str) -> str:
@@ -216,7 +216,15 @@ class Claim(Aggregate):
         declaration_working_days_late: int
         flags: list[str]
         card_insurer_position_required: bool
+        channel: str
         by: str
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Round-1 declarations had no channel: they were entered as online (api.md v1)."""
+            state["channel"] = DeclarationChannel.ONLINE.value
 
     @event(Declared)
     def __init__(
@@ -244,6 +252,7 @@ class Claim(Aggregate):
         declaration_working_days_late: int,
         flags: list[str],
         card_insurer_position_required: bool,
+        channel: str,
         by: str,
     ) -> None:
         self.claim_number = claim_number
@@ -268,6 +277,7 @@ class Claim(Aggregate):
         self.declaration_working_days_late = declaration_working_days_late
         self.flags = list(flags)
         self.card_insurer_position_required = card_insurer_position_required
+        self.channel = channel
         self.declared_by = by
         self.handler: str | None = None
         self.proofs_requested: list[str] = []
@@ -285,6 +295,53 @@ class Claim(Aggregate):
         self.reopenings = 0
         self.complaints: list[Complaint] = []
         self.mediation: Mediation | None = None
+        # Causal business dates (docs/rules.md "Business dates follow cause and effect").
+        self.latest_on = declared_on  # the latest business date of any fact
+        self.latest_fact = "the declaration"
+        self.main_track_on = declared_on  # ... of a fact of the main track (proofs to closure)
+        self.main_track_fact = "the declaration"
+        self.decisive_on = declared_on  # ... of an assessment, payment, closure, withdrawal,
+        self.decisive_fact = "the declaration"  # or reopening: the main track's last step
+        self.last_request_on: date | None = None  # the latest proof request
+        self.assigned_on: date | None = None
+
+    # Snapshots of round 1 lack the causal-date bookkeeping: rebuild it from what they hold.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.setdefault("channel", DeclarationChannel.ONLINE.value)
+        main = [state["declared_on"]]
+        main += [d for d in (state.get("decided_on"), state.get("closed_on")) if d]
+        main += [d for d in [state.get("withdrawn_on")] if d]
+        main += [s.paid_on for s in state.get("settlements", [])]
+        position = state.get("card_insurer_position")
+        decisive = max(main)
+        if position is not None:
+            main.append(position.received_on)
+        side: list[date] = []
+        for c in state.get("complaints", []):
+            side += [
+                d
+                for d in (
+                    c.received_on,
+                    c.acknowledged_on,
+                    c.answered_on,
+                    c.escalated_on,
+                    c.recours_answered_on,
+                )
+                if d
+            ]
+        mediation = state.get("mediation")
+        if mediation is not None:
+            side += [d for d in (mediation.referred_on, mediation.decided_on) if d]
+        state["main_track_on"] = max(main)
+        state["decisive_on"] = decisive
+        state["latest_on"] = max(main + side)
+        for name in ("latest_fact", "main_track_fact", "decisive_fact"):
+            state[name] = "an earlier fact"
+        state["last_request_on"] = None
+        state["assigned_on"] = None
 
     @classmethod
     def declare(
@@ -366,6 +423,7 @@ class Claim(Aggregate):
             )
             if d.interrupted_on > trip.return_date:
                 raise DatesOutOfOrder("interrupted_on", "after the return date")
+        channel = _require_code("channel", d.channel, DeclarationChannel)
         medical = category in terms.medical_categories
         if d.medical_contraindication_on is not None:
             if not medical:
@@ -416,6 +474,7 @@ class Claim(Aggregate):
             card_insurer_position_required=terms.requires_card_insurer_position(
                 [person.trip_price for person in insured]
             ),
+            channel=channel,
             by=by,
         )
 
@@ -471,6 +530,40 @@ class Claim(Aggregate):
     def _after_declaration(self, field: str, value: date) -> None:
         _not_before(field, value, "declared_on", self.declared_on)
 
+    # Causal business dates (docs/rules.md "Business dates follow cause and effect";
+    # docs/adr/0014-causal-business-dates.md lists every dependency). These checks run before
+    # the state guards: a command dated before a fact it depends on is refused (422).
+
+    def _after_decisive_step(self, field: str, value: date) -> None:
+        """Nothing of the main track is dated before its last assessment, payment, closure,
+        withdrawal or reopening (the state a later fact builds on)."""
+        _not_before(field, value, self.decisive_fact, self.decisive_on)
+
+    def _after_main_track(self, field: str, value: date) -> None:
+        """An assessment, payment or reopening comes after every fact of the main track it
+        rests on (the proof that completed the file, the card insurer's position...)."""
+        _not_before(field, value, self.main_track_fact, self.main_track_on)
+
+    def _after_every_fact(self, field: str, value: date) -> None:
+        """A terminal fact (refusal, withdrawal, closure) is never dated before a fact
+        already recorded on the claim."""
+        _not_before(field, value, self.latest_fact, self.latest_on)
+
+    def _after_last_request(self, field: str, value: date) -> None:
+        """A proof (or the card insurer's position) received answers the requests before it:
+        it is not dated before the latest request, which may have reopened the file (the
+        handling clock starts on the day the file is complete)."""
+        _not_before(field, value, "the latest proof request", self.last_request_on)
+
+    def _fact(self, on: date, what: str, *, main: bool = False, decisive: bool = False) -> None:
+        """Bookkeeping of the latest business dates (state only: it re-runs on replay)."""
+        if on >= self.latest_on:
+            self.latest_on, self.latest_fact = on, what
+        if (main or decisive) and on >= self.main_track_on:
+            self.main_track_on, self.main_track_fact = on, what
+        if decisive and on >= self.decisive_on:
+            self.decisive_on, self.decisive_fact = on, what
+
     # ------------------------------------------------------------------ handler
 
     class HandlerAssigned(Aggregate.Event):
@@ -480,6 +573,7 @@ class Claim(Aggregate):
 
     def assign_handler(self, *, handler: str, assigned_on: date, by: str) -> None:
         self._after_declaration("assigned_on", assigned_on)
+        _not_before("assigned_on", assigned_on, "the current assignment", self.assigned_on)
         self._handler_assigned(
             handler=_require_text("handler", handler), assigned_on=assigned_on, by=by
         )
@@ -487,6 +581,8 @@ class Claim(Aggregate):
     @event(HandlerAssigned)
     def _handler_assigned(self, *, handler: str, assigned_on: date, by: str) -> None:
         self.handler = handler
+        self.assigned_on = assigned_on
+        self._fact(assigned_on, "the assignment")
 
     # ------------------------------------------------------------------ proofs
 
@@ -496,18 +592,21 @@ class Claim(Aggregate):
         by: str
 
     def request_proofs(self, *, documents: list[str], requested_on: date, by: str) -> None:
-        self._ensure_open()
-        self._ensure_not_assessed()
         if not documents:
             raise InvalidClaimData("documents", "name at least one document")
         codes = [_require_code(f"documents[{i}]", doc, Document) for i, doc in enumerate(documents)]
         self._after_declaration("requested_on", requested_on)
+        self._after_main_track("requested_on", requested_on)
+        self._ensure_open()
+        self._ensure_not_assessed()
         self._proofs_requested(
             documents=list(dict.fromkeys(codes)), requested_on=requested_on, by=by
         )
 
     @event(ProofsRequested)
     def _proofs_requested(self, *, documents: list[str], requested_on: date, by: str) -> None:
+        self._fact(requested_on, "the proof request", main=True)
+        self.last_request_on = requested_on
         for document in documents:
             if document not in self.proofs_requested:
                 self.proofs_requested.append(document)
@@ -521,14 +620,17 @@ class Claim(Aggregate):
         by: str
 
     def receive_proof(self, *, document: str, received_on: date, by: str) -> None:
-        self._ensure_open()
-        self._ensure_not_assessed()
         code = _require_code("document", document, Document)
         self._after_declaration("received_on", received_on)
+        self._after_decisive_step("received_on", received_on)
+        self._after_last_request("received_on", received_on)
+        self._ensure_open()
+        self._ensure_not_assessed()
         self._proof_received(document=code, received_on=received_on, by=by)
 
     @event(ProofReceived)
     def _proof_received(self, *, document: str, received_on: date, by: str) -> None:
+        self._fact(received_on, f"the receipt of {document}", main=True)
         self._mark_received(document)
 
     def _mark_received(self, document: str) -> None:
@@ -548,8 +650,6 @@ class Claim(Aggregate):
     def receive_card_insurer_position(
         self, *, decision: str, amount_paid: Decimal, received_on: date, by: str
     ) -> None:
-        self._ensure_open()
-        self._ensure_not_assessed()
         code = _require_code("decision", decision, CardInsurerDecision)
         amount = _require_money("amount_paid", amount_paid)
         if code == CardInsurerDecision.REFUSED and amount != 0:
@@ -557,6 +657,13 @@ class Claim(Aggregate):
         if code == CardInsurerDecision.PAID and amount == 0:
             raise InvalidClaimData("amount_paid", "must be positive when the card insurer paid")
         self._after_declaration("received_on", received_on)
+        self._after_decisive_step("received_on", received_on)
+        self._after_last_request("received_on", received_on)
+        earlier = self.card_insurer_position
+        if earlier is not None:  # a new position replaces the one before it
+            _not_before("received_on", received_on, "the earlier position", earlier.received_on)
+        self._ensure_open()
+        self._ensure_not_assessed()
         self._card_insurer_position_received(
             decision=code, amount_paid=amount, received_on=received_on, by=by
         )
@@ -568,11 +675,14 @@ class Claim(Aggregate):
         self.card_insurer_position = CardInsurerPosition(
             decision=decision, amount_paid=amount_paid, received_on=received_on
         )
+        self._fact(received_on, "the card insurer's position", main=True)
         self._mark_received(Document.CARD_INSURER_POSITION.value)
 
     # ------------------------------------------------------------------ assessment
 
     def _ensure_assessable(self, decided_on: date) -> None:
+        self._after_declaration("decided_on", decided_on)
+        self._after_main_track("decided_on", decided_on)
         self._ensure_open()
         self._ensure_not_assessed()
         if not self.proofs_complete:
@@ -584,7 +694,6 @@ class Claim(Aggregate):
                 "position before assessment",
                 claim_id=self.id,
             )
-        self._after_declaration("decided_on", decided_on)
 
     class Accepted(Aggregate.Event):
         decided_on: date
@@ -624,6 +733,7 @@ class Claim(Aggregate):
     def _accepted(
         self, *, decided_on: date, inputs: AssessmentInputs, indemnity: Indemnity, by: str
     ) -> None:
+        self._fact(decided_on, "the acceptance", decisive=True)
         self.decision = "accepted"
         self.decided_on = decided_on
         self.indemnity = indemnity
@@ -636,11 +746,13 @@ class Claim(Aggregate):
         by: str
 
     def refuse(self, *, decided_on: date, reason: str, by: str) -> None:
+        self._after_every_fact("decided_on", decided_on)  # a refusal is terminal
         self._ensure_assessable(decided_on)
         self._refused(decided_on=decided_on, reason=_require_text("reason", reason), by=by)
 
     @event(Refused)
     def _refused(self, *, decided_on: date, reason: str, by: str) -> None:
+        self._fact(decided_on, "the refusal", decisive=True)
         self.decision = "refused"
         self.decided_on = decided_on
         self.refusal_reason = reason
@@ -657,6 +769,7 @@ class Claim(Aggregate):
 
     def settle(self, *, paid_on: date, mode: str, reference: str, by: str) -> None:
         """Record payment of what the current acceptance owes beyond what was already paid."""
+        self._after_main_track("paid_on", paid_on)
         self._ensure_open()
         if self.decision == "refused":
             raise SettlementOfRefusedClaim(
@@ -690,6 +803,7 @@ class Claim(Aggregate):
     def _settled(
         self, *, paid_on: date, mode: str, reference: str, amount: Decimal, by: str
     ) -> None:
+        self._fact(paid_on, "the payment", decisive=True)
         self.settlements.append(
             Settlement(paid_on=paid_on, mode=mode, reference=reference, amount=amount)
         )
@@ -702,6 +816,7 @@ class Claim(Aggregate):
         by: str
 
     def close(self, *, closed_on: date, by: str) -> None:
+        self._after_every_fact("closed_on", closed_on)  # a closure is terminal
         self._ensure_open()
         if self.decision == "accepted" and not self.settled:
             raise IndemnityUnpaid(
@@ -714,6 +829,7 @@ class Claim(Aggregate):
 
     @event(Closed)
     def _closed(self, *, closed_on: date, by: str) -> None:
+        self._fact(closed_on, "the closure", decisive=True)
         self.closed_on = closed_on
 
     class Withdrawn(Aggregate.Event):
@@ -721,6 +837,7 @@ class Claim(Aggregate):
         by: str
 
     def withdraw(self, *, withdrawn_on: date, by: str) -> None:
+        self._after_every_fact("withdrawn_on", withdrawn_on)  # a withdrawal is terminal
         self._ensure_open()
         if self.settlements:
             raise WithdrawalAfterSettlement(
@@ -731,6 +848,7 @@ class Claim(Aggregate):
 
     @event(Withdrawn)
     def _withdrawn(self, *, withdrawn_on: date, by: str) -> None:
+        self._fact(withdrawn_on, "the withdrawal", decisive=True)
         self.withdrawn_on = withdrawn_on
 
     class Reopened(Aggregate.Event):
@@ -740,21 +858,18 @@ class Claim(Aggregate):
 
     def reopen(self, *, reopened_on: date, reason: str, by: str) -> None:
         """Back to assessment, e.g. after an upheld complaint or a mediator's opinion."""
+        self._after_declaration("reopened_on", reopened_on)
+        # It follows the answer, opinion or act that caused it, as it follows the closure.
+        self._after_every_fact("reopened_on", reopened_on)
         if self.decision is None and self.closed_on is None and self.withdrawn_on is None:
             raise ClaimNotReopenable(
                 f"claim {self.claim_number} is still being handled", claim_id=self.id
             )
-        self._after_declaration("reopened_on", reopened_on)
-        for name, bound in (
-            ("closed_on", self.closed_on),
-            ("withdrawn_on", self.withdrawn_on),
-            ("decided_on", self.decided_on),
-        ):
-            _not_before("reopened_on", reopened_on, name, bound)
         self._reopened(reopened_on=reopened_on, reason=_require_text("reason", reason), by=by)
 
     @event(Reopened)
     def _reopened(self, *, reopened_on: date, reason: str, by: str) -> None:
+        self._fact(reopened_on, "the reopening", decisive=True)
         self.decision = None
         self.decided_on = None
         self.refusal_reason = None
@@ -803,6 +918,7 @@ class Claim(Aggregate):
         summary: str,
         by: str,
     ) -> None:
+        self._fact(received_on, "the complaint's receipt")
         self.complaints.append(
             Complaint(
                 complaint_id=complaint_id,
@@ -830,15 +946,18 @@ class Claim(Aggregate):
                 f"complaint {complaint_id} was acknowledged on {complaint.acknowledged_on}",
                 claim_id=self.id,
             )
-        if complaint.answered_on is not None:
-            raise ComplaintAlreadyAnswered(
-                f"complaint {complaint_id} was already answered", claim_id=self.id
-            )
         _not_before("sent_on", sent_on, "the complaint's received_on", complaint.received_on)
+        # Judged as of sent_on: an answer dated later was not there yet.
+        if complaint.answered_on is not None and complaint.answered_on <= sent_on:
+            raise ComplaintAlreadyAnswered(
+                f"complaint {complaint_id} was already answered on {complaint.answered_on}",
+                claim_id=self.id,
+            )
         self._complaint_acknowledged(complaint_id=complaint_id, sent_on=sent_on, by=by)
 
     @event(ComplaintAcknowledged)
     def _complaint_acknowledged(self, *, complaint_id: str, sent_on: date, by: str) -> None:
+        self._fact(sent_on, "the complaint's acknowledgement")
         self._update_complaint(replace(self.complaint(complaint_id), acknowledged_on=sent_on))
 
     class ComplaintAnswered(Aggregate.Event):
@@ -855,6 +974,7 @@ class Claim(Aggregate):
         if complaint.answered_on is None:
             recours = False
             _not_before("sent_on", sent_on, "the complaint's received_on", complaint.received_on)
+            _not_before("sent_on", sent_on, "the acknowledgement", complaint.acknowledged_on)
         elif complaint.escalated_on is not None and complaint.recours_answered_on is None:
             recours = True
             _not_before("sent_on", sent_on, "the recours' received_on", complaint.escalated_on)
@@ -870,6 +990,7 @@ class Claim(Aggregate):
     def _complaint_answered(
         self, *, complaint_id: str, sent_on: date, outcome: str, recours: bool, by: str
     ) -> None:
+        self._fact(sent_on, "the complaint's answer")
         complaint = self.complaint(complaint_id)
         if recours:
             updated = replace(complaint, recours_answered_on=sent_on, recours_outcome=outcome)
@@ -894,10 +1015,16 @@ class Claim(Aggregate):
                 f"complaint {complaint_id} was already escalated", claim_id=self.id
             )
         _not_before("received_on", received_on, "the answer's sent_on", complaint.answered_on)
+        if self.mediation is not None:
+            # The referral judged the complaints without this recours: it cannot come before.
+            _not_before(
+                "received_on", received_on, "the mediation referral", self.mediation.referred_on
+            )
         self._complaint_escalated(complaint_id=complaint_id, received_on=received_on, by=by)
 
     @event(ComplaintEscalated)
     def _complaint_escalated(self, *, complaint_id: str, received_on: date, by: str) -> None:
+        self._fact(received_on, "the recours")
         self._update_complaint(replace(self.complaint(complaint_id), escalated_on=received_on))
 
     # ------------------------------------------------------------------ mediation (§11)
@@ -906,8 +1033,10 @@ class Claim(Aggregate):
         referred_on: date
         by: str
 
-    def refer_to_mediation(self, *, referred_on: date, by: str) -> None:
-        """The insured refers the dispute to the Médiateur de l'Assurance."""
+    def refer_to_mediation(self, *, referred_on: date, calendar: FrenchCalendar, by: str) -> None:
+        """The insured refers the dispute to the Médiateur de l'Assurance. Judged as of
+        `referred_on`: complaints, answers and recours dated later are not seen (rules.md
+        "Mediation"; the SLA clock uses the same deadline functions)."""
         if self.mediation is not None:
             raise MediationAlreadyReferred(
                 f"claim {self.claim_number} was referred on {self.mediation.referred_on}",
@@ -919,20 +1048,14 @@ class Claim(Aggregate):
                 "mediation needs a prior written complaint", claim_id=self.id
             )
         in_time = [
-            c
-            for c in written
-            if referred_on <= c.sent_on + relativedelta(years=MEDIATION_REFERRAL_YEARS)
+            c for c in written if referred_on <= mediation_referral_deadline(c.sent_on, calendar)
         ]
         if not in_time:
             raise MediationTooLate(
                 "mediation must be referred within one year of the written complaint",
                 claim_id=self.id,
             )
-        if not any(
-            c.internal_avenues_exhausted
-            or referred_on >= c.sent_on + relativedelta(months=COMPLAINT_ANSWER_MONTHS)
-            for c in in_time
-        ):
+        if not any(mediation_referral_possible(c, referred_on, calendar) for c in in_time):
             raise MediationPremature(
                 "internal avenues are not exhausted and the 2-month answer window is still running",
                 claim_id=self.id,
@@ -941,6 +1064,7 @@ class Claim(Aggregate):
 
     @event(MediationReferred)
     def _mediation_referred(self, *, referred_on: date, by: str) -> None:
+        self._fact(referred_on, "the mediation referral")
         self.mediation = Mediation(referred_on=referred_on)
 
     class MediationConcluded(Aggregate.Event):
@@ -964,6 +1088,7 @@ class Claim(Aggregate):
     @event(MediationConcluded)
     def _mediation_concluded(self, *, decided_on: date, outcome: str, by: str) -> None:
         assert self.mediation is not None  # guaranteed by the command; replays follow it
+        self._fact(decided_on, "the mediator's conclusion")
         self.mediation = replace(self.mediation, decided_on=decided_on, outcome=outcome)
 
     # ------------------------------------------------------------------ prescription (§12)
@@ -982,6 +1107,7 @@ class Claim(Aggregate):
     @event(PrescriptionInterrupted)
     def _prescription_interrupted(self, *, act: str, interrupted_on: date, by: str) -> None:
         """The SLA clocks read it from the history; no decision needs it."""
+        self._fact(interrupted_on, "the prescription act")
 
     # ------------------------------------------------------------------ notes
 
@@ -999,4 +1125,5 @@ class Claim(Aggregate):
 
     @event(NoteAdded)
     def _note_added(self, *, text: str, noted_on: date, by: str) -> None:
-        """Notes are history only: the write side needs nothing from them."""
+        """Notes are history only (their date is bookkept: a closure is never before them)."""
+        self._fact(noted_on, "the note")

@@ -17,17 +17,47 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from domain.calendar import FrenchCalendar, WorkingDays
+from domain.calendar import FrenchCalendar
 from domain.claim import Claim
+from domain.deadlines import (
+    ACKNOWLEDGEMENT_WORKING_DAYS,
+    ANSWER_MONTHS,
+    DECLARATION_WORKING_DAYS,
+    HANDLING_ONLINE_WORKING_DAYS,
+    MEDIATION_REFERRAL_MONTHS,
+    PAYMENT_CALENDAR_DAYS,
+    PRESCRIPTION_MONTHS,
+    acknowledgement_due,
+    answer_due,
+    declaration_due,
+    handling_due,
+    mediation_referral_deadline,
+    payment_due,
+    prescription_after_mediation,
+    prescription_due,
+    prescription_during_mediation,
+)
 
-DECLARATION_WORKING_DAYS = 5  # jours ouvrés, L.113-2 4° (000-003)
-ACKNOWLEDGEMENT_WORKING_DAYS = 10  # jours ouvrables, ACPR 2022-R-01 / 001 §3.2
-ANSWER_MONTHS = 2  # ACPR 2022-R-01 / 001 §3.2
-HANDLING_WORKING_DAYS = 10  # jours ouvrés after proofs complete (003)
-PAYMENT_CALENDAR_DAYS = 15  # after the agreement (002, 003)
-MEDIATION_REFERRAL_MONTHS = 12  # Code de la consommation L.612-2
-PRESCRIPTION_MONTHS = 24  # L.114-1
+HANDLING_WORKING_DAYS = HANDLING_ONLINE_WORKING_DAYS
 AT_RISK_WORKING_DAYS = 2
+__all__ = [
+    "ACKNOWLEDGEMENT_WORKING_DAYS",
+    "ANSWER_MONTHS",
+    "AT_RISK_WORKING_DAYS",
+    "DECLARATION_WORKING_DAYS",
+    "HANDLING_WORKING_DAYS",
+    "MEDIATION_REFERRAL_MONTHS",
+    "PAYMENT_CALENDAR_DAYS",
+    "PRESCRIPTION_MONTHS",
+    "Clock",
+    "ClockKind",
+    "ClockState",
+    "ClockStatus",
+    "SlaFold",
+    "business_date",
+    "clocks_as_of",
+    "derive_clocks",
+]
 
 
 class ClockKind(StrEnum):
@@ -161,6 +191,11 @@ class SlaFold:
         self.acceptances = 0
         self.complaint_sent: dict[str, date] = {}
         self.prescription_key = "prescription"
+        self.channel = "online"
+        # While a mediation runs: its referral date and the prescription date it suspended.
+        self.mediation_from: date | None = None
+        self.referred_on: date | None = None  # the claim's referral to mediation, if any
+        self.prescription_before_mediation: date | None = None
 
     def clock_entries(self) -> list[list[Any]]:
         """[kind, key, started, due, completed or None] per clock, dates as ISO strings."""
@@ -187,6 +222,10 @@ class SlaFold:
             "acceptances": self.acceptances,
             "complaint_sent": {k: v.isoformat() for k, v in self.complaint_sent.items()},
             "prescription_key": self.prescription_key,
+            "channel": self.channel,
+            "mediation_from": _iso(self.mediation_from),
+            "referred_on": _iso(self.referred_on),
+            "prescription_before_mediation": _iso(self.prescription_before_mediation),
         }
 
     @classmethod
@@ -209,6 +248,11 @@ class SlaFold:
         fold.acceptances = state["acceptances"]
         fold.complaint_sent = {k: date.fromisoformat(v) for k, v in state["complaint_sent"].items()}
         fold.prescription_key = state["prescription_key"]
+        # States saved before the channel and the mediation's suspension were kept.
+        fold.channel = state.get("channel", "online")
+        fold.mediation_from = _from_iso(state.get("mediation_from"))
+        fold.referred_on = _from_iso(state.get("referred_on"))
+        fold.prescription_before_mediation = _from_iso(state.get("prescription_before_mediation"))
         return fold
 
     def _put(self, clock: Clock) -> None:
@@ -234,22 +278,54 @@ class SlaFold:
                     ClockKind.HANDLING,
                     self._handling_key(),
                     on,
-                    self.calendar.add_working_days(on, HANDLING_WORKING_DAYS),
+                    handling_due(on, self.channel, self.calendar),
                 )
             )
 
     def _restart_prescription(self, on: date) -> None:
         current = self.clocks.get(self.prescription_key)
-        if current is not None and (on > current.due_on or current.completed_on is not None):
-            return  # prescribed already, or the claim is closed: the act stays in the history
+        completed = current.completed_on if current is not None else None
+        if current is not None and (
+            on > current.due_on
+            or on < current.started_on
+            or (completed is not None and on > completed)
+        ):
+            # Prescribed already, or an act older than the one the clock runs from, or after
+            # the claim was concluded: the act stays in the history. (An act dated before a
+            # closure recorded earlier still restarts the clock the closure completed.)
+            return
+        due = prescription_due(on, self.calendar)
+        if self.mediation_from is not None:  # suspended: the act restarts what resumes later
+            self.prescription_before_mediation = due
+            due = prescription_during_mediation(due, self.mediation_from, self.calendar)
+        self._put(Clock(ClockKind.PRESCRIPTION, self.prescription_key, on, due, completed))
+
+    def _suspend_prescription(self, referred_on: date) -> None:
+        """Mediation suspends the prescription (Code civil 2238, rules.md "Prescription")."""
+        current = self.clocks.get(self.prescription_key)
+        if current is None or referred_on > current.due_on:
+            return
+        self.mediation_from = referred_on
+        self.prescription_before_mediation = current.due_on
+        if current.completed_on is not None and referred_on > current.completed_on:
+            return  # referred after the claim was concluded: a reopening will carry it
         self._put(
-            Clock(
-                ClockKind.PRESCRIPTION,
-                self.prescription_key,
-                on,
-                self.calendar.add_months(on, PRESCRIPTION_MONTHS),
+            replace(
+                current,
+                due_on=prescription_during_mediation(current.due_on, referred_on, self.calendar),
             )
         )
+
+    def _resume_prescription(self, concluded_on: date) -> None:
+        current = self.clocks.get(self.prescription_key)
+        referred, before = self.mediation_from, self.prescription_before_mediation
+        self.mediation_from = self.prescription_before_mediation = None
+        if current is None or referred is None or before is None:
+            return
+        if current.completed_on is not None and referred > current.completed_on:
+            return
+        due = prescription_after_mediation(before, referred, concluded_on, self.calendar)
+        self._put(replace(current, due_on=due))
 
     def _reopen_prescription(self, on: date) -> None:
         """A reopened claim is pending again: a new clock runs to the same prescription date."""
@@ -257,7 +333,12 @@ class SlaFold:
         if current is None or current.completed_on is None:
             return
         self.prescription_key = f"prescription#{on.isoformat()}"
-        self._put(Clock(ClockKind.PRESCRIPTION, self.prescription_key, on, current.due_on))
+        due = current.due_on
+        if self.mediation_from is not None and self.prescription_before_mediation is not None:
+            due = prescription_during_mediation(
+                self.prescription_before_mediation, self.mediation_from, self.calendar
+            )
+        self._put(Clock(ClockKind.PRESCRIPTION, self.prescription_key, on, due))
 
     def apply(self, e: Any) -> None:
         cal = self.calendar
@@ -267,10 +348,11 @@ class SlaFold:
                     ClockKind.DECLARATION,
                     "declaration",
                     e.known_on,
-                    cal.add_working_days(e.known_on, DECLARATION_WORKING_DAYS),
+                    declaration_due(e.known_on, cal, DECLARATION_WORKING_DAYS),
                     e.declared_on,
                 )
             )
+            self.channel = e.channel
             self.card_insurer_required = e.card_insurer_position_required
             self._restart_prescription(e.event_date)
         elif isinstance(e, Claim.ProofsRequested):
@@ -293,7 +375,7 @@ class SlaFold:
                         ClockKind.PAYMENT,
                         f"payment#{self.acceptances}",
                         e.decided_on,
-                        e.decided_on + timedelta(days=PAYMENT_CALENDAR_DAYS),
+                        payment_due(e.decided_on),
                     )
                 )
         elif isinstance(e, Claim.Settled):
@@ -317,9 +399,7 @@ class SlaFold:
                     ClockKind.COMPLAINT_ACKNOWLEDGEMENT,
                     f"{cid}:acknowledgement",
                     e.sent_on,
-                    cal.add_working_days(
-                        e.sent_on, ACKNOWLEDGEMENT_WORKING_DAYS, WorkingDays.OUVRABLES
-                    ),
+                    acknowledgement_due(e.sent_on, cal),
                 )
             )
             self._put(
@@ -327,16 +407,19 @@ class SlaFold:
                     ClockKind.COMPLAINT_ANSWER,
                     f"{cid}:answer",
                     e.sent_on,
-                    cal.add_months(e.sent_on, ANSWER_MONTHS),
+                    answer_due(e.sent_on, cal),
                 )
             )
             if e.channel not in ("phone", "in_person"):
+                referred = self.referred_on
                 self._put(
                     Clock(
                         ClockKind.MEDIATION_REFERRAL,
                         f"{cid}:mediation",
                         e.sent_on,
-                        cal.add_months(e.sent_on, MEDIATION_REFERRAL_MONTHS),
+                        mediation_referral_deadline(e.sent_on, cal),
+                        # Recorded after a referral it precedes: that referral ends its window.
+                        referred if referred is not None and e.sent_on <= referred else None,
                     )
                 )
         elif isinstance(e, Claim.ComplaintAcknowledged):
@@ -355,12 +438,17 @@ class SlaFold:
                     ClockKind.COMPLAINT_ANSWER,
                     f"{cid}:recours",
                     sent,
-                    cal.add_months(sent, ANSWER_MONTHS),
+                    answer_due(sent, cal),
                 )
             )
         elif isinstance(e, Claim.MediationReferred):
+            self.referred_on = e.referred_on
             for clock in self._open(ClockKind.MEDIATION_REFERRAL):
-                self._complete(clock.key, e.referred_on)
+                if clock.started_on <= e.referred_on:  # complaints sent later are not its own
+                    self._complete(clock.key, e.referred_on)
+            self._suspend_prescription(e.referred_on)
+        elif isinstance(e, Claim.MediationConcluded):
+            self._resume_prescription(e.decided_on)
         elif isinstance(e, Claim.PrescriptionInterrupted):
             self._restart_prescription(e.interrupted_on)
         if isinstance(e, Claim.Closed | Claim.Withdrawn):
@@ -368,6 +456,14 @@ class SlaFold:
             self._complete(self.prescription_key, business_date(e))
         elif isinstance(e, Claim.Reopened):
             self._reopen_prescription(e.reopened_on)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _from_iso(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value is not None else None
 
 
 def derive_clocks(events: Iterable[Any], calendar: FrenchCalendar) -> list[Clock]:

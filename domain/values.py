@@ -102,6 +102,16 @@ class ClaimStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class DeclarationChannel(StrEnum):
+    """How the claim was declared; it sets the handling clock (docs/rules.md "Handling")."""
+
+    ONLINE = "online"
+    EMAIL = "email"
+    POST = "post"
+    PHONE = "phone"
+    AGENCY = "agency"
+
+
 class DeclarationFlag(StrEnum):
     """Irregularities recorded at declaration for the handler to decide on (domain.md §4)."""
 

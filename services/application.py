@@ -624,7 +624,7 @@ class ClaimsApplication(Application[UUID]):
             claim_id,
             expected_version,
             idempotency,
-            lambda c: c.refer_to_mediation(referred_on=referred_on, by=by),
+            lambda c: c.refer_to_mediation(referred_on=referred_on, calendar=self.calendar, by=by),
         )[0]
 
     def conclude_mediation(

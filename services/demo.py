@@ -196,6 +196,7 @@ class DemoGenerator:
             insured=tuple(Insured(n, p) for n, p in zip(names, prices, strict=True)),
             settlement_mode="voucher" if category == "D" and rng.random() < 0.4 else "cash",
             interrupted_on=interrupted,
+            channel=rng.choice(("online", "online", "online", "email", "post", "phone")),
         )
         try:
             claim = self.app.declare(declaration, by=f"handler.{rng.randint(1, 6)}")
@@ -296,10 +297,12 @@ class DemoGenerator:
             )
             if paid:
                 last_letter = on
-        if rng.random() < (0.45 if not accepted else 0.15):
-            self._complaint(cid, handler, accepted, last_letter)
+        # Closed some days after the last letter; a complaint may follow (it may be made on a
+        # closed claim) and is dated after it, so that every timeline is causal.
         if rng.random() < 0.6 and (on := step(rng.randint(5, 40))):
             self._try(partial(app.close_claim, cid, closed_on=on, by=handler))
+        if rng.random() < (0.45 if not accepted else 0.15):
+            self._complaint(cid, handler, accepted, max(last_letter, day))
 
     def _complaint(self, cid: UUID, handler: str, accepted: bool, last_letter: date) -> None:
         rng, app = self.rng, self.app
@@ -326,7 +329,10 @@ class DemoGenerator:
         complaint_id = outcome_holder["id"]
         late_ack = rng.random() < 0.2
         ack = received + timedelta(days=rng.randint(12, 25) if late_ack else rng.randint(1, 8))
-        if ack < self.today and rng.random() < 0.85:
+        late_answer = rng.random() < 0.2
+        answer = sent + timedelta(days=rng.randint(65, 120) if late_answer else rng.randint(15, 55))
+        # An answer sent before the acknowledgement would be due makes it needless.
+        if ack < self.today and ack <= answer and rng.random() < 0.85:
             self._try(
                 partial(
                     app.acknowledge_complaint,
@@ -336,8 +342,6 @@ class DemoGenerator:
                     by=handler,
                 )
             )
-        late_answer = rng.random() < 0.2
-        answer = sent + timedelta(days=rng.randint(65, 120) if late_answer else rng.randint(15, 55))
         if answer >= self.today or rng.random() < 0.1:
             return
         outcome = rng.choice(("rejected", "rejected", "partially_upheld", "upheld"))

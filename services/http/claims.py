@@ -91,6 +91,7 @@ def _declaration(body: ClaimCreate) -> ClaimDeclaration:
         medical_contraindication_on=body.medical_contraindication_on,
         cancelled_on=body.cancelled_on,
         interrupted_on=body.interrupted_on,
+        channel=body.channel.value,
     )
 
 

@@ -29,6 +29,7 @@ from domain.values import (
     CauseCategory,
     ComplaintChannel,
     ComplaintOutcome,
+    DeclarationChannel,
     Document,
     Guarantee,
     MediationOutcome,
@@ -135,6 +136,7 @@ class ClaimCreate(Command):
     medical_contraindication_on: Day | None = None
     cancelled_on: Day | None = None
     interrupted_on: Day | None = None
+    channel: DeclarationChannel = DeclarationChannel.ONLINE
 
 
 # ---------------------------------------------------------------------- commands
@@ -359,6 +361,7 @@ class ClaimPublic(BaseModel):
     trip: TripPublic
     insured: list[InsuredPublic]
     settlement_mode: str
+    channel: str
     late_declaration: bool
     declaration_working_days_late: int
     flags: list[str]

@@ -48,6 +48,7 @@ def claim_body(claim: Claim) -> ClaimPublic:
             "booking_date",
             "subscription_date",
             "settlement_mode",
+            "channel",
             "late_declaration",
             "declaration_working_days_late",
             "flags",

@@ -13,6 +13,7 @@ from eventsourcing.application import project_aggregate
 from domain.calendar import FrenchCalendar
 from domain.catalogue import ContractTerms, load_catalogue
 from domain.claim import Claim, ClaimDeclaration
+from domain.sla import business_date
 from domain.values import AssessmentInputs, Cause, FeeInput, Insured, Trip
 
 CATALOGUE = load_catalogue()
@@ -182,7 +183,7 @@ def escalated(complaint_id: str = "S20000001-R1", on: date = date(2026, 4, 25)) 
 
 
 def mediation(on: date = date(2026, 6, 15)) -> Step:
-    return lambda c: c.refer_to_mediation(referred_on=on, by=HANDLER)
+    return lambda c: c.refer_to_mediation(referred_on=on, calendar=CALENDAR, by=HANDLER)
 
 
 def mediation_outcome(on: date = date(2026, 8, 1), outcome: str = "partial") -> Step:
@@ -195,3 +196,34 @@ ACCEPTED_AND_PAID: tuple[Step, ...] = (
     accepted(),
     settled(),
 )
+
+
+# Causality (rules.md "Business dates follow cause and effect").
+
+# Lists whose order is the order of recording, not a fact: compared as sets.
+_UNORDERED = ("proofs_requested", "proofs_received", "proofs_outstanding")
+
+
+def comparable_state(claim: Claim) -> dict[str, Any]:
+    state = {
+        k: v
+        for k, v in vars(claim).items()
+        if k not in ("_id", "_version", "_created_on", "_modified_on", "_pending_events")
+    }
+    for name in _UNORDERED:
+        state[name] = sorted(state[name])
+    state["complaints"] = sorted(state["complaints"], key=lambda c: c.complaint_id)
+    return state
+
+
+def pure_fold(events: list[Any]) -> Claim:
+    """The pure fold: each event's state change, with versions and recorded times ignored."""
+    claim = events[0].mutate(None)
+    assert isinstance(claim, Claim)
+    for domain_event in events[1:]:
+        domain_event.apply(claim)
+    return claim
+
+
+def by_business_date(events: list[Any]) -> list[Any]:
+    return [events[0], *sorted(events[1:], key=lambda e: (business_date(e), e.originator_version))]

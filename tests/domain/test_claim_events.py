@@ -443,8 +443,10 @@ def test_given_answered_written_complaint_when_referred_to_mediation_then_referr
 
 
 def test_given_unanswered_written_complaint_after_two_months_when_referred_then_referred() -> None:
+    # The 2-month answer deadline of a complaint sent on 1 April ends on 1 June (the insurer
+    # may still answer that day): a referral is possible from 2 June (rules.md "Mediation").
     claim = given(history(complaint(sent_on=date(2026, 4, 1))))
-    then(when(claim, mediation(on=date(2026, 6, 1))), Claim.MediationReferred)
+    then(when(claim, mediation(on=date(2026, 6, 2))), Claim.MediationReferred)
 
 
 def test_given_mediation_when_concluded_then_concluded() -> None:

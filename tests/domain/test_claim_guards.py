@@ -59,6 +59,7 @@ from tests.domain.gwt import (
     reopened,
     requested,
     settled,
+    then,
     when,
     withdrawn,
 )
@@ -240,8 +241,8 @@ def test_given_accepted_when_accepted_again_then_already_assessed() -> None:
         history(requested("medical_certificate"), received("medical_certificate"), accepted())
     )
     rejects(claim, refused(), ClaimAlreadyAssessed)
-    rejects(claim, requested("other"), ClaimAlreadyAssessed)
-    rejects(claim, received("other"), ClaimAlreadyAssessed)
+    rejects(claim, requested("other", on=date(2026, 3, 13)), ClaimAlreadyAssessed)
+    rejects(claim, received("other", on=date(2026, 3, 13)), ClaimAlreadyAssessed)
 
 
 def test_when_accepted_without_an_amount_for_every_insured_then_invalid() -> None:
@@ -304,15 +305,27 @@ def test_when_paid_before_the_decision_then_out_of_order() -> None:
 # ---------------------------------------------------------------- closed and withdrawn
 
 
+LATER = date(2026, 5, 4)  # after every fact of the histories below
 MAIN_TRACK: list[Step] = [
-    requested("other"),
-    received("other"),
-    card_insurer(),
-    accepted(),
-    refused(),
-    settled(),
-    closed(),
-    withdrawn(),
+    requested("other", on=LATER),
+    received("other", on=LATER),
+    card_insurer(on=LATER),
+    accepted(on=LATER),
+    refused(on=LATER),
+    settled(on=LATER),
+    closed(on=LATER),
+    withdrawn(on=LATER),
+]
+EARLIER = date(2026, 3, 5)  # after the declaration, before the withdrawal and the closure
+MAIN_TRACK_EARLIER: list[Step] = [
+    requested("other", on=EARLIER),
+    received("other", on=EARLIER),
+    card_insurer(on=EARLIER),
+    accepted(on=EARLIER),
+    refused(on=EARLIER),
+    settled(on=EARLIER),
+    closed(on=EARLIER),
+    withdrawn(on=EARLIER),
 ]
 
 
@@ -326,6 +339,14 @@ def test_given_closed_when_main_track_command_then_claim_closed(command: Step) -
 @pytest.mark.parametrize("command", MAIN_TRACK)
 def test_given_withdrawn_when_main_track_command_then_claim_withdrawn(command: Step) -> None:
     rejects(given(history(withdrawn())), command, ClaimWithdrawn)
+
+
+@pytest.mark.parametrize("command", MAIN_TRACK_EARLIER)
+def test_given_withdrawn_when_main_track_command_dated_before_then_dates_out_of_order(
+    command: Step,
+) -> None:
+    """rules.md "Business dates": the dependency is checked before the state guard."""
+    rejects(given(history(withdrawn())), command, DatesOutOfOrder)
 
 
 @pytest.mark.parametrize("command", [complaint(), reopened(), mediation()])
@@ -395,7 +416,21 @@ def test_given_acknowledged_when_acknowledged_again_then_already_acknowledged() 
 
 
 def test_given_answered_when_acknowledged_then_already_answered() -> None:
-    rejects(given(history(complaint(), answered())), acknowledged(), ComplaintAlreadyAnswered)
+    rejects(
+        given(history(complaint(), answered())),
+        acknowledged(on=date(2026, 4, 20)),
+        ComplaintAlreadyAnswered,
+    )
+
+
+def test_given_answer_when_acknowledgement_dated_before_it_then_recorded_late() -> None:
+    """Judged as of its date: the answer of 20 April was not there on 3 April."""
+    claim = given(history(complaint(), answered()))
+    then(
+        when(claim, acknowledged(on=date(2026, 4, 3))),
+        Claim.ComplaintAcknowledged,
+        sent_on=date(2026, 4, 3),
+    )
 
 
 def test_given_answered_and_not_escalated_when_answered_again_then_already_answered() -> None:
@@ -496,3 +531,63 @@ def test_when_handler_assigned_before_declaration_then_out_of_order() -> None:
         lambda c: c.assign_handler(handler="m", assigned_on=date(2026, 3, 1), by="mgr"),
         DatesOutOfOrder,
     )
+
+
+def test_given_unanswered_complaint_when_referred_on_the_answer_deadline_then_premature() -> None:
+    """rules.md "Mediation": the insurer may still answer on the deadline's last day."""
+    claim = given(history(complaint(sent_on=date(2026, 4, 1))))
+    rejects(claim, mediation(on=date(2026, 6, 1)), MediationPremature)
+
+
+def test_given_referral_before_a_later_answer_when_referred_then_premature() -> None:
+    """domain.md §13: a referral dated 1 June does not see an answer dated 20 June."""
+    claim = given(
+        history(
+            complaint(sent_on=date(2026, 5, 1), received_on=date(2026, 5, 2)),
+            answered(on=date(2026, 6, 20)),
+        )
+    )
+    rejects(claim, mediation(on=date(2026, 6, 1)), MediationPremature)
+    then(when(claim, mediation(on=date(2026, 6, 20))), Claim.MediationReferred)
+
+
+def test_given_recours_pending_as_of_referral_when_referred_then_premature() -> None:
+    claim = given(
+        history(
+            complaint(sent_on=date(2026, 5, 1), received_on=date(2026, 5, 2)),
+            answered(on=date(2026, 5, 10)),
+            escalated(on=date(2026, 5, 20)),
+        )
+    )
+    # Exhausted on 15 May (answer given, no recours yet), pending from 20 May until 1 July.
+    then(when(claim, mediation(on=date(2026, 5, 15))), Claim.MediationReferred)
+    pending = given(
+        history(
+            complaint(sent_on=date(2026, 5, 1), received_on=date(2026, 5, 2)),
+            answered(on=date(2026, 5, 10)),
+            escalated(on=date(2026, 5, 20)),
+        )
+    )
+    rejects(pending, mediation(on=date(2026, 6, 1)), MediationPremature)
+    # One 2-month window for both levels: from 2 July the recours is late.
+    then(when(pending, mediation(on=date(2026, 7, 2))), Claim.MediationReferred)
+
+
+def test_given_referral_when_recours_dated_before_it_then_dates_out_of_order() -> None:
+    claim = given(
+        history(
+            complaint(sent_on=date(2026, 5, 1), received_on=date(2026, 5, 2)),
+            answered(on=date(2026, 5, 10)),
+            mediation(on=date(2026, 5, 15)),
+        )
+    )
+    rejects(claim, escalated(on=date(2026, 5, 12)), DatesOutOfOrder)
+
+
+def test_mediation_year_ends_like_a_deadline_in_months() -> None:
+    """Complaint sent on Saturday 2025-11-01 (All Saints' Day): the year ends on Monday
+    2026-11-02 (a Sunday moved to Monday, rules.md "Calendar")."""
+    claim = given(history(complaint(sent_on=date(2025, 11, 1), received_on=date(2026, 3, 5))))
+    then(when(claim, mediation(on=date(2026, 11, 2))), Claim.MediationReferred)
+    late = given(history(complaint(sent_on=date(2025, 11, 1), received_on=date(2026, 3, 5))))
+    rejects(late, mediation(on=date(2026, 11, 3)), MediationTooLate)

@@ -1,0 +1,149 @@
+"""Every accepted history is causal (rules.md "Business dates follow cause and effect").
+
+Random command sequences with random, possibly back-dated, business dates go through the
+aggregate's commands; the refused ones are dropped. For what was accepted, folding the events
+in business-date order (ties by version) gives the same claim, and the same SLA clocks, as in
+version order. When a back-dated fact breaks this, a dependency is missing from the list in
+docs/adr/0014-causal-business-dates.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from domain.claim import Claim
+from domain.errors import ClaimError, DatesOutOfOrder
+from domain.sla import derive_clocks
+from domain.values import AssessmentInputs, FeeInput
+from tests.domain.gwt import (
+    CALENDAR,
+    HANDLER,
+    by_business_date,
+    comparable_state,
+    declare,
+    pure_fold,
+    terms,
+)
+
+DECLARED = date(2026, 3, 4)
+DOCUMENTS = ("medical_certificate", "cancellation_invoice", "booking_form")
+
+
+def _day(offset: int) -> date:
+    return DECLARED + timedelta(days=offset)
+
+
+def _complaint_id(claim: Claim, pick: int) -> str:
+    if not claim.complaints:
+        return "S20000001-R1"
+    return claim.complaints[pick % len(claim.complaints)].complaint_id
+
+
+Command = Callable[[Claim, date, int], object]
+
+COMMANDS: dict[str, Command] = {
+    "request": lambda c, on, p: c.request_proofs(
+        documents=[DOCUMENTS[p % 3], DOCUMENTS[(p + 1) % 3]][: 1 + p % 2],
+        requested_on=on,
+        by=HANDLER,
+    ),
+    "receive": lambda c, on, p: c.receive_proof(
+        document=DOCUMENTS[p % 3], received_on=on, by=HANDLER
+    ),
+    "card": lambda c, on, p: c.receive_card_insurer_position(
+        decision="refused", amount_paid=Decimal("0.00"), received_on=on, by=HANDLER
+    ),
+    "accept": lambda c, on, p: c.accept(
+        decided_on=on,
+        inputs=AssessmentInputs(
+            fees=(FeeInput(insured="Jeanne Martin", invoiced=Decimal(900 + 100 * p)),)
+        ),
+        terms=terms(),
+        by=HANDLER,
+    ),
+    "refuse": lambda c, on, p: c.refuse(decided_on=on, reason="excluded", by=HANDLER),
+    "settle": lambda c, on, p: c.settle(paid_on=on, mode="cash", reference=f"V{p}", by=HANDLER),
+    "close": lambda c, on, p: c.close(closed_on=on, by=HANDLER),
+    "withdraw": lambda c, on, p: c.withdraw(withdrawn_on=on, by=HANDLER),
+    "reopen": lambda c, on, p: c.reopen(reopened_on=on, reason="upheld", by=HANDLER),
+    "complaint": lambda c, on, p: c.open_complaint(
+        sent_on=on - timedelta(days=p),
+        received_on=on,
+        channel=("email", "phone", "letter", "web_form")[p % 4],
+        summary="too slow",
+        by=HANDLER,
+    ),
+    "acknowledge": lambda c, on, p: c.acknowledge_complaint(
+        complaint_id=_complaint_id(c, p), sent_on=on, by=HANDLER
+    ),
+    "answer": lambda c, on, p: c.answer_complaint(
+        complaint_id=_complaint_id(c, p), sent_on=on, outcome="rejected", by=HANDLER
+    ),
+    "escalate": lambda c, on, p: c.escalate_complaint(
+        complaint_id=_complaint_id(c, p), received_on=on, by=HANDLER
+    ),
+    "refer": lambda c, on, p: c.refer_to_mediation(referred_on=on, calendar=CALENDAR, by=HANDLER),
+    "conclude": lambda c, on, p: c.conclude_mediation(decided_on=on, outcome="partial", by=HANDLER),
+    "interrupt": lambda c, on, p: c.interrupt_prescription(
+        act="registered_letter", interrupted_on=on, by=HANDLER
+    ),
+    "note": lambda c, on, p: c.add_note(text="called", noted_on=on, by=HANDLER),
+    "assign": lambda c, on, p: c.assign_handler(handler=f"h{p}", assigned_on=on, by=HANDLER),
+}
+
+steps = st.lists(
+    st.tuples(st.sampled_from(sorted(COMMANDS)), st.integers(-3, 420), st.integers(0, 11)),
+    max_size=45,
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps)
+def test_every_accepted_history_reads_the_same_in_business_date_order(
+    commands: list[tuple[str, int, int]],
+) -> None:
+    claim = declare()
+    for name, offset, pick in commands:
+        try:
+            COMMANDS[name](claim, _day(offset), pick)
+        except ClaimError:
+            continue
+    events = list(claim.collect_events())
+
+    in_versions = pure_fold(events)
+    in_dates = pure_fold(by_business_date(events))
+    assert comparable_state(in_dates) == comparable_state(in_versions)
+
+    clocks = {c.key: c for c in derive_clocks(events, CALENDAR)}
+    clocks_by_date = {c.key: c for c in derive_clocks(by_business_date(events), CALENDAR)}
+    assert clocks_by_date == clocks
+
+
+def test_the_issue_timeline_is_refused() -> None:
+    """Round 1's demo recorded "v11 Reopened 18 April, v12 Closed 3 February"."""
+    claim = declare()
+    claim.request_proofs(documents=["other"], requested_on=date(2026, 3, 5), by=HANDLER)
+    claim.receive_proof(document="other", received_on=date(2026, 3, 9), by=HANDLER)
+    claim.refuse(decided_on=date(2026, 3, 10), reason="excluded", by=HANDLER)
+    claim.close(closed_on=date(2026, 3, 12), by=HANDLER)
+    claim.reopen(reopened_on=date(2026, 4, 18), reason="upheld", by=HANDLER)
+    with pytest.raises(DatesOutOfOrder, match="the reopening") as refused:
+        claim.refuse(decided_on=date(2026, 3, 13), reason="excluded", by=HANDLER)
+    assert refused.value.field == "decided_on"
+    with pytest.raises(DatesOutOfOrder, match="closed_on: 2026-03-13 is before the reopening"):
+        claim.close(closed_on=date(2026, 3, 13), by=HANDLER)
+
+
+def test_an_assessment_before_the_proof_that_completed_the_file_is_refused() -> None:
+    """The issue's handling clock "started 10 March, done 6 March, met"."""
+    claim = declare()
+    claim.request_proofs(documents=["other"], requested_on=date(2026, 3, 5), by=HANDLER)
+    claim.receive_proof(document="other", received_on=date(2026, 3, 10), by=HANDLER)
+    with pytest.raises(DatesOutOfOrder, match="before the receipt of other"):
+        COMMANDS["accept"](claim, date(2026, 3, 6), 0)
