@@ -17,6 +17,7 @@ from domain.values import CauseCategory, FeeBracket, Guarantee, SettlementMode
 
 Money = Annotated[Decimal, Field(ge=0, decimal_places=2)]
 Percent = Annotated[Decimal, Field(ge=0, le=100)]
+MedicalReferenceDate = Literal["first_manifestation", "contraindication"]
 
 
 class _Frozen(BaseModel):
@@ -83,6 +84,15 @@ class DeductibleRule(_Frozen):
         return self
 
 
+class NamedCause(_Frozen):
+    """A cause code the contract's rules refer to (a deductible matching on `cause_codes`), with
+    the clause of the seed it stands for, so a code is never a bare string in a rule."""
+
+    category: CauseCategory
+    label: str
+    source: str = ""
+
+
 class GuaranteeTerms(_Frozen):
     """Caps, deductibles and counting rules of one guarantee of one contract."""
 
@@ -133,6 +143,19 @@ class ContractTerms(_Frozen):
     ] = ()
     subscription_within_hours_of_booking: int | None = None
     declaration_working_days: int = 5
+    medical_reference_date: Annotated[
+        MedicalReferenceDate,
+        Field(
+            description="the date the fee scale is read at for a medical cause: "
+            "`first_manifestation` (the event date: the first manifestation or first medical "
+            "finding of the illness, 001 §1.2.3 and §2.1, 003) or `contraindication` (the date "
+            "a doctor advised against travel, 002; the event date when none is recorded)"
+        ),
+    ] = "first_manifestation"
+    causes: Annotated[
+        dict[str, NamedCause],
+        Field(description="the cause codes the contract's rules refer to, by code"),
+    ] = {}
 
     @model_validator(mode="after")
     def _consistent(self) -> ContractTerms:
@@ -153,6 +176,16 @@ class ContractTerms(_Frozen):
         if interruption is not None and interruption.counting_unit is None:
             msg = "the interruption guarantee needs a counting_unit (days or nights)"
             raise ValueError(msg)
+        for code, cause in self.causes.items():
+            if cause.category not in self.cause_categories:
+                msg = f"cause {code}: category {cause.category} is not among cause_categories"
+                raise ValueError(msg)
+        for guarantee in self.guarantees.values():
+            for rule in guarantee.deductibles:
+                unknown = [code for code in rule.cause_codes or () if code not in self.causes]
+                if unknown:
+                    msg = f"deductible cause_codes {', '.join(unknown)} are not named in causes"
+                    raise ValueError(msg)
         delay = self.guarantees.get(Guarantee.FLIGHT_DELAY)
         if delay is not None and (
             delay.flat_amount_per_person_per_leg is None or delay.minimum_delay_minutes is None

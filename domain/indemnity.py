@@ -1,9 +1,11 @@
 """The indemnity engine: what the insurer owes, computed from the contract's data.
 
-Pure functions over `Decimal`; no I/O, no clock. The steps, in order (domain.md §7-§9):
-basis per insured -> deductible -> per-person cap -> per-event cap shared in proportion ->
-minus what the card insurer paid. Every step is kept per insured and explained in the trace,
-so an audit replay shows why each euro was paid.
+Pure functions over `Decimal`; no I/O, no clock. The steps, in order (domain rules §5, §7-§9):
+basis per insured -> deductible -> minus what the card insurer paid -> per-person cap ->
+per-event cap shared in proportion. The contract covers what remains of the loss after the card
+insurer's payment, and its caps apply to what it pays (001 §1.2.3 b, §3.5 "Cumul des
+assurances"): payable = min(cap, fees - deductible - card payment), never negative. Every step
+is kept per insured and explained in the trace, so an audit replay shows why each euro was paid.
 """
 
 from __future__ import annotations
@@ -150,11 +152,18 @@ def _known_insured(field: str, name: str, names: list[str]) -> str:
 def fee_due(
     scale: Sequence[FeeBracket], trip_price: Decimal, days_before: int
 ) -> tuple[Decimal, FeeBracket | None]:
-    """The cancellation fee due `days_before` calendar days before departure, never above the
-    trip price; (0, None) when no bracket covers that day."""
+    """The reimbursable cancellation fee due `days_before` calendar days before departure,
+    never above the trip price; (0, None) when no bracket covers that day.
+
+    A bracket at 0 % charges only a flat amount (its minimum): in seed 004's scale that is the
+    file fee of the "more than 30 days" band ("60€ de frais de dossier par personne"), and a
+    file fee is never reimbursed (001 §1.2.2, 002 and 003 "à l'exclusion des frais de
+    dossier", 004): such a bracket is due 0."""
     for bracket in scale:
         upper = bracket.max_days_before
         if bracket.min_days_before <= days_before and (upper is None or days_before <= upper):
+            if bracket.percent == 0:
+                return ZERO, bracket
             due = cents(trip_price * Decimal(bracket.percent) / HUNDRED)
             if bracket.minimum_per_person is not None:
                 due = max(due, bracket.minimum_per_person)
@@ -164,6 +173,13 @@ def fee_due(
 
 def _describe(bracket: FeeBracket) -> str:
     upper = "more" if bracket.max_days_before is None else str(bracket.max_days_before)
+    if bracket.percent == 0:
+        if bracket.minimum_per_person is None:
+            return f"0 % for {bracket.min_days_before} to {upper} days: nothing due"
+        return (
+            f"0 % for {bracket.min_days_before} to {upper} days: only a file fee of "
+            f"{bracket.minimum_per_person} per person, never reimbursed"
+        )
     minimum = (
         f", minimum {bracket.minimum_per_person}" if bracket.minimum_per_person is not None else ""
     )
@@ -184,6 +200,25 @@ def _scale(facts: ClaimFacts, terms: ContractTerms) -> tuple[FeeBracket, ...]:
 # ---------------------------------------------------------------------- bases per guarantee
 
 
+def _reference_date(facts: ClaimFacts, terms: ContractTerms) -> tuple[date, str]:
+    """The date the fee scale is read at, and why: the event date, except for a medical cause
+    under a contract reading it at the medical contra-indication (002), when one is recorded."""
+    if not facts.medical:
+        return facts.event_date, "event date"
+    contraindication = facts.medical_contraindication_on
+    if terms.medical_reference_date == "contraindication":
+        if contraindication is not None:
+            return contraindication, f"medical contra-indication date, as {terms.code} reads it"
+        return facts.event_date, (
+            f"event date: {terms.code} reads the scale at the medical contra-indication date, "
+            "and none is recorded"
+        )
+    why = f"event date, the first manifestation or medical finding, as {terms.code} reads it"
+    if contraindication is not None:
+        why += f"; the medical contra-indication date {contraindication} is not used"
+    return facts.event_date, why
+
+
 def _cancellation_basis(
     c: _Computation,
     facts: ClaimFacts,
@@ -191,10 +226,7 @@ def _cancellation_basis(
     guarantee: GuaranteeTerms,
     inputs: AssessmentInputs,
 ) -> None:
-    if facts.medical and facts.medical_contraindication_on is not None:
-        reference, why = facts.medical_contraindication_on, "medical contra-indication date"
-    else:
-        reference, why = facts.event_date, "event date"
+    reference, why = _reference_date(facts, terms)
     days_before = (facts.trip.departure_date - reference).days
     c.trace.append(
         f"reference date {reference} ({why}): {days_before} days before departure "
@@ -412,6 +444,9 @@ def _apply_caps(c: _Computation, guarantee: GuaranteeTerms) -> None:
 
 
 def _deduct_card_insurer(c: _Computation, paid: Decimal) -> None:
+    """The card insurer's payment comes off the loss left after the deductibles, before this
+    contract's caps (domain rules §5: this contract pays what remains, within its own caps),
+    shared in proportion to each insured's remaining amount."""
     if paid <= 0:
         return
     before = c.amounts()
@@ -420,8 +455,13 @@ def _deduct_card_insurer(c: _Computation, paid: Decimal) -> None:
     for name, share in zip(c.names, shares, strict=True):
         c.card_insurer[name] = share
     c.trace.append(
-        f"card insurer paid {paid}: {deduction} deducted in proportion "
-        "(no double indemnity, L.121-1)"
+        f"card insurer paid {paid}: {deduction} deducted from the loss after the deductibles "
+        "and before the caps, in proportion (this contract covers what remains, L.121-1, "
+        "L.121-4): "
+        + ", ".join(
+            f"{name} {amount} - {share} = {amount - share}"
+            for name, amount, share in zip(c.names, before, shares, strict=True)
+        )
     )
 
 
@@ -449,11 +489,11 @@ def compute_indemnity(
     c = _Computation([person.name for person in facts.insured])
     c.trace.append(f"{terms.code} {guarantee_code} ({guarantee.source or terms.source})")
     _BASES[guarantee_code](c, facts, terms, guarantee, inputs)
-    _apply_deductible(
-        c,
-        guarantee.deductible_rule(facts.category, facts.cause_code, facts.settlement_mode),
-        facts,
-    )
-    _apply_caps(c, guarantee)
+    rule = guarantee.deductible_rule(facts.category, facts.cause_code, facts.settlement_mode)
+    named = terms.causes.get(facts.cause_code)
+    if rule is not None and rule.cause_codes and named is not None:
+        c.trace.append(f"cause {facts.cause_code}: {named.label} ({named.source})")
+    _apply_deductible(c, rule, facts)
     _deduct_card_insurer(c, facts.card_insurer_paid)
+    _apply_caps(c, guarantee)
     return c.result()

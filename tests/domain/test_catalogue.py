@@ -78,3 +78,45 @@ def test_category_d_deductible_depends_on_the_settlement_mode() -> None:
     assert cash.tiers[0].percent == Decimal("20")
     assert voucher is not None
     assert voucher.tiers[0] == DeductibleTier()
+
+
+def test_the_medical_reference_date_is_a_contract_setting() -> None:
+    """Domain rules §7 decision: 001 (§1.2.3 "première manifestation de la maladie") and 003
+    (frais d'annulation, "à compter de la première manifestation") read the fee scale at the
+    first manifestation, 002 ("à la date de la contre indication") at the contra-indication."""
+    contracts = load_catalogue().contracts
+    assert {code: terms.medical_reference_date for code, terms in contracts.items()} == {
+        "CA2624": "first_manifestation",
+        "CORSAIR_7906011": "first_manifestation",
+        "MULTIASSISTANCE_PLUS": "contraindication",
+    }
+    with pytest.raises(ValidationError, match="medical_reference_date"):
+        ContractTerms.model_validate(
+            {**contracts["CA2624"].model_dump(), "medical_reference_date": "cancellation"}
+        )
+
+
+def test_corsair_names_its_three_25_percent_causes() -> None:
+    """003 frais d'annulation: congés payés supprimés ou modifiés par l'employeur, mutation
+    professionnelle, vol de la carte d'identité / du passeport ou impossibilité de refaire les
+    visas: "Une franchise de 25 % reste à votre charge"."""
+    corsair = load_catalogue().contracts["CORSAIR_7906011"]
+    rule = corsair.guarantees[Guarantee.CANCELLATION].deductibles[0]
+    assert rule.cause_codes == (
+        "paid_leave_withdrawn_or_moved",
+        "job_transfer",
+        "identity_papers_stolen_or_visas_not_renewable",
+    )
+    assert rule.tiers == (DeductibleTier(percent=Decimal("25")),)
+    assert {corsair.causes[code].category for code in rule.cause_codes} == {"other"}
+
+
+def test_a_deductible_on_a_cause_code_the_contract_does_not_name_is_refused() -> None:
+    corsair = load_catalogue().contracts["CORSAIR_7906011"].model_dump(mode="json")
+    corsair["guarantees"]["cancellation"]["deductibles"][0]["cause_codes"].append("typo")
+    with pytest.raises(ValidationError, match="typo are not named in causes"):
+        ContractTerms.model_validate(corsair)
+    corsair = load_catalogue().contracts["CORSAIR_7906011"].model_dump(mode="json")
+    corsair["causes"]["job_transfer"]["category"] = "A"
+    with pytest.raises(ValidationError, match="not among cause_categories"):
+        ContractTerms.model_validate(corsair)

@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 
 from domain.catalogue import ContractTerms
+from domain.claim import Claim
 from domain.errors import InvalidClaimData
 from domain.indemnity import ClaimFacts, allocate, compute_indemnity, fee_due
 from domain.values import (
     AssessmentInputs,
     BaggageItem,
+    Cause,
     FeeBracket,
     FeeInput,
     Guarantee,
@@ -23,7 +25,17 @@ from domain.values import (
     TicketCost,
     Trip,
 )
-from tests.domain.gwt import terms
+from tests.domain.gwt import (
+    accepted,
+    card_insurer,
+    given,
+    history,
+    received,
+    requested,
+    terms,
+    then,
+    when,
+)
 
 DEPARTURE = date(2026, 7, 21)
 
@@ -83,8 +95,10 @@ def test_seed_004_departure_21_july_cancelled_17_july_is_75_percent() -> None:
 @pytest.mark.parametrize(
     ("days_before", "due"),
     [
-        (45, "60.00"),
-        (31, "60.00"),
+        # 004 l.25 "Plus de 30 jours avant le départ = 60€ de frais de dossier par personne":
+        # a file fee is never reimbursed (004 l.49; domain rules §7 decision), so 0.
+        (45, "0.00"),
+        (31, "0.00"),
         (30, "300.00"),
         (21, "300.00"),
         (20, "600.00"),
@@ -198,8 +212,10 @@ def test_ca2624_c_follows_the_b_tiers() -> None:
 
 
 def test_ca2624_c_deductible_never_exceeds_the_basis() -> None:
+    # 60 invoiced 4 days before departure (75 % due), 20 of it non-refundable: basis 40, below
+    # the 50 minimum deductible.
     result = compute_indemnity(
-        CA, facts("1200.00", category="C", days_before=40), fees("60.00", non_refundable="20.00")
+        CA, facts("1200.00", category="C", days_before=4), fees("60.00", non_refundable="20.00")
     )
     assert result.per_insured[0].basis == D("40.00")
     assert deductibles(result) == [D("40.00")]
@@ -241,11 +257,16 @@ def test_a_late_cancellation_is_paid_at_the_rate_due_on_the_event_date() -> None
     assert result.total == D("250.00")
 
 
-def test_a_medical_contraindication_date_is_the_reference_for_medical_causes() -> None:
+def test_a_medical_contraindication_date_is_the_reference_for_medical_causes_under_002() -> None:
+    """002 l.371: "notre remboursement se limitera aux frais d'annulation en vigueur à la date de
+    la contre indication"."""
     claim = facts(
-        "1200.00", days_before=25, medical_contraindication_on=DEPARTURE - timedelta(days=10)
+        "1200.00",
+        category="medical",
+        days_before=25,
+        medical_contraindication_on=DEPARTURE - timedelta(days=10),
     )
-    result = compute_indemnity(CA, claim, fees("900.00"))
+    result = compute_indemnity(MA, claim, fees("900.00"))
     assert result.per_insured[0].basis == D("600.00")  # 10 days before: 50 %
     assert "medical contra-indication date" in result.trace[1]
 
@@ -467,3 +488,263 @@ def test_allocate_refuses_to_share_more_than_the_weights() -> None:
 def test_contract_terms_of_an_unknown_guarantee_are_explicit() -> None:
     assert isinstance(CA, ContractTerms)
     assert Guarantee.BAGGAGE not in CA.guarantees
+
+
+# ------------------------------------------------------------------ decisions of 2026-11-30
+# Given a claim's facts and the contract's terms, when the engine assesses it, then...
+
+
+def test_given_a_card_payment_and_a_loss_over_the_cap_when_assessed_then_the_cap_comes_last() -> (
+    None
+):
+    """001 §1.2.3 b (l.302-308: the card insurer's position, "montant du règlement perçu") and
+    §3.5 (l.444-446, L.121-4: each insurance "produit ses effets dans les limites des garanties
+    du contrat"); caps 001 Article 1 (l.38: 50.000€ par personne). Domain rules §5 decision:
+    payable = min(cap, fees - deductible - card payment)."""
+    claim = facts("60000.00", days_before=0, card_insurer_paid=D("5000.00"))
+    result = compute_indemnity(CA, claim, fees("60000.00"))
+    (share,) = result.per_insured
+    # 60000 - 100 deductible - 5000 card = 54900, then capped at 50000 (not 50000 - 5000).
+    assert (share.basis, share.deductible, share.card_insurer_deduction) == (
+        D("60000.00"),
+        D("100.00"),
+        D("5000.00"),
+    )
+    assert share.capped_per_person == D("4900.00")
+    assert result.total == D("50000.00")
+
+
+def test_given_a_card_payment_when_assessed_then_the_trace_shows_it_before_the_caps() -> None:
+    """Domain rules §5: the trace shows the order (deductible, card insurer, caps)."""
+    claim = facts("60000.00", days_before=0, card_insurer_paid=D("5000.00"))
+    trace = compute_indemnity(CA, claim, fees("60000.00")).trace
+    deductible = next(i for i, line in enumerate(trace) if line.startswith("deductible"))
+    card = next(i for i, line in enumerate(trace) if line.startswith("card insurer paid"))
+    cap = next(i for i, line in enumerate(trace) if "capped at 50000.00 per person" in line)
+    assert deductible < card < cap
+    assert "P1 59900.00 - 5000.00 = 54900.00" in trace[card]
+    assert trace[cap] == "P1: 54900.00 capped at 50000.00 per person"
+
+
+def test_given_a_card_payment_leaving_less_than_the_cap_when_assessed_then_the_rest_is_paid() -> (
+    None
+):
+    """001 §1.2.3 b (l.302-308); domain rules §5: the contract covers what remains."""
+    claim = facts("60000.00", days_before=0, card_insurer_paid=D("15000.00"))
+    result = compute_indemnity(CA, claim, fees("60000.00"))
+    assert result.per_insured[0].capped_per_person == D("0.00")
+    assert result.total == D("44900.00")  # 60000 - 100 - 15000
+
+
+def test_given_a_card_payment_and_several_victims_when_assessed_then_the_event_cap_comes_last() -> (
+    None
+):
+    """001 "Maximum par événement" (l.154; 150.000€ par événement, l.38) after the card
+    insurer's payment (domain rules §5)."""
+    claim = facts(
+        "45000.00",
+        "45000.00",
+        "45000.00",
+        "30000.00",
+        days_before=0,
+        card_insurer_paid=D("10000.00"),
+    )
+    result = compute_indemnity(CA, claim, fees("45000.00", "45000.00", "45000.00", "30000.00"))
+    # 164600 after deductibles - 10000 card = 154600, over the 150000 per event.
+    assert sum(s.card_insurer_deduction for s in result.per_insured) == D("10000.00")
+    assert sum(s.capped_per_event for s in result.per_insured) == D("4600.00")
+    assert result.total == D("150000.00")  # the engine used to pay 140000.00
+
+
+@pytest.mark.parametrize("contract", [CA, MA, CO], ids=lambda t: t.code)
+@pytest.mark.parametrize("days_before", [31, 45])
+def test_given_an_event_more_than_30_days_before_departure_when_assessed_then_nothing_is_paid(
+    contract: ContractTerms, days_before: int
+) -> None:
+    """004 l.25 "Plus de 30 jours avant le départ = 60€ de frais de dossier par personne"; file
+    fees are never reimbursed: 001 §1.2.2 (l.288), 002 (l.336) and 003 (l.107) "à l'exclusion
+    des frais de dossier", 004 l.49. Domain rules §7 decision: this band pays €0."""
+    category = "A" if contract is CA else "medical"
+    claim = facts("1200.00", category=category, days_before=days_before)
+    result = compute_indemnity(contract, claim, fees("60.00"))
+    assert [(s.basis, s.deductible, s.payable) for s in result.per_insured] == [
+        (D("0.00"), D("0.00"), D("0.00"))
+    ]
+    assert any(
+        "only a file fee of 60.00 per person, never reimbursed" in line for line in result.trace
+    )
+
+
+def test_given_an_organisers_scale_with_a_flat_fee_band_when_assessed_then_that_band_pays_0() -> (
+    None
+):
+    """004 l.25 and l.49: a band charging only a flat amount is the file fee, never reimbursed;
+    001 §1.2.2 (l.286): the organiser's own scale applies otherwise."""
+    scale = (FeeBracket(31, None, D("0"), D("80.00")), FeeBracket(0, 30, D("50"), None))
+    early = compute_indemnity(CA, facts(days_before=40, fee_scale=scale), fees("80.00"))
+    late = compute_indemnity(CA, facts(days_before=20, fee_scale=scale), fees("600.00"))
+    assert (early.total, late.total) == (D("0.00"), D("550.00"))
+
+
+def test_given_ca2624_medical_cause_when_assessed_then_scale_read_at_first_manifestation() -> None:
+    """001 §1.2.3 (l.294-296): "Dès la première manifestation de la maladie" ... "le montant des
+    frais qui auraient été à votre charge à la date du sinistre"; §2.1 (l.213) "date de première
+    constatation médicale". Domain rules §7 decision: 001 uses the first manifestation."""
+    claim = facts(
+        "1200.00", days_before=25, medical_contraindication_on=DEPARTURE - timedelta(days=10)
+    )
+    result = compute_indemnity(CA, claim, fees("900.00"))
+    assert result.per_insured[0].basis == D("300.00")  # 25 days before: 25 %, not 50 %
+    assert "first manifestation" in result.trace[1]
+    assert "medical contra-indication date 2026-07-11 is not used" in result.trace[1]
+
+
+def test_given_corsair_medical_cause_when_assessed_then_scale_read_at_first_manifestation() -> None:
+    """003 frais d'annulation (l.224): "nous ne vous rembourserons les frais d'annulation qu'à
+    compter de la première manifestation de la maladie". Domain rules §7 decision."""
+    claim = facts(
+        "1200.00",
+        category="medical",
+        days_before=25,
+        medical_contraindication_on=DEPARTURE - timedelta(days=10),
+    )
+    result = compute_indemnity(CO, claim, fees("900.00"))
+    assert result.per_insured[0].basis == D("300.00")
+    assert result.total == D("270.00")  # 300 - 30
+
+
+def test_given_002_medical_cause_without_contraindication_when_assessed_then_event_date() -> None:
+    """002 l.369-371 reads the scale at the contra-indication date; none recorded: the event
+    date, said in the trace (domain rules §7 decision, fallback chosen here)."""
+    claim = facts("1200.00", category="medical", days_before=25)
+    result = compute_indemnity(MA, claim, fees("900.00"))
+    assert result.per_insured[0].basis == D("300.00")
+    assert "none is recorded" in result.trace[1]
+
+
+def test_given_002_other_cause_when_assessed_then_the_event_date_is_the_reference() -> None:
+    """002 l.373: "Pour tout autre motif d'annulation ... à la date de l'événement"."""
+    claim = facts(
+        "1200.00",
+        category="other",
+        days_before=25,
+        medical=False,
+        medical_contraindication_on=DEPARTURE - timedelta(days=10),
+    )
+    result = compute_indemnity(MA, claim, fees("900.00"))
+    assert result.per_insured[0].basis == D("300.00")
+    assert result.trace[1].startswith("reference date 2026-06-26 (event date)")
+
+
+@pytest.mark.parametrize(
+    "cause_code",
+    [
+        # 003 l.136-140: SUPPRESSION OU MODIFICATION DES DATES DE CONGES PAYES DU FAIT DE
+        # L'EMPLOYEUR ... "Une franchise de 25 % reste à votre charge"
+        "paid_leave_withdrawn_or_moved",
+        # 003 l.142-146: MUTATION PROFESSIONNELLE ... "Une franchise de 25% reste à votre charge"
+        "job_transfer",
+        # 003 l.166-170: LE VOL DE LA CARTE D'IDENTITE, DU PASSEPORT OU IMPOSSIBILITE DE REFAIRE
+        # LES VISAS, dans les 48 heures précédant le départ ... "Une franchise de 25 %"
+        "identity_papers_stolen_or_visas_not_renewable",
+    ],
+)
+def test_given_a_corsair_25_percent_cause_when_assessed_then_25_percent_per_person(
+    cause_code: str,
+) -> None:
+    """003, Annulation: franchise 25 % of the cancellation fees for three causes (domain rules
+    §7 Corsair), for every insured person."""
+    claim = facts("1200.00", "1200.00", category="other", cause_code=cause_code)
+    result = compute_indemnity(CO, claim, fees("900.00", "900.00"))
+    assert deductibles(result) == [D("225.00"), D("225.00")]
+    assert result.total == D("1350.00")
+    assert any(line.startswith(f"cause {cause_code}: ") for line in result.trace)
+    assert any("franchise de 25 %" in line for line in result.trace)
+
+
+def test_given_a_corsair_25_percent_cause_with_small_fees_when_assessed_then_no_30_minimum() -> (
+    None
+):
+    """003 l.146: the 25 % replaces the 30 € of the tableau des garanties (l.9-10); it has no
+    minimum."""
+    claim = facts("1200.00", category="other", cause_code="job_transfer", days_before=25)
+    result = compute_indemnity(CO, claim, fees("100.00"))
+    assert deductibles(result) == [D("25.00")]
+    assert result.total == D("75.00")
+
+
+def test_given_another_corsair_cause_when_assessed_then_30_per_person() -> None:
+    """003 tableau des garanties (l.9-10): FRAIS D'ANNULATION ... 30 € (domain rules §7
+    decision: per person); REFUS DE VISA (l.172) carries no 25 % franchise."""
+    claim = facts("1200.00", "1200.00", category="other", cause_code="visa_refusal")
+    result = compute_indemnity(CO, claim, fees("900.00", "900.00"))
+    assert deductibles(result) == [D("30.00"), D("30.00")]
+    assert result.total == D("1740.00")
+    assert not any(line.startswith("cause ") for line in result.trace)
+
+
+# The same decisions through the Claim aggregate (tests/domain/gwt.py).
+
+
+def test_given_a_corsair_claim_for_a_stolen_passport_when_accepted_then_25_percent_off() -> None:
+    """003 l.166-170: passport stolen within 48 h before departure, franchise 25 %."""
+    claim = given(
+        history(
+            requested("police_report", on=date(2026, 3, 18)),
+            received("police_report", on=date(2026, 3, 19)),
+            contract="CORSAIR_7906011",
+            cause=Cause("other", "identity_papers_stolen_or_visas_not_renewable", "passport"),
+            event_date=date(2026, 3, 18),
+            known_on=date(2026, 3, 18),
+            declared_on=date(2026, 3, 18),
+        )
+    )
+    event = then(when(claim, accepted(on=date(2026, 3, 25))), Claim.Accepted)
+    # 2 days before the 20 March departure: 75 % of 1200 = 900, less 25 % = 675.
+    assert event.indemnity.per_insured[0].deductible == D("225.00")
+    assert event.indemnity.total == D("675.00")
+
+
+def test_given_a_big_ca2624_trip_and_a_card_payment_when_accepted_then_capped_last() -> None:
+    """001 §1.2.3 b (l.302-308) and Article 1 (l.38); domain rules §5 decision."""
+    claim = given(
+        history(
+            requested("medical_certificate", "card_insurer_position"),
+            received("medical_certificate"),
+            card_insurer("paid", "5000.00"),
+            insured=(Insured("Jeanne Martin", D("120000.00")),),
+        )
+    )
+    event = then(when(claim, accepted(Jeanne_Martin="60000.00")), Claim.Accepted)
+    # 18 days before departure: 50 % = 60000 - 100 - 5000 = 54900, capped at 50000.
+    assert event.indemnity.total == D("50000.00")
+
+
+@pytest.mark.parametrize(
+    ("contract", "category", "total"),
+    [
+        # 001 l.294-296: first manifestation 38 days before departure, the file-fee band: 0.
+        ("CA2624", "A", "0.00"),
+        # 002 l.371: contra-indication 15 days before departure: 50 % = 600 - 30.
+        ("MULTIASSISTANCE_PLUS", "medical", "570.00"),
+    ],
+)
+def test_given_an_illness_and_a_later_contraindication_when_accepted_then_per_contract(
+    contract: str, category: str, total: str
+) -> None:
+    """Domain rules §7 decision: 001 and 003 read the scale at the first manifestation, 002 at
+    the medical contra-indication date."""
+    claim = given(
+        history(
+            requested("medical_certificate", on=date(2026, 3, 6)),
+            received("medical_certificate"),
+            contract=contract,
+            cause=Cause(category, "serious_illness", "hospitalised"),
+            event_date=date(2026, 2, 10),
+            known_on=date(2026, 3, 5),
+            declared_on=date(2026, 3, 6),
+            medical_contraindication_on=date(2026, 3, 5),
+        )
+    )
+    event = then(when(claim, accepted(Jeanne_Martin="600.00")), Claim.Accepted)
+    assert event.indemnity.total == D(total)
