@@ -64,7 +64,9 @@ def _login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={target}", status_code=303)
 
 
-class _BadAsOf(Exception):  # noqa: N818 - answered with a page, never raised further
+class _BadAsOfError(Exception):
+    """A page's as_of that is malformed or outside the window: answered with a page."""
+
     def __init__(self, given: str, earliest: date, latest: date) -> None:
         super().__init__(given)
         self.given = given
@@ -74,7 +76,7 @@ class _BadAsOf(Exception):  # noqa: N818 - answered with a page, never raised fu
 
 def _as_of(request: Request) -> date:
     """The day a page shows: today in Paris unless `as_of` is given (an empty one counts as
-    not given); a malformed or implausible one raises _BadAsOf, never falls back to today."""
+    not given); a malformed or implausible one raises _BadAsOfError, never falls back to today."""
     today = today_in_paris()
     given = request.query_params.get("as_of", "")
     if not given:
@@ -85,10 +87,10 @@ def _as_of(request: Request) -> date:
         return check_business_date(day, DateKind.PLANNED, today=today, horizon_days=horizon)
     except ImplausibleInputError:
         latest = latest_date(DateKind.PLANNED, today=today, horizon_days=horizon)
-        raise _BadAsOf(given, EARLIEST_DATE, latest) from None
+        raise _BadAsOfError(given, EARLIEST_DATE, latest) from None
 
 
-def _bad_as_of_page(request: Request, bad: _BadAsOf) -> Response:
+def _bad_as_of_page(request: Request, bad: _BadAsOfError) -> Response:
     """422: the date refused, the dates accepted, and a form to pick another."""
     return templates.TemplateResponse(
         request,
@@ -156,7 +158,7 @@ def dashboard_page(request: Request) -> Response:
         return _login_redirect(request)
     try:
         as_of = _as_of(request)
-    except _BadAsOf as bad:
+    except _BadAsOfError as bad:
         return _bad_as_of_page(request, bad)
     runner = request.app.state.runner
     calendar = request.app.state.claims.calendar
@@ -210,7 +212,7 @@ def claim_page(request: Request, claim_number: str) -> Response:
     app = request.app.state.claims
     try:
         as_of = _as_of(request)
-    except _BadAsOf as bad:
+    except _BadAsOfError as bad:
         return _bad_as_of_page(request, bad)
     try:
         claim = app.find_by_number(claim_number)

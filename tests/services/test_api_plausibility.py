@@ -500,3 +500,13 @@ def test_a_page_shows_a_plausible_as_of_and_today_without_one(manager_pages: Tes
         assert f'id="shown-as-of">{today_in_paris().isoformat()}<' in page.text
     claim = manager_pages.get("/claims/S20000001", params={"as_of": "2026-04-17"})
     assert claim.status_code == 200
+
+
+def test_the_pages_and_read_models_answer_at_both_ends_of_the_window(
+    manager_pages: TestClient,
+) -> None:
+    last = (today_in_paris() + timedelta(days=HORIZON)).isoformat()
+    for as_of in ("2000-01-01", last):
+        for url in ("/dashboard", "/claims/S20000001", "/api/v1/dashboard", "/api/v1/sla"):
+            response = manager_pages.get(url, params={"as_of": as_of}, headers=auth("manager"))
+            assert response.status_code == 200, (url, as_of, response.text)
