@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.calendar import REGIONS
+from domain.plausibility import DEFAULT_HORIZON_DAYS
 
 DEFAULT_DATABASE_URL = "sqlite:///var/claims.db"
 
@@ -43,6 +44,14 @@ class Settings(BaseSettings):
         Field(description="base64 AES key (16, 24 or 32 bytes): encrypts stored events"),
     ] = None
     require_if_match: bool = False
+    trip_date_horizon_days: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=3650,
+            description="how many days after today a trip's dates or a view's as_of may lie",
+        ),
+    ] = DEFAULT_HORIZON_DAYS
     read_model_url: Annotated[
         str | None,
         Field(

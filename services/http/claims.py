@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from domain.claim import ClaimDeclaration
@@ -30,6 +30,7 @@ from services.http.deps import (
     HandlerCommand,
     ManagerCommand,
     claim_response,
+    plausible_query_date,
     today_in_paris,
 )
 from services.http.problems import COMMAND_RESPONSES, PROBLEM_RESPONSES, HTTPProblem
@@ -43,6 +44,7 @@ from services.http.schemas import (
     ClaimPublic,
     ClosureCreate,
     ComplaintCreate,
+    Day,
     EscalationCreate,
     HistoryPublic,
     MediationCreate,
@@ -100,6 +102,7 @@ def declare_claim(body: ClaimCreate, ctx: DeclarationCommand) -> JSONResponse:
     """Declare a claim; it gets the next claim number."""
     declaration = _declaration(body)
     return ctx.run(
+        body,
         lambda expected_version, idempotency: ctx.app.declare(
             declaration, by=ctx.actor, idempotency=idempotency
         ),
@@ -110,14 +113,21 @@ def declare_claim(body: ClaimCreate, ctx: DeclarationCommand) -> JSONResponse:
 
 @router.get("/by-number/{claim_number}", response_model=ClaimPublic, responses=READ_RESPONSES)
 def claim_by_number(
-    claim_number: str, app: Claims, _who: AnyRole, trip_start: date | None = None
+    request: Request,
+    claim_number: str,
+    app: Claims,
+    _who: AnyRole,
+    trip_start: Day | None = None,
 ) -> JSONResponse:
     """Find a claim by its number and trip start date, as the insured's file does."""
+    if trip_start is not None:
+        plausible_query_date(request, "trip_start", trip_start)
     return claim_response(app.find_by_number(claim_number, trip_start=trip_start))
 
 
 @router.get("/{claim_id}", response_model=ClaimPublic, responses=READ_RESPONSES)
 def get_claim(
+    request: Request,
     claim_id: UUID,
     app: Claims,
     _who: AnyRole,
@@ -137,6 +147,8 @@ def get_claim(
                 "as_of needs an offset",
                 "as_of must carry a time-zone offset, e.g. 2026-03-04T10:00:00Z",
             )
+        # Its own day, before any conversion (year 9999 at -01:00 overflows in UTC).
+        plausible_query_date(request, "as_of", as_of.date())
         return claim_response(app.claim_as_of(claim_id, as_of))
     return claim_response(app.get_claim(claim_id, version=version))
 
@@ -159,13 +171,14 @@ def claim_history(claim_id: UUID, app: Claims, _who: AnyRole) -> HistoryPublic:
 def request_proofs(claim_id: UUID, body: ProofRequestCreate, ctx: HandlerCommand) -> JSONResponse:
     """Ask the insured for documents."""
     return ctx.run(
+        body,
         lambda **kw: ctx.app.request_proofs(
             claim_id,
             documents=[d.value for d in body.documents],
             requested_on=body.requested_on,
             by=ctx.actor,
             **kw,
-        )
+        ),
     )
 
 
@@ -173,9 +186,10 @@ def request_proofs(claim_id: UUID, body: ProofRequestCreate, ctx: HandlerCommand
 def receive_proof(claim_id: UUID, body: ProofCreate, ctx: HandlerCommand) -> JSONResponse:
     """Record a document received; proofs are complete when every requested one is in."""
     return ctx.run(
+        body,
         lambda **kw: ctx.app.receive_proof(
             claim_id, document=body.document.value, received_on=body.received_on, by=ctx.actor, **kw
-        )
+        ),
     )
 
 
@@ -187,6 +201,7 @@ def card_insurer_position(
 ) -> JSONResponse:
     """Record the bank-card insurer's written position (001: trips over €10,000 per person)."""
     return ctx.run(
+        body,
         lambda **kw: ctx.app.receive_card_insurer_position(
             claim_id,
             decision=body.decision.value,
@@ -194,7 +209,7 @@ def card_insurer_position(
             received_on=body.received_on,
             by=ctx.actor,
             **kw,
-        )
+        ),
     )
 
 
@@ -204,9 +219,10 @@ def assess(claim_id: UUID, body: AssessmentCreate, ctx: HandlerCommand) -> JSONR
     if body.decision == "refuse":
         reason = body.reason or ""
         return ctx.run(
+            body,
             lambda **kw: ctx.app.refuse(
                 claim_id, decided_on=body.decided_on, reason=reason, by=ctx.actor, **kw
-            )
+            ),
         )
     inputs = AssessmentInputs(
         fees=tuple(FeeInput(f.insured, f.invoiced, f.non_refundable) for f in body.fees),
@@ -220,9 +236,10 @@ def assess(claim_id: UUID, body: AssessmentCreate, ctx: HandlerCommand) -> JSONR
         tickets=tuple(TicketCost(t.insured, t.amount) for t in body.tickets),
     )
     return ctx.run(
+        body,
         lambda **kw: ctx.app.accept(
             claim_id, decided_on=body.decided_on, inputs=inputs, by=ctx.actor, **kw
-        )
+        ),
     )
 
 
@@ -230,6 +247,7 @@ def assess(claim_id: UUID, body: AssessmentCreate, ctx: HandlerCommand) -> JSONR
 def settle(claim_id: UUID, body: SettlementCreate, ctx: HandlerCommand) -> JSONResponse:
     """Record payment of the accepted indemnity (cash or voucher)."""
     return ctx.run(
+        body,
         lambda **kw: ctx.app.settle(
             claim_id,
             paid_on=body.paid_on,
@@ -237,7 +255,7 @@ def settle(claim_id: UUID, body: SettlementCreate, ctx: HandlerCommand) -> JSONR
             reference=body.reference,
             by=ctx.actor,
             **kw,
-        )
+        ),
     )
 
 
@@ -245,7 +263,8 @@ def settle(claim_id: UUID, body: SettlementCreate, ctx: HandlerCommand) -> JSONR
 def close(claim_id: UUID, body: ClosureCreate, ctx: HandlerCommand) -> JSONResponse:
     """Close the claim."""
     return ctx.run(
-        lambda **kw: ctx.app.close_claim(claim_id, closed_on=body.closed_on, by=ctx.actor, **kw)
+        body,
+        lambda **kw: ctx.app.close_claim(claim_id, closed_on=body.closed_on, by=ctx.actor, **kw),
     )
 
 
@@ -253,7 +272,8 @@ def close(claim_id: UUID, body: ClosureCreate, ctx: HandlerCommand) -> JSONRespo
 def withdraw(claim_id: UUID, body: WithdrawalCreate, ctx: HandlerCommand) -> JSONResponse:
     """The insured withdraws the claim."""
     return ctx.run(
-        lambda **kw: ctx.app.withdraw(claim_id, withdrawn_on=body.withdrawn_on, by=ctx.actor, **kw)
+        body,
+        lambda **kw: ctx.app.withdraw(claim_id, withdrawn_on=body.withdrawn_on, by=ctx.actor, **kw),
     )
 
 
@@ -261,13 +281,14 @@ def withdraw(claim_id: UUID, body: WithdrawalCreate, ctx: HandlerCommand) -> JSO
 def assign(claim_id: UUID, body: AssignmentCreate, ctx: ManagerCommand) -> JSONResponse:
     """Assign the claim to a handler (managers)."""
     return ctx.run(
+        body,
         lambda **kw: ctx.app.assign_handler(
             claim_id,
             handler=body.handler,
             assigned_on=body.assigned_on or today_in_paris(),
             by=ctx.actor,
             **kw,
-        )
+        ),
     )
 
 
@@ -275,6 +296,7 @@ def assign(claim_id: UUID, body: AssignmentCreate, ctx: ManagerCommand) -> JSONR
 def open_complaint(claim_id: UUID, body: ComplaintCreate, ctx: HandlerCommand) -> JSONResponse:
     """Record a complaint; the last item of `complaints` is the new one."""
     return ctx.run(
+        body,
         lambda **kw: ctx.app.open_complaint(
             claim_id,
             sent_on=body.sent_on,
@@ -283,7 +305,7 @@ def open_complaint(claim_id: UUID, body: ComplaintCreate, ctx: HandlerCommand) -
             summary=body.summary,
             by=ctx.actor,
             **kw,
-        )
+        ),
     )
 
 
@@ -297,9 +319,10 @@ def acknowledge_complaint(
 ) -> JSONResponse:
     """Record the acknowledgement sent to the complainant."""
     return ctx.run(
+        body,
         lambda **kw: ctx.app.acknowledge_complaint(
             claim_id, complaint_id=complaint_id, sent_on=body.sent_on, by=ctx.actor, **kw
-        )
+        ),
     )
 
 
@@ -313,6 +336,7 @@ def answer_complaint(
 ) -> JSONResponse:
     """Record the answer (or the recours' answer after an escalation)."""
     return ctx.run(
+        body,
         lambda **kw: ctx.app.answer_complaint(
             claim_id,
             complaint_id=complaint_id,
@@ -320,7 +344,7 @@ def answer_complaint(
             outcome=body.outcome.value,
             by=ctx.actor,
             **kw,
-        )
+        ),
     )
 
 
@@ -334,9 +358,10 @@ def escalate_complaint(
 ) -> JSONResponse:
     """Record a second-level recours on an answered complaint."""
     return ctx.run(
+        body,
         lambda **kw: ctx.app.escalate_complaint(
             claim_id, complaint_id=complaint_id, received_on=body.received_on, by=ctx.actor, **kw
-        )
+        ),
     )
 
 
@@ -344,9 +369,10 @@ def escalate_complaint(
 def refer_to_mediation(claim_id: UUID, body: MediationCreate, ctx: HandlerCommand) -> JSONResponse:
     """Record the referral to the Médiateur de l'Assurance."""
     return ctx.run(
+        body,
         lambda **kw: ctx.app.refer_to_mediation(
             claim_id, referred_on=body.referred_on, by=ctx.actor, **kw
-        )
+        ),
     )
 
 
@@ -358,9 +384,10 @@ def conclude_mediation(
 ) -> JSONResponse:
     """Record the mediator's opinion."""
     return ctx.run(
+        body,
         lambda **kw: ctx.app.conclude_mediation(
             claim_id, decided_on=body.decided_on, outcome=body.outcome.value, by=ctx.actor, **kw
-        )
+        ),
     )
 
 
@@ -368,9 +395,10 @@ def conclude_mediation(
 def reopen(claim_id: UUID, body: ReopeningCreate, ctx: HandlerCommand) -> JSONResponse:
     """Reopen the claim for a new assessment."""
     return ctx.run(
+        body,
         lambda **kw: ctx.app.reopen(
             claim_id, reopened_on=body.reopened_on, reason=body.reason, by=ctx.actor, **kw
-        )
+        ),
     )
 
 
@@ -378,9 +406,10 @@ def reopen(claim_id: UUID, body: ReopeningCreate, ctx: HandlerCommand) -> JSONRe
 def add_note(claim_id: UUID, body: NoteCreate, ctx: HandlerCommand) -> JSONResponse:
     """Add a note to the claim's history."""
     return ctx.run(
+        body,
         lambda **kw: ctx.app.add_note(
             claim_id, text=body.text, noted_on=body.noted_on or today_in_paris(), by=ctx.actor, **kw
-        )
+        ),
     )
 
 
@@ -394,7 +423,8 @@ def interrupt_prescription(
 ) -> JSONResponse:
     """Record an act that restarts the 2-year prescription (L.114-2)."""
     return ctx.run(
+        body,
         lambda **kw: ctx.app.interrupt_prescription(
             claim_id, act=body.act.value, interrupted_on=body.interrupted_on, by=ctx.actor, **kw
-        )
+        ),
     )

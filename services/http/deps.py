@@ -11,13 +11,17 @@ from typing import Annotated, Any, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from domain.claim import Claim
+from domain.plausibility import DateKind, ImplausibleInputError, check_business_date
 from services.application import ClaimsApplication
 from services.http.auth import Principal, Role, TokenRegistry
-from services.http.problems import HTTPProblem
+from services.http.problems import HTTPProblem, invalid_input
+from services.http.schemas import Day, implausible_dates
 from services.http.views import claim_body
 from services.idempotency import MAX_KEY_LENGTH, DuplicateRequest, IdempotencyKey
 
@@ -28,6 +32,34 @@ _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
 def today_in_paris() -> date:
     """Business dates are Paris dates; used only where api.md lets a date default to today."""
     return datetime.now(PARIS).date()
+
+
+def horizon_days(request: Request) -> int:
+    """How far ahead of today a planned date may lie (CLAIMS_TRIP_DATE_HORIZON_DAYS)."""
+    return int(request.app.state.settings.trip_date_horizon_days)
+
+
+def plausible_query_date(request: Request, name: str, value: date) -> date:
+    """A query parameter's day, refused (422 naming it) outside 2000-01-01 .. today + horizon."""
+    try:
+        return check_business_date(
+            value, DateKind.PLANNED, today=today_in_paris(), horizon_days=horizon_days(request)
+        )
+    except ImplausibleInputError as exc:
+        raise invalid_input(name, str(exc), value.isoformat(), where="query") from None
+
+
+def as_of_day(
+    request: Request,
+    as_of: Annotated[Day | None, Query(description="YYYY-MM-DD; default: today in Paris")] = None,
+) -> date:
+    """The day a read model is asked about: today in Paris unless given, and plausible."""
+    if as_of is None:
+        return today_in_paris()
+    return plausible_query_date(request, "as_of", as_of)
+
+
+AsOfDay = Annotated[date, Depends(as_of_day)]
 
 
 def get_application(request: Request) -> ClaimsApplication:
@@ -102,6 +134,8 @@ class CommandContext:
     expected_version: int | None
     idempotency_key: str | None
     fingerprint: str
+    today: date
+    horizon_days: int
 
     @property
     def actor(self) -> str:
@@ -115,9 +149,18 @@ class CommandContext:
         )
 
     def run(
-        self, command: Callable[..., Any], *, status_code: int = 200, location: bool = False
+        self,
+        body: BaseModel,
+        command: Callable[..., Any],
+        *,
+        status_code: int = 200,
+        location: bool = False,
     ) -> JSONResponse:
-        """Run a command once: replay the first response for a known Idempotency-Key."""
+        """Run a command once, if its body's dates are plausible (422 naming each one that is
+        not, and nothing written); replay the first response for a known Idempotency-Key."""
+        errors = implausible_dates(body, today=self.today, horizon_days=self.horizon_days)
+        if errors:
+            raise RequestValidationError(errors)
         idempotency = self.idempotency(status_code)
         if idempotency is not None:
             outcome = self.app.previous_outcome(idempotency)
@@ -178,7 +221,15 @@ async def _command_context(
         request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
     ).hexdigest()
     version = expected_version(request, if_match, creates=creates)
-    return CommandContext(app, principal, version, idempotency_key, fingerprint)
+    return CommandContext(
+        app,
+        principal,
+        version,
+        idempotency_key,
+        fingerprint,
+        today=today_in_paris(),
+        horizon_days=horizon_days(request),
+    )
 
 
 HandlerPrincipal = Annotated[Principal, Depends(require(Role.HANDLER))]

@@ -20,12 +20,20 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from domain.errors import ClaimError
+from domain.plausibility import (
+    EARLIEST_DATE,
+    DateKind,
+    ImplausibleInputError,
+    check_business_date,
+    latest_date,
+    parse_business_date,
+)
 from domain.sla import ClockKind, ClockState
 from projections.audit_trail.queries import event_counts
 from projections.dashboard.queries import dashboard
 from projections.sla.queries import count_states_on, list_clocks
 from services.http.auth import Principal, Role, TokenRegistry
-from services.http.deps import today_in_paris
+from services.http.deps import horizon_days, today_in_paris
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
@@ -56,11 +64,40 @@ def _login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={target}", status_code=303)
 
 
+class _BadAsOfError(Exception):
+    """A page's as_of that is malformed or outside the window: answered with a page."""
+
+    def __init__(self, given: str, earliest: date, latest: date) -> None:
+        super().__init__(given)
+        self.given = given
+        self.earliest = earliest
+        self.latest = latest
+
+
 def _as_of(request: Request) -> date:
+    """The day a page shows: today in Paris unless `as_of` is given (an empty one counts as
+    not given); a malformed or implausible one raises _BadAsOfError, never falls back to today."""
+    today = today_in_paris()
+    given = request.query_params.get("as_of", "")
+    if not given:
+        return today
+    horizon = horizon_days(request)
     try:
-        return date.fromisoformat(request.query_params.get("as_of", ""))
-    except ValueError:
-        return today_in_paris()
+        day = parse_business_date(given)
+        return check_business_date(day, DateKind.PLANNED, today=today, horizon_days=horizon)
+    except ImplausibleInputError:
+        latest = latest_date(DateKind.PLANNED, today=today, horizon_days=horizon)
+        raise _BadAsOfError(given, EARLIEST_DATE, latest) from None
+
+
+def _bad_as_of_page(request: Request, bad: _BadAsOfError) -> Response:
+    """422: the date refused, the dates accepted, and a form to pick another."""
+    return templates.TemplateResponse(
+        request,
+        "invalid_date.html",
+        {"given": bad.given, "earliest": bad.earliest, "latest": bad.latest},
+        status_code=422,
+    )
 
 
 @router.get("/login")
@@ -119,7 +156,10 @@ def _month_ends(as_of: date, months: int = 12) -> list[date]:
 def dashboard_page(request: Request) -> Response:
     if _principal(request) is None:
         return _login_redirect(request)
-    as_of = _as_of(request)
+    try:
+        as_of = _as_of(request)
+    except _BadAsOfError as bad:
+        return _bad_as_of_page(request, bad)
     runner = request.app.state.runner
     calendar = request.app.state.claims.calendar
     figures = dashboard(runner.store, as_of)
@@ -170,7 +210,10 @@ def claim_page(request: Request, claim_number: str) -> Response:
     if _principal(request) is None:
         return _login_redirect(request)
     app = request.app.state.claims
-    as_of = _as_of(request)
+    try:
+        as_of = _as_of(request)
+    except _BadAsOfError as bad:
+        return _bad_as_of_page(request, bad)
     try:
         claim = app.find_by_number(claim_number)
     except ClaimError:

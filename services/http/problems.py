@@ -36,7 +36,13 @@ class Problem(BaseModel):
 
 class HTTPProblem(Exception):  # noqa: N818 - raised to answer with a problem document
     def __init__(
-        self, status: int, rule: str, title: str, detail: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        rule: str,
+        title: str,
+        detail: str,
+        headers: dict[str, str] | None = None,
+        errors: list[FieldError] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
@@ -44,6 +50,7 @@ class HTTPProblem(Exception):  # noqa: N818 - raised to answer with a problem do
         self.title = title
         self.detail = detail
         self.headers = headers
+        self.errors = errors
 
 
 def problem_response(
@@ -69,6 +76,14 @@ def problem_response(
         status_code=status,
         media_type=PROBLEM_JSON,
         headers=headers,
+    )
+
+
+def invalid_input(field: str, message: str, value: object, *, where: str) -> RequestValidationError:
+    """A validation error found after parsing, answered exactly as pydantic's are: a 422
+    problem whose `errors` name the field (`where` is "body", "query", "path" or "header")."""
+    return RequestValidationError(
+        [{"type": "implausible", "loc": (where, field), "msg": message, "input": value}]
     )
 
 
@@ -114,7 +129,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPProblem)
     async def _http_problem(_request: Request, exc: HTTPProblem) -> JSONResponse:
-        return problem_response(exc.status, exc.rule, exc.title, exc.detail, headers=exc.headers)
+        return problem_response(
+            exc.status, exc.rule, exc.title, exc.detail, errors=exc.errors, headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

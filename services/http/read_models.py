@@ -7,6 +7,9 @@ command can send its `X-Position` back as `X-Consistent-With`: the query then wa
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, cast
@@ -15,6 +18,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel
 
+from domain.plausibility import LINE, ImplausibleInputError, plausible_text
 from domain.sla import ClockKind, ClockState
 from projections.audit_trail.queries import audit_trail
 from projections.claims_list.queries import list_claims
@@ -24,9 +28,9 @@ from projections.runner import ProjectionRunner
 from projections.sla.queries import list_clocks
 from projections.worklist.queries import worklist
 from services.http.auth import Principal, Role
-from services.http.deps import AnyRole, require, today_in_paris
-from services.http.problems import PROBLEM_RESPONSES, HTTPProblem
-from services.http.schemas import MoneyOut
+from services.http.deps import AnyRole, AsOfDay, require
+from services.http.problems import PROBLEM_RESPONSES, FieldError, HTTPProblem
+from services.http.schemas import Line, MoneyOut
 
 router = APIRouter(prefix="/api/v1", tags=["read models"])
 RESPONSES = {
@@ -71,6 +75,41 @@ def consistent_runner(
 
 Runner = Annotated[ProjectionRunner, Depends(consistent_runner)]
 Limit = Annotated[int, Query(ge=1, le=500)]
+MAX_CURSOR_LENGTH = 1000
+
+
+def _cursor_error(message: str) -> HTTPProblem:
+    return HTTPProblem(
+        422,
+        "invalid-cursor",
+        "Invalid cursor",
+        message,
+        errors=[FieldError(field="cursor", message=message)],
+    )
+
+
+def plausible_cursor(
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+) -> str | None:
+    """A cursor shaped as the read models issue them (base64url of a JSON list of plain
+    strings), so that a tampered one is a 422 naming `cursor` and never reaches SQL."""
+    if cursor is None:
+        return None
+    try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.b64decode(padded, altchars=b"-_", validate=True))
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ValueError
+        for value in values:
+            plausible_text(value, LINE)
+    except (ValueError, binascii.Error, ImplausibleInputError):
+        raise _cursor_error("malformed cursor") from None
+    return cursor
+
+
+Cursor = Annotated[str | None, Depends(plausible_cursor)]
 
 
 class ClaimSummary(BaseModel):
@@ -97,20 +136,16 @@ class ClaimsPage(BaseModel):
     next_cursor: str | None
 
 
-def _cursor_error(exc: BadCursor) -> HTTPProblem:
-    return HTTPProblem(422, "invalid-cursor", "Invalid cursor", str(exc))
-
-
 @router.get("/claims", response_model=ClaimsPage, responses=RESPONSES)
 def claims_list(
     runner: Runner,
     _who: AnyRole,
-    status: str | None = None,
-    contract: str | None = None,
-    handler: str | None = None,
+    status: Line | None = None,
+    contract: Line | None = None,
+    handler: Line | None = None,
     late: bool | None = None,
     limit: Limit = 50,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> ClaimsPage:
     """Claims by status, contract, handler or lateness, paged by cursor."""
     try:
@@ -124,7 +159,7 @@ def claims_list(
             cursor=cursor,
         )
     except BadCursor as exc:
-        raise _cursor_error(exc) from None
+        raise _cursor_error(str(exc)) from None
     items = [
         ClaimSummary(
             **{
@@ -176,15 +211,14 @@ def sla(
     request: Request,
     runner: Runner,
     _who: AnyRole,
-    as_of: date | None = None,
+    day: AsOfDay,
     state: ClockState | None = None,
     clock: ClockKind | None = None,
     claim_id: UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> SlaPage:
     """Every SLA clock with its state as of a day (default: today in Paris)."""
-    day = as_of or today_in_paris()
     calendar = request.app.state.claims.calendar
     try:
         rows, next_cursor = list_clocks(
@@ -198,7 +232,7 @@ def sla(
             cursor=cursor,
         )
     except BadCursor as exc:
-        raise _cursor_error(exc) from None
+        raise _cursor_error(str(exc)) from None
     return SlaPage(
         as_of=day, items=[ClockPublic.model_validate(r) for r in rows], next_cursor=next_cursor
     )
@@ -208,11 +242,9 @@ ManagerOnly = Annotated[Principal, Depends(require(Role.MANAGER))]
 
 
 @router.get("/dashboard", responses=RESPONSES)
-def dashboard_figures(
-    request: Request, runner: Runner, _who: ManagerOnly, as_of: date | None = None
-) -> dict[str, Any]:
+def dashboard_figures(runner: Runner, _who: ManagerOnly, day: AsOfDay) -> dict[str, Any]:
     """Counts by status and contract, ageing, SLA compliance, complaints, indemnities."""
-    return dashboard(runner.store, as_of or today_in_paris())
+    return dashboard(runner.store, day)
 
 
 class WorkItem(BaseModel):
@@ -233,15 +265,15 @@ class WorkPage(BaseModel):
 def work(
     runner: Runner,
     _who: AnyRole,
-    handler: str | None = None,
+    handler: Line | None = None,
     limit: Limit = 100,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> WorkPage:
     """What each handler must do next, earliest deadline first."""
     try:
         rows, next_cursor = worklist(runner.store, handler=handler, limit=limit, cursor=cursor)
     except BadCursor as exc:
-        raise _cursor_error(exc) from None
+        raise _cursor_error(str(exc)) from None
     return WorkPage(items=[WorkItem.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 

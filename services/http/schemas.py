@@ -1,18 +1,21 @@
 """Request and response schemas of api.md, one family per resource.
 
 Money is a decimal *string* with at most two places (`"1200.00"`); dates are ISO `YYYY-MM-DD`;
-request bodies are strict (no coercion from numbers) and refuse unknown fields.
+request bodies are strict (no coercion from numbers) and refuse unknown fields. Every value is
+held to domain/plausibility.py: ASCII money and dates, free text in NFC without control or
+bidirectional-override characters and bounded by its kind; the window of business dates, which
+depends on today, is checked by `implausible_dates` once the body is parsed.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -24,6 +27,17 @@ from pydantic import (
     model_validator,
 )
 
+from domain.plausibility import (
+    LINE,
+    LONG_TEXT,
+    PARAGRAPH,
+    DateKind,
+    ImplausibleInputError,
+    check_business_date,
+    parse_business_date,
+    parse_money,
+    plausible_text,
+)
 from domain.values import (
     CardInsurerDecision,
     CauseCategory,
@@ -37,15 +51,14 @@ from domain.values import (
     SettlementMode,
 )
 
-_MONEY = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
-MONEY_PATTERN = r"^\d{1,10}(\.\d{1,2})?$"
+MONEY_PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
 
 
 def _parse_money(value: Any) -> Decimal:
-    if not isinstance(value, str) or not _MONEY.fullmatch(value):
+    if not isinstance(value, str):
         msg = 'money is a string of digits with at most two decimals, e.g. "1200.00"'
         raise ValueError(msg)
-    return Decimal(value).quantize(Decimal("0.01"))
+    return parse_money(value)
 
 
 MoneyIn = Annotated[
@@ -58,24 +71,49 @@ MoneyOut = Annotated[
     PlainSerializer(lambda d: f"{d:.2f}", return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$"}),
 ]
-Text = Annotated[str, Field(min_length=1, max_length=200)]
-LongText = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+def _line(value: str) -> str:
+    return plausible_text(value, LINE)
+
+
+def _paragraph(value: str) -> str:
+    return plausible_text(value, PARAGRAPH)
+
+
+def _long_text(value: str) -> str:
+    return plausible_text(value, LONG_TEXT)
+
+
+# Lengths count characters after NFC normalisation, so the bound is the validator's; the
+# JSON schema states it for clients.
+Line = Annotated[
+    str, AfterValidator(_line), Field(json_schema_extra={"maxLength": LINE.max_length})
+]
+Text = Annotated[
+    str,
+    AfterValidator(_line),
+    Field(min_length=1, json_schema_extra={"maxLength": LINE.max_length}),
+]
+Paragraph = Annotated[
+    str, AfterValidator(_paragraph), Field(json_schema_extra={"maxLength": PARAGRAPH.max_length})
+]
+LongText = Annotated[
+    str,
+    AfterValidator(_long_text),
+    Field(min_length=1, json_schema_extra={"maxLength": LONG_TEXT.max_length}),
+]
 
 
 def _parse_day(value: Any) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    if not isinstance(value, str) or not _DAY.fullmatch(value):
+    if not isinstance(value, str):
         msg = "a date is a string YYYY-MM-DD"
         raise ValueError(msg)
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        msg = f"{value} is not a calendar date"
-        raise ValueError(msg) from None
+    return parse_business_date(value)
 
 
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 Day = Annotated[
     date,
     PlainValidator(_parse_day),
@@ -84,9 +122,47 @@ Day = Annotated[
 
 
 class Command(BaseModel):
-    """Request bodies: unknown fields refused; numbers and booleans never coerced."""
+    """Request bodies: unknown fields refused; numbers and booleans never coerced.
+
+    Every business date of a body is a fact that has happened, except those a model names in
+    `planned_dates` (see `implausible_dates`)."""
 
     model_config = ConfigDict(extra="forbid")
+    planned_dates: ClassVar[frozenset[str]] = frozenset()
+
+
+def implausible_dates(
+    body: BaseModel, *, today: date, horizon_days: int, loc: tuple[str | int, ...] = ()
+) -> list[dict[str, Any]]:
+    """The body's business dates outside their window, as validation errors naming each field.
+
+    `today` is the Paris business date of the request; the windows are domain/plausibility's."""
+    errors: list[dict[str, Any]] = []
+    planned = body.planned_dates if isinstance(body, Command) else frozenset()
+    for name in type(body).model_fields:
+        value = getattr(body, name)
+        items = (
+            [((*loc, name, index), item) for index, item in enumerate(value)]
+            if isinstance(value, list)
+            else [((*loc, name), value)]
+        )
+        for at, item in items:
+            if isinstance(item, BaseModel):
+                errors += implausible_dates(item, today=today, horizon_days=horizon_days, loc=at)
+            elif isinstance(item, date):
+                kind = DateKind.PLANNED if name in planned else DateKind.HAPPENED
+                try:
+                    check_business_date(item, kind, today=today, horizon_days=horizon_days)
+                except ImplausibleInputError as exc:
+                    errors.append(
+                        {
+                            "type": "implausible_date",
+                            "loc": ("body", *at),
+                            "msg": str(exc),
+                            "input": item.isoformat(),
+                        }
+                    )
+    return errors
 
 
 # ---------------------------------------------------------------------- declaration
@@ -95,13 +171,15 @@ class Command(BaseModel):
 class CauseIn(Command):
     category: CauseCategory
     code: Text
-    description: Annotated[str, Field(max_length=2000)] = ""
+    description: Paragraph = ""
 
 
 class TripIn(Command):
+    planned_dates: ClassVar[frozenset[str]] = frozenset({"departure_date", "return_date"})
+
     departure_date: Day
     return_date: Day
-    destination: Annotated[str, Field(max_length=200)] = ""
+    destination: Line = ""
     transport_price: MoneyIn | None = None
 
 
@@ -113,7 +191,7 @@ class InsuredIn(Command):
 class FeeBracketIn(Command):
     min_days_before: Annotated[StrictInt, Field(ge=0, le=3650)]
     max_days_before: Annotated[StrictInt, Field(ge=0, le=3650)] | None
-    percent: Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,2})?$")]
+    percent: Annotated[str, Field(pattern=r"^[0-9]{1,3}(\.[0-9]{1,2})?$")]
     minimum_per_person: MoneyIn | None = None
 
 
@@ -191,7 +269,7 @@ class AssessmentCreate(Command):
     baggage: Annotated[list[BaggageItemIn], Field(max_length=200)] = []
     delays: Annotated[list[LegDelayIn], Field(max_length=100)] = []
     tickets: Annotated[list[TicketIn], Field(max_length=9)] = []
-    reason: Annotated[str, Field(max_length=2000)] | None = None
+    reason: Paragraph | None = None
 
     @model_validator(mode="after")
     def _reason_for_refusal(self) -> AssessmentCreate:
