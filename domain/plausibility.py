@@ -1,7 +1,7 @@
 """Plausible input: the window of business dates, ASCII money, clean and bounded free text.
 
 Pure rules with no clock: "today" is an argument. The HTTP layer applies them to every request
-body and query parameter (docs/adr/0013-plausible-input.md), so that an implausible value
+body and query parameter (docs/adr/0015-plausible-input.md), so that an implausible value
 (a year 9999, a NUL byte, a right-to-left override, a full-width digit) is refused with a 422
 naming its field before it reaches the event store, the read models or the pages.
 Every check raises `ImplausibleInputError`, a `ValueError` whose message suits that field's

@@ -1,4 +1,4 @@
-"""Plausible input through HTTP (docs/adr/0013-plausible-input.md).
+"""Plausible input through HTTP (docs/adr/0015-plausible-input.md).
 
 A probe sends, to every command endpoint of the OpenAPI document, an implausible value in each
 of its date, free-text and amount fields, and expects a 422 problem naming that field with
