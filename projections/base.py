@@ -208,7 +208,10 @@ def describe_error(exc: BaseException) -> str:
     if not frames:
         return type(exc).__name__
     path = Path(frames[-1].filename)
-    where = path.relative_to(_ROOT) if path.is_relative_to(_ROOT) else Path(*path.parts[-2:])
+    if "site-packages" in path.parts:  # a library's: from its package folder
+        where = Path(*path.parts[path.parts.index("site-packages") + 1 :])
+    else:
+        where = path.relative_to(_ROOT) if path.is_relative_to(_ROOT) else Path(path.name)
     return f"{type(exc).__name__} at {where.as_posix()}:{frames[-1].lineno}"
 
 
