@@ -7,7 +7,9 @@ one partition); it saves its position only after the broker acknowledged the who
 at-least-once. Workers assign partitions explicitly (worker i of n), and store the next offset
 of each partition in the read-model database in the same transaction as the views; a
 re-published event is recognised by its claim version and skipped: projection is
-effectively-once. See docs/adr/0009-kafka.md.
+effectively-once. An event that fails a projection is parked in that projection's dead letters
+with its partition and offset, in the same transaction as the next offsets, and the worker goes
+on (docs/adr/0013-dead-letters.md). See docs/adr/0009-kafka.md.
 """
 
 from __future__ import annotations
@@ -238,6 +240,14 @@ class KafkaProjectionWorker:
                 log.warning("worker.rewind", partition=tp.partition, to=applied, was=position)
                 self.consumer.seek(tp, applied)
 
+    def positions(self) -> dict[int, int]:
+        """Per partition, the next offset every projection has applied up to."""
+        return self._stored_offsets()
+
+    def dead_letter_counts(self) -> dict[str, int]:
+        """Each projection's parked events, by name."""
+        return {engine.projection.name: engine.dead_letter_count() for engine in self.engines}
+
     def lag(self) -> dict[int, int]:
         """Messages not yet applied by every projection, per partition."""
         ends = self.consumer.end_offsets(self._assigned)
@@ -265,11 +275,13 @@ class KafkaProjectionWorker:
                     continue
                 events.append((record.offset, position, event))
             next_offset = records[-1].offset + 1
+            sources = {p: (tp.partition, offset) for offset, p, _ in events}
             for engine in self.engines:
                 done = engine.offsets().get(tp.partition, 0)
                 engine.apply(
                     [(p, e) for offset, p, e in events if offset >= done],
                     offsets={tp.partition: next_offset},
+                    sources=sources,
                     fault=fault,
                 )
             count += len(records)

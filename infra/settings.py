@@ -66,6 +66,14 @@ class Settings(BaseSettings):
             "separate `claims project` worker does"
         ),
     ] = "inprocess"
+    projection_stall_seconds: Annotated[
+        float,
+        Field(
+            gt=0,
+            description="a projection behind its source that has not advanced for this long "
+            "is stalled: /readyz answers 503",
+        ),
+    ] = 60.0
 
     kafka_bootstrap: Annotated[
         str | None, Field(description="host:port of a Kafka broker; unset: no Kafka")

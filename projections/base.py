@@ -6,20 +6,35 @@ applies a batch of events in one transaction: the touched claims' states and row
 and the projection's position moves to the batch's last notification id. A crash anywhere
 before the commit leaves the previous state and position, so no event is applied twice or
 skipped.
+
+An event that fails (its fold raises, or its rows cannot be written) must not stop the others:
+a failing batch is narrowed, by halving its claims, to the claim and then the event that fails;
+that event is parked in `projection_dead_letters` with the claim's later events behind it (so
+the claim's order is kept), and everything else commits with the position as usual. A parked
+claim's events are parked on arrival until `replay` applies them after a fix. Failures of the
+database itself (`store.systemic`) are never parked: the batch fails and is retried whole.
+See docs/adr/0013-dead-letters.md.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import traceback
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar, cast
-from uuid import UUID
+from uuid import UUID, uuid5
 
-from projections.store import ReadStore, Tx
+import structlog
+
+from projections.store import ReadStore, Tx, systemic
+
+log = structlog.get_logger(__name__)
 
 State = dict[str, Any]
 CHUNK = 500  # claim ids per IN (...) list: within SQLite's and PostgreSQL's parameter limits
@@ -27,6 +42,9 @@ Row = tuple[Any, ...]
 TotalsKey = tuple[str, str, str]  # (measure, value, day as ISO date)
 Totals = Mapping[TotalsKey, int]
 FaultHook = Callable[[str], None]
+Sources = Mapping[int, tuple[int, int]]  # position -> (Kafka partition, offset) of its message
+_ROOT = Path(__file__).resolve().parents[1]
+_DEAD_LETTER_IDS = UUID("7d0c5c0e-3f7b-4d43-9a43-1f0f4f1b7a01")
 
 
 @dataclass(frozen=True)
@@ -121,6 +139,98 @@ SCHEMAS = Table(
 )
 
 
+DEAD_LETTERS = Table(
+    "projection_dead_letters",
+    (
+        ("projection", "TEXT NOT NULL"),
+        ("claim_id", "TEXT NOT NULL"),
+        ("position", "BIGINT NOT NULL"),
+        ("id", "TEXT NOT NULL"),
+        ("claim_version", "INTEGER NOT NULL"),
+        ("event_type", "TEXT NOT NULL"),
+        ("error", "TEXT NOT NULL"),
+        ("first_attempt", "TEXT NOT NULL"),
+        ("last_attempt", "TEXT NOT NULL"),
+        ("attempts", "INTEGER NOT NULL"),
+        # Where the event came from when a Kafka worker parked it (NULL: the store's log).
+        ("topic_partition", "INTEGER"),
+        ("kafka_offset", "BIGINT"),
+    ),
+    ("projection", "claim_id", "position"),
+    (("id",),),
+)
+_DEAD_LETTER_COLUMNS = ", ".join(DEAD_LETTERS.column_names)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A parked event: the one that failed (`attempts` >= 1, `error` says how) or one held
+    behind it (`error` names the position it waits for)."""
+
+    projection: str
+    claim_id: str
+    position: int
+    id: str
+    claim_version: int
+    event_type: str
+    error: str
+    first_attempt: str
+    last_attempt: str
+    attempts: int
+    topic_partition: int | None
+    kafka_offset: int | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> DeadLetter:
+        return cls(*row)
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """The outcome of replaying a claim's parked events: how many were applied, and the
+    dead letters that remain (the event that still fails and those behind it)."""
+
+    projection: str
+    claim_id: str
+    applied: int
+    remaining: list[DeadLetter]
+
+
+def dead_letter_id(projection: str, claim_id: str, position: int) -> str:
+    """Stable across retries, re-deliveries and rebuilds of the projection."""
+    return str(uuid5(_DEAD_LETTER_IDS, f"{projection}/{claim_id}/{position}"))
+
+
+def describe_error(exc: BaseException) -> str:
+    """The error's type and where it was raised, never its message: a message may quote the
+    event's data, and dead letters are read models (no personal data)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return type(exc).__name__
+    path = Path(frames[-1].filename)
+    if "site-packages" in path.parts:  # a library's: from its package folder
+        where = Path(*path.parts[path.parts.index("site-packages") + 1 :])
+    else:
+        where = path.relative_to(_ROOT) if path.is_relative_to(_ROOT) else Path(path.name)
+    return f"{type(exc).__name__} at {where.as_posix()}:{frames[-1].lineno}"
+
+
+def _held_behind(position: int) -> str:
+    return f"held: waits for the parked event at position {position}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _by_claim(events: Sequence[tuple[int, Any]]) -> list[list[tuple[int, Any]]]:
+    """The events grouped by claim, each group in the batch's order, claims sorted."""
+    groups: dict[str, list[tuple[int, Any]]] = {}
+    for item in events:
+        groups.setdefault(str(item[1].originator_id), []).append(item)
+    return [groups[claim_id] for claim_id in sorted(groups)]
+
+
 def totals_table(projection: Projection) -> Table:
     return Table(
         f"{projection.name}_totals",
@@ -170,7 +280,7 @@ class ProjectionEngine:
             "\n".join(s for t in self.all_tables for s in t.ddl("")).encode()
         ).hexdigest()
         with self.store.transaction() as tx:
-            for table in (TRACKING, KAFKA_OFFSETS, SCHEMAS):
+            for table in (TRACKING, KAFKA_OFFSETS, SCHEMAS, DEAD_LETTERS):
                 for statement in table.ddl(""):
                     tx.execute(statement)
             found = tx.query(
@@ -196,6 +306,9 @@ class ProjectionEngine:
             tx.execute("DELETE FROM projection_tracking WHERE projection = ?", (self.tracking_key,))
             tx.execute("DELETE FROM kafka_offsets WHERE projection = ?", (self.tracking_key,))
             tx.execute("DELETE FROM projection_schema WHERE projection = ?", (self.tracking_key,))
+            tx.execute(
+                "DELETE FROM projection_dead_letters WHERE projection = ?", (self.tracking_key,)
+            )
 
     def position(self, tx: Tx | None = None) -> int:
         sql = "SELECT position FROM projection_tracking WHERE projection = ?"
@@ -220,19 +333,21 @@ class ProjectionEngine:
         *,
         position: int | None = None,
         offsets: Mapping[int, int] | None = None,
+        sources: Sources | None = None,
         fault: FaultHook | None = None,
         tx: Tx | None = None,
     ) -> None:
         """Apply (position, event) pairs and record where the source stands, in one
         transaction (the caller's `tx`, shared with other projections, or its own): the
         notification `position` (store source; may lie beyond the last event, as other
-        aggregates' notifications move it too) or the next Kafka `offsets`. Events a claim has
-        already folded (by version) are skipped."""
+        aggregates' notifications move it too) or the next Kafka `offsets` (`sources` gives
+        each event's message, kept with it if it is parked). Events a claim has already
+        folded (by version) are skipped; events that fail are parked (see the module)."""
         if tx is not None:
-            self._apply(tx, events, position, offsets, fault)
+            self._apply(tx, events, position, offsets, sources or {}, fault)
             return
         with self.store.transaction() as own:
-            self._apply(own, events, position, offsets, fault)
+            self._apply(own, events, position, offsets, sources or {}, fault)
 
     def _apply(
         self,
@@ -240,14 +355,65 @@ class ProjectionEngine:
         events: Sequence[tuple[int, Any]],
         position: int | None,
         offsets: Mapping[int, int] | None,
+        sources: Sources,
         fault: FaultHook | None,
     ) -> None:
         hit = fault or (lambda _step: None)
+        self.lock(tx)
         if position is not None:
             current = self.position(tx)
             if position <= current:
                 return  # already applied (a concurrent runner, or a replayed batch)
             events = [(p, e) for p, e in events if p > current]
+        parked = self._parked_claims(tx)
+        held = [(p, e) for p, e in events if str(e.originator_id) in parked]
+        if held:
+            events = [(p, e) for p, e in events if str(e.originator_id) not in parked]
+        hit("before_view_write")
+        if events:
+            try:
+                with tx.savepoint():
+                    self._fold_and_write(tx, events)
+            except Exception as exc:
+                if systemic(exc):
+                    raise
+                log.warning(
+                    "projections.batch_narrowed",
+                    projection=self.tracking_key,
+                    events=len(events),
+                    error=describe_error(exc),
+                )
+                self._narrow(tx, _by_claim(events), sources)
+        if held:
+            self._hold(tx, held, sources)
+        hit("after_view_write")
+        if position is not None:
+            tx.execute(
+                "INSERT INTO projection_tracking (projection, position) VALUES (?, ?) "
+                "ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
+                (self.tracking_key, position),
+            )
+        for partition, next_offset in (offsets or {}).items():
+            tx.execute(
+                "INSERT INTO kafka_offsets (projection, topic_partition, next_offset) "
+                "VALUES (?, ?, ?) ON CONFLICT (projection, topic_partition) "
+                "DO UPDATE SET next_offset = excluded.next_offset",
+                (self.tracking_key, partition, next_offset),
+            )
+        hit("before_commit")
+
+    def lock(self, tx: Tx) -> None:
+        """One writer per projection at a time on PostgreSQL (a runner's batch, a Kafka
+        worker's, a replay of dead letters), so that whether a claim is parked cannot change
+        under a batch; SQLite's write transactions are serialised already."""
+        if tx.postgres:
+            tx.query(
+                "SELECT projection FROM projection_schema WHERE projection = ? FOR UPDATE",
+                (self.tracking_key,),
+            )
+
+    def _fold_and_write(self, tx: Tx, events: Sequence[tuple[int, Any]]) -> None:
+        """Fold the events into their claims' stored states and write the claims' rows."""
         states = self._load_states(tx, {str(e.originator_id) for _, e in events})
         # Each claim's share of the totals before this batch (folds may change states in place).
         before = (
@@ -265,25 +431,173 @@ class ProjectionEngine:
             if new_state is not None:
                 states[claim_id] = (event.originator_version, new_state)
                 touched.add(claim_id)
-        hit("before_view_write")
         self._write_claims(tx, {c: states[c] for c in sorted(touched)})
         if self.projection.keeps_totals:
             self._write_totals(tx, before, {c: states[c][1] for c in touched})
-        hit("after_view_write")
-        if position is not None:
-            tx.execute(
-                "INSERT INTO projection_tracking (projection, position) VALUES (?, ?) "
-                "ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
-                (self.tracking_key, position),
+
+    def _narrow(self, tx: Tx, claims: list[list[tuple[int, Any]]], sources: Sources) -> None:
+        """The batch of these claims' events failed: apply each half on its own, and narrow
+        again the halves that fail, down to one claim, whose failing event is then found."""
+        if len(claims) == 1:
+            self._isolate(tx, claims[0], sources)
+            return
+        middle = len(claims) // 2
+        for half in (claims[:middle], claims[middle:]):
+            try:
+                with tx.savepoint():
+                    self._fold_and_write(tx, [item for group in half for item in group])
+            except Exception as exc:
+                if systemic(exc):
+                    raise
+                self._narrow(tx, half, sources)
+
+    def _isolate(self, tx: Tx, events: list[tuple[int, Any]], sources: Sources) -> None:
+        """One claim's events, one at a time: park the first that fails, and the claim's
+        events after it."""
+        for index, (position, event) in enumerate(events):
+            try:
+                with tx.savepoint():
+                    self._fold_and_write(tx, [(position, event)])
+            except Exception as exc:
+                if systemic(exc):
+                    raise
+                self._park(tx, [(position, event)], describe_error(exc), sources)
+                self._park(tx, events[index + 1 :], _held_behind(position), sources)
+                return
+
+    def _hold(self, tx: Tx, events: list[tuple[int, Any]], sources: Sources) -> None:
+        """Park the events of claims that have a parked event, behind it (a duplicate of an
+        event the claim has folded is skipped, one already parked is left as it is)."""
+        states = self._load_states(tx, {str(e.originator_id) for _, e in events})
+        first = {
+            claim_id: position
+            for claim_id, position in tx.query(
+                "SELECT claim_id, MIN(position) FROM projection_dead_letters "
+                "WHERE projection = ? GROUP BY claim_id",
+                (self.tracking_key,),
             )
-        for partition, next_offset in (offsets or {}).items():
-            tx.execute(
-                "INSERT INTO kafka_offsets (projection, topic_partition, next_offset) "
-                "VALUES (?, ?, ?) ON CONFLICT (projection, topic_partition) "
-                "DO UPDATE SET next_offset = excluded.next_offset",
-                (self.tracking_key, partition, next_offset),
+        }
+        for position, event in events:
+            claim_id = str(event.originator_id)
+            if event.originator_version > states[claim_id][0]:
+                self._park(tx, [(position, event)], _held_behind(first[claim_id]), sources)
+
+    def _park(
+        self, tx: Tx, events: Sequence[tuple[int, Any]], error: str, sources: Sources
+    ) -> None:
+        now = _now()
+        name = self.projection.name
+        rows = []
+        for position, event in events:
+            claim_id = str(event.originator_id)
+            partition, offset = sources.get(position, (None, None))
+            rows.append(
+                (
+                    self.tracking_key,
+                    claim_id,
+                    position,
+                    dead_letter_id(name, claim_id, position),
+                    event.originator_version,
+                    type(event).__name__,
+                    error,
+                    now,
+                    now,
+                    1,
+                    partition,
+                    offset,
+                )
             )
-        hit("before_commit")
+            log.warning(
+                "projections.event_parked",
+                projection=self.tracking_key,
+                claim_id=claim_id,
+                position=position,
+                event_type=type(event).__name__,
+                error=error,
+            )
+        tx.executemany(
+            f"INSERT INTO projection_dead_letters ({_DEAD_LETTER_COLUMNS}) "
+            f"VALUES ({', '.join('?' for _ in DEAD_LETTERS.columns)}) "
+            "ON CONFLICT (projection, claim_id, position) DO NOTHING",
+            rows,
+        )
+
+    def _parked_claims(self, tx: Tx) -> set[str]:
+        rows = tx.query(
+            "SELECT DISTINCT claim_id FROM projection_dead_letters WHERE projection = ?",
+            (self.tracking_key,),
+        )
+        return {str(claim_id) for (claim_id,) in rows}
+
+    def dead_letter_count(self) -> int:
+        rows = self.store.query(
+            "SELECT COUNT(*) FROM projection_dead_letters WHERE projection = ?",
+            (self.tracking_key,),
+        )
+        return int(rows[0][0])
+
+    def dead_letters(
+        self, tx: Tx | None = None, *, claim_id: str | None = None
+    ) -> list[DeadLetter]:
+        """This projection's parked events (of one claim), by claim and position."""
+        sql = f"SELECT {_DEAD_LETTER_COLUMNS} FROM projection_dead_letters WHERE projection = ?"
+        params: list[Any] = [self.tracking_key]
+        if claim_id is not None:
+            sql += " AND claim_id = ?"
+            params.append(claim_id)
+        sql += " ORDER BY claim_id, position"
+        rows = tx.query(sql, params) if tx else self.store.query(sql, params)
+        return [DeadLetter.from_row(row) for row in rows]
+
+    def replay(
+        self,
+        claim_id: str,
+        events_of: Callable[[list[DeadLetter]], list[tuple[int, Any]]],
+    ) -> Replayed:
+        """Apply a claim's parked events again, in order, after a fix (`events_of` gives the
+        (position, event) of each dead letter): those that now apply leave the dead-letter
+        table; the first that still fails stays with its new error and attempt, and the
+        events behind it stay held."""
+        with self.store.transaction() as tx:
+            self.lock(tx)
+            letters = self.dead_letters(tx, claim_id=claim_id)
+            events = events_of(letters) if letters else []
+            applied = 0
+            for index, (position, event) in enumerate(events):
+                try:
+                    with tx.savepoint():
+                        self._fold_and_write(tx, [(position, event)])
+                except Exception as exc:
+                    if systemic(exc):
+                        raise
+                    self._still_failing(tx, claim_id, events[index:], describe_error(exc))
+                    break
+                tx.execute(
+                    "DELETE FROM projection_dead_letters "
+                    "WHERE projection = ? AND claim_id = ? AND position = ?",
+                    (self.tracking_key, claim_id, position),
+                )
+                applied += 1
+            remaining = self.dead_letters(tx, claim_id=claim_id)
+        name = self.projection.name
+        log.info("projections.dead_letters_replayed", projection=name, applied=applied)
+        return Replayed(name, claim_id, applied, remaining)
+
+    def _still_failing(
+        self, tx: Tx, claim_id: str, events: list[tuple[int, Any]], error: str
+    ) -> None:
+        failing = events[0][0]
+        now = _now()
+        tx.execute(
+            "UPDATE projection_dead_letters SET error = ?, last_attempt = ?, "
+            "attempts = attempts + 1 WHERE projection = ? AND claim_id = ? AND position = ?",
+            (error, now, self.tracking_key, claim_id, failing),
+        )
+        tx.executemany(
+            "UPDATE projection_dead_letters SET error = ? "
+            "WHERE projection = ? AND claim_id = ? AND position = ?",
+            [(_held_behind(failing), self.tracking_key, claim_id, p) for p, _ in events[1:]],
+        )
 
     def _load_states(self, tx: Tx, claim_ids: set[str]) -> dict[str, tuple[int, Any | None]]:
         """The stored (version, thawed state) of each claim, (0, None) for a new one."""

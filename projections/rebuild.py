@@ -2,7 +2,10 @@
 
 `rebuild(..., verify=True)` replays the whole log into `<table>__rebuild` tables, brings them
 to the live projection's position, and compares both row by row; without `verify` the rebuilt
-tables replace the live ones in one transaction.
+tables replace the live ones in one transaction. An event that fails is parked, as in the live
+projection, and reported (`parked`); verification counts every dead letter of either table set
+as a difference, and a live projection that is behind the store and did not move while it was
+verified as stalled.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from projections.base import Projection, ProjectionEngine
+from projections.base import DEAD_LETTERS, DeadLetter, Projection, ProjectionEngine
 from projections.runner import ProjectionRunner
 from projections.store import ReadStore, Tx
 from services.application import ClaimsApplication
@@ -33,10 +36,30 @@ class RebuildReport:
     position: int
     rows: int = 0
     differences: list[Difference] = field(default_factory=list)
+    parked: list[DeadLetter] = field(default_factory=list)  # by the rebuild
+    stalled_behind: int = 0  # verify: events the live projection lags and is not applying
 
     @property
     def matches(self) -> bool:
-        return not self.differences
+        return not self.differences and not self.stalled_behind
+
+
+def _compare_dead_letters(
+    live: list[DeadLetter], rebuilt: list[DeadLetter], report: RebuildReport
+) -> None:
+    """Every dead letter is a difference: the view lacks that claim's later events."""
+    by_key = {(d.claim_id, d.position): d for d in live}
+    new_by_key = {(d.claim_id, d.position): d for d in rebuilt}
+    for key in sorted(by_key.keys() | new_by_key.keys()):
+        old, new = by_key.get(key), new_by_key.get(key)
+        report.differences.append(
+            Difference(
+                DEAD_LETTERS.name,
+                key,
+                (old.event_type, old.error) if old else None,
+                (new.event_type, new.error) if new else None,
+            )
+        )
 
 
 def _compare(
@@ -72,11 +95,13 @@ def rebuild(
     rebuilt.drop_tables()
     rebuilt.create_tables()
     try:
-        target = live.position() if verify else fresh.head()
+        started_at = live.position()
+        target = started_at if verify else fresh.head()
         fresh.catch_up(stop_at=target, progress=progress)
         if not verify:
+            parked = rebuilt.dead_letters()
             _swap(store, live, rebuilt, target)
-            return RebuildReport(projection.name, target)
+            return RebuildReport(projection.name, target, parked=parked)
         for _ in range(attempts):
             # The live projection may move on while we rebuild: follow it, and compare both
             # table sets in one snapshot where they stand at the same position.
@@ -88,6 +113,11 @@ def rebuild(
                 if rebuilt.position(tx) == position:
                     report = RebuildReport(projection.name, position)
                     _compare(live, rebuilt, report, tx)
+                    report.parked = rebuilt.dead_letters(tx)
+                    _compare_dead_letters(live.dead_letters(tx), report.parked, report)
+                    behind = fresh.head() - position
+                    if behind > 0 and position == started_at:
+                        report.stalled_behind = behind
                     return report
         msg = "the live projection kept moving; stop its runner or retry"
         raise RuntimeError(msg)
@@ -100,6 +130,7 @@ def _swap(
     store: ReadStore, live: ProjectionEngine, rebuilt: ProjectionEngine, position: int
 ) -> None:
     with store.transaction() as tx:
+        live.lock(tx)
         for table in live.all_tables:
             tx.execute(f"DROP TABLE IF EXISTS {table.name}")
             tx.execute(f"ALTER TABLE {table.name}{REBUILD_SUFFIX} RENAME TO {table.name}")
@@ -110,6 +141,12 @@ def _swap(
             for statement in table.ddl("")[1:]:
                 tx.execute(statement)
         tx.execute("DELETE FROM projection_tracking WHERE projection = ?", (rebuilt.tracking_key,))
+        # The rebuilt tables' dead letters replace the live ones (same ids: docs/adr/0013).
+        tx.execute("DELETE FROM projection_dead_letters WHERE projection = ?", (live.tracking_key,))
+        tx.execute(
+            "UPDATE projection_dead_letters SET projection = ? WHERE projection = ?",
+            (live.tracking_key, rebuilt.tracking_key),
+        )
         # Fed by Kafka workers? Their offsets described the replaced tables: reset them, so
         # that the workers go back and apply what the rebuilt tables lack (docs/adr/0009).
         tx.execute("DELETE FROM kafka_offsets WHERE projection = ?", (live.tracking_key,))

@@ -13,12 +13,19 @@ import threading
 import time
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 import structlog
 
 from domain.calendar import FrenchCalendar
 from projections.audit_trail.fold import AuditTrailProjection
-from projections.base import FaultHook, Projection, ProjectionEngine
+from projections.base import (
+    DeadLetter,
+    FaultHook,
+    Projection,
+    ProjectionEngine,
+    Replayed,
+)
 from projections.claims_list.fold import ClaimsListProjection
 from projections.sla.fold import SlaProjection
 from projections.store import ReadStore
@@ -79,9 +86,74 @@ class ProjectionRunner:
         head = self.head()
         return {name: head - position for name, position in self.positions().items()}
 
+    # ------------------------------------------------------------------ dead letters
+
+    def dead_letter_counts(self) -> dict[str, int]:
+        """Each projection's parked events, by name (one query)."""
+        keys = {engine.tracking_key: engine.projection.name for engine in self.engines}
+        rows = self.store.query(
+            "SELECT projection, COUNT(*) FROM projection_dead_letters "
+            f"WHERE projection IN ({', '.join('?' for _ in keys)}) GROUP BY projection",
+            list(keys),
+        )
+        found = {keys[str(key)]: int(count) for key, count in rows}
+        return {name: found.get(name, 0) for name in keys.values()}
+
+    def dead_letters(
+        self, *, projection: str | None = None, claim_id: str | None = None
+    ) -> list[DeadLetter]:
+        """The parked events of these projections (or one), by projection, claim and
+        position."""
+        return [
+            letter
+            for engine in self.engines
+            if projection in (None, engine.projection.name)
+            for letter in engine.dead_letters(claim_id=claim_id)
+        ]
+
+    def dead_letter(self, dead_letter_id: str) -> tuple[ProjectionEngine, DeadLetter] | None:
+        """The dead letter of that id, with its projection's engine (None: unknown)."""
+        engines = {engine.tracking_key: engine for engine in self.engines}
+        rows = self.store.query(
+            "SELECT projection, claim_id FROM projection_dead_letters WHERE id = ?",
+            (dead_letter_id,),
+        )
+        for key, claim_id in rows:
+            engine = engines.get(str(key))
+            if engine is None:
+                continue  # a rebuild's table set
+            for letter in engine.dead_letters(claim_id=str(claim_id)):
+                if letter.id == dead_letter_id:
+                    return engine, letter
+        return None
+
+    def retry(self, dead_letter_id: str) -> Replayed | None:
+        """Replay, in order, every parked event of the dead letter's claim in its projection,
+        read again from the event store (None: no such dead letter)."""
+        found = self.dead_letter(dead_letter_id)
+        if found is None:
+            return None
+        engine, letter = found
+        return engine.replay(letter.claim_id, self._stored_events)
+
+    def _stored_events(self, letters: list[DeadLetter]) -> list[tuple[int, Any]]:
+        """The (position, event) of each dead letter, from the event store."""
+        positions = {letter.claim_version: letter.position for letter in letters}
+        stored = self.app.recorder.select_events(
+            UUID(letters[0].claim_id), gt=min(positions) - 1, lte=max(positions)
+        )
+        return [
+            (positions[record.originator_version], self.app.mapper.to_domain_event(record))
+            for record in stored
+            if record.originator_version in positions
+        ]
+
+    # ------------------------------------------------------------------ batches
+
     def run_once(self, *, stop_at: int | None = None, fault: FaultHook | None = None) -> int:
         """Process one batch, every projection in one transaction; returns the number of
-        notifications read (0: caught up)."""
+        notifications read (0: caught up). An event that fails a projection is parked there
+        and the batch goes on (docs/adr/0013-dead-letters.md)."""
         by_name = self.positions()
         positions = {engine: by_name[engine.projection.name] for engine in self.engines}
         start = min(positions.values()) + 1
@@ -125,7 +197,8 @@ class ProjectionRunner:
     # ------------------------------------------------------------------ background
 
     def run_forever(self, interval: float = 0.05) -> None:
-        """Poll until stopped; a failing batch is logged and retried (it wrote nothing)."""
+        """Poll until stopped; a failing batch (the database's failure: events that fail are
+        parked) is logged and retried (it wrote nothing)."""
         failures = 0
         while not self._stop.is_set():
             try:

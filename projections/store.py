@@ -7,6 +7,7 @@ rebuild can write a fresh table set beside the live one.
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
 import threading
@@ -21,6 +22,26 @@ import psycopg
 from infra.settings import sqlite_path
 
 _PLACEHOLDER = re.compile(r"\?")
+_SAVEPOINTS = itertools.count(1)
+
+# Failures of the database or of the SQL itself (connection lost, lock or statement timeout,
+# deadlock, missing table, wrong statement): they say nothing about the event being applied,
+# so a batch failing with one is retried whole, never narrowed to an event and parked.
+SYSTEMIC_ERRORS: tuple[type[BaseException], ...] = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    psycopg.ProgrammingError,
+    psycopg.InternalError,
+    sqlite3.OperationalError,
+    sqlite3.InterfaceError,
+    sqlite3.ProgrammingError,
+    sqlite3.InternalError,
+)
+
+
+def systemic(exc: BaseException) -> bool:
+    """True when `exc` is the database's or the SQL's failure, not the data's."""
+    return isinstance(exc, SYSTEMIC_ERRORS)
 
 
 class Tx:
@@ -29,6 +50,25 @@ class Tx:
     def __init__(self, cursor: Any, postgres: bool) -> None:
         self._cursor = cursor
         self._postgres = postgres
+
+    @property
+    def postgres(self) -> bool:
+        return self._postgres
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: on an exception, only what was done inside is undone (the
+        enclosing transaction stays usable, also on PostgreSQL after a failed statement)."""
+        name = f"sp_{next(_SAVEPOINTS)}"
+        self.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            # If the connection is gone this fails too, and its error (systemic) propagates.
+            self.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            self.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        self.execute(f"RELEASE SAVEPOINT {name}")
 
     def _sql(self, sql: str) -> str:
         return _PLACEHOLDER.sub("%s", sql) if self._postgres else sql

@@ -19,10 +19,11 @@ from domain.calendar import FrenchCalendar
 from domain.claim import Claim
 from domain.errors import ClaimError
 from infra.events import published_documents
-from infra.health import serve_readyz
+from infra.health import StallWatch, serve_readyz
 from infra.kafka import KafkaProjectionWorker, Relay
 from infra.logging import configure_logging
 from infra.settings import Settings
+from projections.base import DeadLetter
 from projections.rebuild import rebuild
 from projections.runner import all_projections
 from services.application import ClaimsApplication, HistoryEntry
@@ -218,7 +219,15 @@ def _project_kafka(settings: Settings, index: int, workers: int, port: int | Non
     )
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     if port is not None:
-        serve_readyz(port, worker.lag)
+        watch = StallWatch(settings.projection_stall_seconds)
+        serve_readyz(
+            port,
+            lambda: watch.assess(
+                {str(p): o for p, o in worker.positions().items()},
+                {str(p): n for p, n in worker.lag().items()},
+                worker.dead_letter_counts(),
+            ),
+        )
     log.info("projections.kafka_worker_started", partitions=worker.partitions)
     try:
         worker.run_forever()
@@ -268,7 +277,11 @@ def _project(settings: Settings, port: int | None) -> int:
     app = build_application(settings)
     runner = build_runner(settings, app)
     if port is not None:
-        serve_readyz(port, runner.lag)
+        watch = StallWatch(settings.projection_stall_seconds)
+        serve_readyz(
+            port,
+            lambda: watch.assess(runner.positions(), runner.lag(), runner.dead_letter_counts()),
+        )
     signal.signal(signal.SIGTERM, lambda *_: runner.stop())
     log.info("projections.worker_started", positions=runner.positions())
     try:
@@ -281,7 +294,19 @@ def _project(settings: Settings, port: int | None) -> int:
     return 0
 
 
+def _print_parked(parked: Sequence[DeadLetter]) -> None:
+    for letter in parked[:20]:
+        print(
+            f"  parked: claim {letter.claim_id} position {letter.position} "
+            f"{letter.event_type}: {letter.error}"
+        )
+    if len(parked) > 20:
+        print(f"  ... and {len(parked) - 20} more")
+
+
 def _rebuild(settings: Settings, name: str | None, verify: bool) -> int:
+    """Rebuild (or verify) the read models; exit 1 on a difference, a stalled projection or
+    an event parked in the dead letters (docs/adr/0013-dead-letters.md)."""
     app = build_application(settings)
     store = build_read_store(settings)
     projections = {p.name: p for p in all_projections(app.calendar)}
@@ -291,6 +316,7 @@ def _rebuild(settings: Settings, name: str | None, verify: bool) -> int:
         )
         return 2
     failed = False
+    parked: dict[str, int] = {}
     try:
         for projection in [projections[name]] if name else projections.values():
             total = int(app.recorder.max_notification_id() or 0)
@@ -308,8 +334,11 @@ def _rebuild(settings: Settings, name: str | None, verify: bool) -> int:
                     verify=verify,
                     progress=bar.update,
                 )
+            if report.parked:
+                parked[projection.name] = len(report.parked)
             if not verify:
                 print(f"{projection.name}: rebuilt to position {report.position}")
+                _print_parked(report.parked)
                 continue
             if report.matches:
                 print(
@@ -317,16 +346,25 @@ def _rebuild(settings: Settings, name: str | None, verify: bool) -> int:
                 )
                 continue
             failed = True
-            print(
-                f"{projection.name}: {len(report.differences)} difference(s) at position "
-                f"{report.position}"
-            )
+            count = len(report.differences) + (1 if report.stalled_behind else 0)
+            print(f"{projection.name}: {count} difference(s) at position {report.position}")
+            if report.stalled_behind:
+                print(
+                    f"  stalled: {report.stalled_behind} event(s) behind the store and not "
+                    "advancing"
+                )
             for diff in report.differences[:20]:
                 print(f"  {diff.table} {diff.key}: live={diff.live} rebuilt={diff.rebuilt}")
     finally:
         store.close()
         app.close()
-    return 1 if failed else 0
+    if parked:
+        print(
+            f"parked: {sum(parked.values())} event(s) that fail "
+            f"({', '.join(f'{n} {c}' for n, c in parked.items())}); the other claims are "
+            "current. List them with GET /api/v1/admin/dead-letters, retry after a fix."
+        )
+    return 1 if failed or parked else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,17 +18,24 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from infra.health import StallWatch
 from infra.settings import Environment, Settings
-from services.http import claims, pages, read_models
+from services.http import admin, claims, pages, read_models
 from services.http.auth import DEV_TOKENS, TokenRegistry
 from services.http.deps import AnyRole, Claims
-from services.http.problems import PROBLEM_RESPONSES, install_problem_handlers, problem_response
+from services.http.problems import (
+    PROBLEM_JSON,
+    PROBLEM_RESPONSES,
+    install_problem_handlers,
+    problem_response,
+)
 from services.wiring import build_application, build_runner
 
 log = structlog.get_logger(__name__)
@@ -49,6 +56,12 @@ class Metrics:
             "claims_http_request_seconds",
             "HTTP request duration",
             ["method", "route"],
+            registry=self.registry,
+        )
+        self.dead_letters = Gauge(
+            "claims_projection_dead_letters",
+            "Events parked because they fail the projection (docs/adr/0013-dead-letters.md)",
+            ["projection"],
             registry=self.registry,
         )
 
@@ -82,15 +95,19 @@ def healthz() -> dict[str, str]:
 READY_RESPONSES: dict[int | str, dict[str, Any]] = {
     **PROBLEM_RESPONSES,
     200: {
-        "description": "Ready",
+        "description": "Ready, or degraded: events are parked but every projection advances",
         "content": {
             "application/json": {
                 "schema": {
                     "type": "object",
                     "properties": {
-                        "status": {"type": "string"},
+                        "status": {"type": "string", "enum": ["ready", "degraded"]},
                         "store_position": {"type": "integer"},
                         "projection_lag": {
+                            "type": "object",
+                            "additionalProperties": {"type": "integer"},
+                        },
+                        "dead_letters": {
                             "type": "object",
                             "additionalProperties": {"type": "integer"},
                         },
@@ -100,7 +117,7 @@ READY_RESPONSES: dict[int | str, dict[str, Any]] = {
         },
     },
     503: {
-        "description": "Not ready",
+        "description": "Not ready: the store does not answer, or a projection is stalled",
         "content": {
             "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
         },
@@ -110,11 +127,14 @@ READY_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @operations.get("/readyz", responses=READY_RESPONSES)
 def readyz(request: Request, app: Claims, _who: AnyRole) -> Response:
-    """Readiness: the event store answers; each projection's lag (events behind the store)."""
+    """Readiness: the event store answers and no projection is stalled; each projection's lag
+    (events behind the store) and dead letters (events parked: "degraded", still 200)."""
     try:
         head = app.recorder.max_notification_id() or 0
         runner = request.app.state.runner
-        lag = {name: head - position for name, position in runner.positions().items()}
+        positions = runner.positions()
+        lag = {name: head - position for name, position in positions.items()}
+        dead_letters = runner.dead_letter_counts()
     except Exception as exc:  # any store failure means "not ready"
         log.warning("readyz.store_unreachable", error=type(exc).__name__)
         return problem_response(
@@ -123,7 +143,29 @@ def readyz(request: Request, app: Claims, _who: AnyRole) -> Response:
             "Store unreachable",
             "the event store or the read models do not answer",
         )
-    body = {"status": "ready", "store_position": head, "projection_lag": lag}
+    watch: StallWatch = request.app.state.stall_watch
+    readiness = watch.assess(positions, lag, dead_letters)
+    if readiness.stalled:
+        log.warning("readyz.projections_stalled", stalled=list(readiness.stalled))
+        seconds = watch.stall_seconds
+        body: dict[str, Any] = {
+            "type": "/problems/projections-stalled",
+            "title": "Projections stalled",
+            "status": 503,
+            "detail": f"behind the store and not advancing for {seconds:g} s: "
+            + ", ".join(readiness.stalled),
+            "stalled": list(readiness.stalled),
+            "store_position": head,
+            "projection_lag": lag,
+            "dead_letters": dead_letters,
+        }
+        return Response(json.dumps(body), status_code=503, media_type=PROBLEM_JSON)
+    body = {
+        "status": readiness.status,
+        "store_position": head,
+        "projection_lag": lag,
+        "dead_letters": dead_letters,
+    }
     return Response(content=json.dumps(body), media_type="application/json")
 
 
@@ -139,9 +181,14 @@ def readyz(request: Request, app: Claims, _who: AnyRole) -> Response:
     },
 )
 def metrics(request: Request, _who: AnyRole) -> Response:
-    """Prometheus metrics (text format)."""
-    registry = request.app.state.metrics.registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus metrics (text format), with the dead letters per projection."""
+    metrics_ = request.app.state.metrics
+    try:
+        for name, count in request.app.state.runner.dead_letter_counts().items():
+            metrics_.dead_letters.labels(name).set(count)
+    except Exception as exc:  # the read models do not answer: the other metrics still do
+        log.warning("metrics.read_models_unreachable", error=type(exc).__name__)
+    return Response(generate_latest(metrics_.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 contracts = APIRouter(prefix="/api/v1/contracts", tags=["contracts"])
@@ -248,12 +295,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = resolved
     app.state.tokens = tokens
     app.state.metrics = Metrics()
+    app.state.stall_watch = StallWatch(resolved.projection_stall_seconds)
     install_problem_handlers(app)
     app.include_router(operations)
     app.include_router(contracts)
     app.include_router(read_models.router)
     app.include_router(pages.router)
     app.include_router(claims.router)
+    app.include_router(admin.router)
 
     app.add_middleware(RequestContext)
     return app

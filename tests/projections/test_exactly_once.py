@@ -120,6 +120,7 @@ def test_the_worker_process_and_the_rebuild_command(
         assert ready == {
             "status": "ready",
             "lag": {"claims_list": 0, "sla": 0, "worklist": 0, "audit_trail": 0},
+            "dead_letters": {"claims_list": 0, "sla": 0, "worklist": 0, "audit_trail": 0},
         }
     finally:
         worker.terminate()

@@ -204,6 +204,8 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/api/v1/sla"): READ,
     ("GET", "/api/v1/worklist"): READ,
     ("GET", "/api/v1/dashboard"): {"manager", "admin"},
+    ("GET", "/api/v1/admin/dead-letters"): {"auditor", "admin"},
+    ("POST", "/api/v1/admin/dead-letters/{dead_letter_id}/retry"): {"admin"},
     ("POST", "/api/v1/claims"): COMMAND,
     ("POST", "/api/v1/claims/{claim_id}/assignment"): ASSIGN,
     **{
@@ -241,7 +243,10 @@ def test_the_permission_matrix_covers_every_endpoint_of_the_openapi_document(
 @pytest.mark.parametrize(("method", "path"), sorted(MATRIX))
 def test_permission_matrix(api_sqlite: TestClient, method: str, path: str) -> None:
     url = path.format(
-        claim_id="00000000-0000-0000-0000-000000000001", complaint_id="R1", claim_number="S20000001"
+        claim_id="00000000-0000-0000-0000-000000000001",
+        complaint_id="R1",
+        claim_number="S20000001",
+        dead_letter_id="00000000-0000-0000-0000-000000000002",
     )
     allowed = MATRIX[(method, path)]
 
