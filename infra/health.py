@@ -3,7 +3,7 @@ no API).
 
 Parked events (dead letters) degrade a projection but do not stop it: the process stays in
 rotation ("degraded", 200). It is taken out (503) only when a projection is stalled: behind its
-source and not advancing for the configured time (docs/adr/0013-dead-letters.md).
+source and not advancing for the configured time (docs/adr/0016-dead-letters.md).
 """
 
 from __future__ import annotations

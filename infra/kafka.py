@@ -9,7 +9,7 @@ of each partition in the read-model database in the same transaction as the view
 re-published event is recognised by its claim version and skipped: projection is
 effectively-once. An event that fails a projection is parked in that projection's dead letters
 with its partition and offset, in the same transaction as the next offsets, and the worker goes
-on (docs/adr/0013-dead-letters.md). See docs/adr/0009-kafka.md.
+on (docs/adr/0016-dead-letters.md). See docs/adr/0009-kafka.md.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ that event is parked in `projection_dead_letters` with the claim's later events 
 the claim's order is kept), and everything else commits with the position as usual. A parked
 claim's events are parked on arrival until `replay` applies them after a fix. Failures of the
 database itself (`store.systemic`) are never parked: the batch fails and is retried whole.
-See docs/adr/0013-dead-letters.md.
+See docs/adr/0016-dead-letters.md.
 """
 
 from __future__ import annotations

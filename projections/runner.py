@@ -153,7 +153,7 @@ class ProjectionRunner:
     def run_once(self, *, stop_at: int | None = None, fault: FaultHook | None = None) -> int:
         """Process one batch, every projection in one transaction; returns the number of
         notifications read (0: caught up). An event that fails a projection is parked there
-        and the batch goes on (docs/adr/0013-dead-letters.md)."""
+        and the batch goes on (docs/adr/0016-dead-letters.md)."""
         by_name = self.positions()
         positions = {engine: by_name[engine.projection.name] for engine in self.engines}
         start = min(positions.values()) + 1

@@ -306,7 +306,7 @@ def _print_parked(parked: Sequence[DeadLetter]) -> None:
 
 def _rebuild(settings: Settings, name: str | None, verify: bool) -> int:
     """Rebuild (or verify) the read models; exit 1 on a difference, a stalled projection or
-    an event parked in the dead letters (docs/adr/0013-dead-letters.md)."""
+    an event parked in the dead letters (docs/adr/0016-dead-letters.md)."""
     app = build_application(settings)
     store = build_read_store(settings)
     projections = {p.name: p for p in all_projections(app.calendar)}

@@ -60,7 +60,7 @@ class Metrics:
         )
         self.dead_letters = Gauge(
             "claims_projection_dead_letters",
-            "Events parked because they fail the projection (docs/adr/0013-dead-letters.md)",
+            "Events parked because they fail the projection (docs/adr/0016-dead-letters.md)",
             ["projection"],
             registry=self.registry,
         )
