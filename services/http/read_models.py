@@ -211,7 +211,8 @@ ManagerOnly = Annotated[Principal, Depends(require(Role.MANAGER))]
 def dashboard_figures(
     request: Request, runner: Runner, _who: ManagerOnly, as_of: date | None = None
 ) -> dict[str, Any]:
-    """Counts by status and contract, ageing, SLA compliance, complaints, indemnities."""
+    """Counts by status, status group and contract, ageing, SLA compliance and breached or
+    at-risk clocks, complaints, indemnities; `definitions` says what each figure means."""
     return dashboard(runner.store, as_of or today_in_paris())
 
 
