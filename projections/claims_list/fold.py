@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from domain.claim import Claim, claim_status
+from domain.values import ClaimStatus
 from projections.base import Projection, Row, State, Table, Totals, TotalsKey
 
 CLAIMS = Table(
@@ -26,6 +27,7 @@ CLAIMS = Table(
         ("accepted_cents", "BIGINT NOT NULL"),
         ("paid_cents", "BIGINT NOT NULL"),
         ("last_paid_on", "TEXT"),
+        ("paid_before_reopening_cents", "BIGINT NOT NULL"),
         ("open_complaints", "INTEGER NOT NULL"),
         ("mediation_open", "INTEGER NOT NULL"),
         ("version", "INTEGER NOT NULL"),
@@ -72,6 +74,8 @@ def fold_claim(state: State | None, event: Any) -> State | None:
             "accepted_cents": 0,
             "paid_cents": 0,
             "last_paid_on": None,
+            "payments": [],
+            "paid_before_reopening_cents": 0,
             "complaints": {},
             "mediation": None,
             "version": event.originator_version,
@@ -99,10 +103,13 @@ def fold_claim(state: State | None, event: Any) -> State | None:
     elif kind == "Refused":
         s.update(decision="refused", decided_on=e.decided_on.isoformat(), accepted_cents=0)
     elif kind == "Settled":
+        paid_on = e.paid_on.isoformat()
         s.update(
             settled=True,
             paid_cents=s["paid_cents"] + cents(e.amount),
-            last_paid_on=e.paid_on.isoformat(),
+            last_paid_on=paid_on,
+            # `get`: the worklist keeps this state too, stored before payments were listed.
+            payments=[*s.get("payments", []), [paid_on, cents(e.amount)]],
         )
     elif kind == "Closed":
         s["closed"] = True
@@ -116,6 +123,8 @@ def fold_claim(state: State | None, event: Any) -> State | None:
             closed=False,
             withdrawn=False,
             accepted_cents=0,
+            # A reopening keeps the money paid; all of it was paid before this reopening.
+            paid_before_reopening_cents=s["paid_cents"],
         )
     elif kind == "ComplaintOpened":
         s["complaints"] = {**s["complaints"], e.complaint_id: "open"}
@@ -130,7 +139,20 @@ def fold_claim(state: State | None, event: Any) -> State | None:
     return s
 
 
-FINISHED = ("closed", "withdrawn")
+# The claims by status groups of the dashboard (each status in exactly one group): still being
+# handled, decided and done with but not closed yet, closed (or withdrawn).
+STATUS_GROUPS: dict[str, tuple[str, ...]] = {
+    "in_progress": (
+        ClaimStatus.DECLARED,
+        ClaimStatus.PROOFS_REQUESTED,
+        ClaimStatus.PROOFS_COMPLETE,
+        ClaimStatus.AWAITING_CARD_INSURER,
+        ClaimStatus.ACCEPTED,
+    ),
+    "awaiting_closure": (ClaimStatus.SETTLED, ClaimStatus.REFUSED),
+    "closed": (ClaimStatus.CLOSED, ClaimStatus.WITHDRAWN),
+}
+FINISHED = STATUS_GROUPS["closed"]
 
 
 def open_complaints(state: State) -> int:
@@ -160,8 +182,8 @@ class ClaimsListProjection(Projection):
 
     def totals(self, state: State) -> Totals:
         """For the dashboard, by declaration day: claims by status and by contract, open
-        claims, open complaints and mediations, amounts accepted and paid; and amounts by
-        decision day and by last payment day."""
+        claims, open complaints and mediations, amounts accepted, paid and paid before a
+        reopening; and the current acceptance by its decision day, each payment by its day."""
         declared = state["declared_on"]
         status = status_of(state)
         totals: Counter[TotalsKey] = Counter()
@@ -173,12 +195,15 @@ class ClaimsListProjection(Projection):
         totals[("open_mediations", "", declared)] += int(state["mediation"] == "open")
         totals[("accepted_cents", "", declared)] += state["accepted_cents"]
         totals[("paid_cents", "", declared)] += state["paid_cents"]
+        totals[("paid_before_reopening_cents", "", declared)] += state[
+            "paid_before_reopening_cents"
+        ]
         if state["decided_on"]:
             totals[("accepted_cents_by_decision", "", state["decided_on"])] += state[
                 "accepted_cents"
             ]
-        if state["last_paid_on"]:
-            totals[("paid_cents_by_last_payment", "", state["last_paid_on"])] += state["paid_cents"]
+        for paid_on, amount in state["payments"]:
+            totals[("paid_cents_by_payment", "", paid_on)] += amount
         return totals
 
     def rows(self, claim_id: UUID, state: State) -> dict[str, list[Row]]:
@@ -199,6 +224,7 @@ class ClaimsListProjection(Projection):
                     state["accepted_cents"],
                     state["paid_cents"],
                     state["last_paid_on"],
+                    state["paid_before_reopening_cents"],
                     open_complaints(state),
                     int(state["mediation"] == "open"),
                     state["version"],

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from domain.calendar import FrenchCalendar
 from domain.sla import Clock, ClockKind, ClockState
-from projections.paging import decode_cursor, encode_cursor
+from projections.paging import BadCursor, decode_cursor, encode_cursor
 from projections.store import ReadStore
 
 COLUMNS = ("claim_id", "clock_key", "clock", "claim_number", "started_on", "due_on", "completed_on")
@@ -64,6 +65,84 @@ def list_clocks(
     limit: int = 100,
     cursor: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
+    rows = _select_clocks(
+        store, calendar, as_of, state, clock, claim_id, limit=limit, cursor=cursor
+    )
+    items = [_with_state(row, as_of, calendar) for row in rows[:limit]]
+    next_cursor = _cursor(items[-1]) if items and len(rows) > limit else None
+    return items, next_cursor
+
+
+@dataclass(frozen=True)
+class ClockPage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None  # None on the last page
+    previous_cursor: str | None  # None on the first page
+
+
+def page_clocks(
+    store: ReadStore,
+    calendar: FrenchCalendar,
+    *,
+    as_of: date,
+    state: ClockState,
+    limit: int = 50,
+    after: str | None = None,
+    before: str | None = None,
+) -> ClockPage:
+    """A page of the clocks in `state` on `as_of`, in due order, following `after` or preceding
+    `before` (a page's next or previous cursor), with the cursors of the pages around it.
+    How many there are in all is `count_states`' (the dashboard's lists)."""
+    if after is not None and before is not None:
+        raise BadCursor("a page follows one cursor or precedes another, not both")
+
+    def select(cursor: str | None, count: int, *, backwards: bool) -> list[dict[str, Any]]:
+        return _select_clocks(
+            store, calendar, as_of, state, None, None, count, cursor, backwards=backwards
+        )
+
+    if before is None:
+        rows = select(after, limit, backwards=False)
+        items = rows[:limit]
+        more_after = len(rows) > limit
+        more_before = bool(after and items and select(_cursor(items[0]), 0, backwards=True))
+    else:
+        rows = select(before, limit, backwards=True)
+        items = rows[:limit][::-1]
+        more_before = len(rows) > limit
+        more_after = bool(items and select(_cursor(items[-1]), 0, backwards=False))
+    return ClockPage(
+        items=[_with_state(row, as_of, calendar) for row in items],
+        next_cursor=_cursor(items[-1]) if more_after else None,
+        previous_cursor=_cursor(items[0]) if more_before else None,
+    )
+
+
+def _cursor(row: dict[str, Any]) -> str:
+    return encode_cursor(row["due_on"], row["claim_number"], row["clock_key"])
+
+
+def _with_state(row: dict[str, Any], as_of: date, calendar: FrenchCalendar) -> dict[str, Any]:
+    return {**row, "state": _clock(row).state(as_of, calendar).value}
+
+
+def _select_clocks(
+    store: ReadStore,
+    calendar: FrenchCalendar,
+    as_of: date,
+    state: ClockState | None,
+    clock: ClockKind | None,
+    claim_id: str | None,
+    limit: int,
+    cursor: str | None,
+    *,
+    backwards: bool = False,
+) -> list[dict[str, Any]]:
+    """Up to `limit + 1` clocks in due order after `cursor` (before it, in reverse order, when
+    `backwards`)."""
+    # Backwards: the same query with every comparison and ordering reversed (both databases
+    # walk an index in either direction).
+    beyond, desc = ("<", " DESC") if backwards else (">", "")
     open_state = state in OPEN_STATES
 
     def unindexed(column: str, when: bool) -> str:
@@ -88,12 +167,14 @@ def list_clocks(
         params.append(claim_id)
     if cursor is not None:
         due, number, key = decode_cursor(cursor, 3)
+        if not all(isinstance(value, str) for value in (due, number, key)):
+            raise BadCursor("malformed cursor")  # compared with text columns
         where.append(
-            "(due_on > ? OR (due_on = ? AND (claim_number > ? OR "
-            "(claim_number = ? AND clock_key > ?))))"
+            f"(due_on {beyond} ? OR (due_on = ? AND (claim_number {beyond} ? OR "
+            f"(claim_number = ? AND clock_key {beyond} ?))))"
         )
         params += [due, due, number, number, key]
-    order = "ORDER BY due_on, claim_number, clock_key LIMIT ?"
+    order = f"ORDER BY due_on{desc}, claim_number{desc}, clock_key{desc} LIMIT ?"
     select = f"SELECT {', '.join(COLUMNS)} FROM sla_clocks"
     if state is not None and open_state:
         # Open on as_of: not completed at all (the index on completed_on, due_on, ... gives
@@ -106,7 +187,8 @@ def list_clocks(
         sql = (
             f"SELECT * FROM ({select} WHERE completed_on IS NULL AND {now_due} AND {rest} "
             f"{order}) AS open_now UNION ALL SELECT * FROM ({select} WHERE completed_on > ? "
-            f"AND {later_due} AND {rest} ORDER BY (due_on || ''), claim_number, clock_key "
+            f"AND {later_due} AND {rest} ORDER BY (due_on || ''){desc}, claim_number{desc}, "
+            f"clock_key{desc} "
             f"LIMIT ?) AS open_then {order}"
         )
         params = [
@@ -120,15 +202,7 @@ def list_clocks(
         ]
     else:
         sql = f"{select} WHERE {' AND '.join(where)} {order}"
-    rows = [dict(zip(COLUMNS, r, strict=True)) for r in store.query(sql, [*params, limit + 1])]
-    items = [{**row, "state": _clock(row).state(as_of, calendar).value} for row in rows[:limit]]
-    last = items[-1] if items else None
-    next_cursor = (
-        encode_cursor(last["due_on"], last["claim_number"], last["clock_key"])
-        if last is not None and len(rows) > limit
-        else None
-    )
-    return items, next_cursor
+    return [dict(zip(COLUMNS, r, strict=True)) for r in store.query(sql, [*params, limit + 1])]
 
 
 def count_states(store: ReadStore, as_of: date) -> dict[str, dict[str, int]]:

@@ -8,11 +8,13 @@ bearer token (HttpOnly, SameSite=Strict). No health data on the dashboard.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlencode
 
 from dateutil.relativedelta import relativedelta
 from fastapi import APIRouter, Request
@@ -29,9 +31,11 @@ from domain.plausibility import (
     parse_business_date,
 )
 from domain.sla import ClockKind, ClockState
-from projections.audit_trail.queries import event_counts
+from domain.values import ClaimStatus
 from projections.dashboard.queries import dashboard
-from projections.sla.queries import count_states_on, list_clocks
+from projections.paging import BadCursor
+from projections.sla.queries import ClockPage, count_states_on, page_clocks
+from services.application import HistoryEntry
 from services.http.auth import Principal, Role, TokenRegistry
 from services.http.deps import horizon_days, today_in_paris
 
@@ -39,14 +43,9 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 COOKIE = "claims_session"
 PAGE_ROLES = {Role.MANAGER, Role.ADMIN}
-FUNNEL = (
-    "ComplaintOpened",
-    "ComplaintAcknowledged",
-    "ComplaintAnswered",
-    "ComplaintEscalated",
-    "MediationReferred",
-    "MediationConcluded",
-)
+PAGE_SIZE = 50  # clocks per page of the breached and at-risk lists
+ZERO = Decimal("0.00")
+CLOCK_LISTS = {"breached": ClockState.BREACHED, "at_risk": ClockState.AT_RISK}
 
 
 def _principal(request: Request) -> Principal | None:
@@ -152,6 +151,65 @@ def _month_ends(as_of: date, months: int = 12) -> list[date]:
     return [*ends, as_of]
 
 
+def _invalid(request: Request, field: str, detail: str) -> Response:
+    return templates.TemplateResponse(
+        request, "invalid.html", {"field": field, "detail": detail}, status_code=422
+    )
+
+
+@dataclass(frozen=True)
+class ClockList:
+    """One of the dashboard's clock lists: a page of it, its true size and links around it."""
+
+    total: int
+    page: ClockPage
+    next_url: str | None
+    previous_url: str | None
+
+
+def _clock_lists(request: Request, as_of: date, figures: dict[str, Any]) -> dict[str, ClockList]:
+    """The breached and at-risk lists, each paged by its own `<list>_after` or `<list>_before`
+    cursor (the other list's stays in the links). BadCursor names the bad parameter."""
+    runner = request.app.state.runner
+    calendar = request.app.state.claims.calendar
+    cursors = {
+        f"{name}_{side}": request.query_params[f"{name}_{side}"]
+        for name in CLOCK_LISTS
+        for side in ("after", "before")
+        if f"{name}_{side}" in request.query_params
+    }
+
+    def link(name: str, side: str, cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        kept = {k: v for k, v in cursors.items() if not k.startswith(f"{name}_")}
+        query = urlencode({"as_of": as_of.isoformat(), **kept, f"{name}_{side}": cursor})
+        return f"/dashboard?{query}#{name.replace('_', '-')}"
+
+    lists = {}
+    for name, state in CLOCK_LISTS.items():
+        after, before = cursors.get(f"{name}_after"), cursors.get(f"{name}_before")
+        try:
+            page = page_clocks(
+                runner.store,
+                calendar,
+                as_of=as_of,
+                state=state,
+                limit=PAGE_SIZE,
+                after=after,
+                before=before,
+            )
+        except BadCursor as exc:
+            raise BadCursor(f"{name}_after" if after else f"{name}_before") from exc
+        lists[name] = ClockList(
+            total=figures[f"{name}_clocks"],
+            page=page,
+            next_url=link(name, "after", page.next_cursor),
+            previous_url=link(name, "before", page.previous_cursor),
+        )
+    return lists
+
+
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard_page(request: Request) -> Response:
     if _principal(request) is None:
@@ -161,14 +219,11 @@ def dashboard_page(request: Request) -> Response:
     except _BadAsOfError as bad:
         return _bad_as_of_page(request, bad)
     runner = request.app.state.runner
-    calendar = request.app.state.claims.calendar
     figures = dashboard(runner.store, as_of)
-    breached, _ = list_clocks(
-        runner.store, calendar, as_of=as_of, state=ClockState.BREACHED, limit=50
-    )
-    at_risk, _ = list_clocks(
-        runner.store, calendar, as_of=as_of, state=ClockState.AT_RISK, limit=50
-    )
+    try:
+        clock_lists = _clock_lists(request, as_of, figures)
+    except BadCursor as exc:
+        return _invalid(request, str(exc), "not a cursor of this list; start from its first page")
     insurer_clocks = [
         k.value
         for k in ClockKind
@@ -183,21 +238,25 @@ def dashboard_page(request: Request) -> Response:
         for kind in insurer_clocks:
             done = states[kind]["met"] + states[kind]["missed"]
             history[kind].append(round(100 * states[kind]["met"] / done, 1) if done else None)
-    funnel = list(event_counts(runner.store, FUNNEL, as_of.isoformat()).items())
     ages = figures["ageing"]
     context = {
         "as_of": as_of,
         "figures": figures,
-        "breached": breached,
-        "at_risk": at_risk,
+        "definitions": figures["definitions"],
+        "breached": clock_lists["breached"],
+        "at_risk": clock_lists["at_risk"],
+        "page_size": PAGE_SIZE,
         "over_30": ages["31-60"] + ages["61-90"] + ages["over-90"],
         "over_60": ages["61-90"] + ages["over-90"],
         "over_90": ages["over-90"],
         "charts": json.dumps(
             {
                 "history": history,
-                "funnel": funnel,
-                "by_status": figures["by_status"],
+                "complaint_stages": figures["complaint_stages"],
+                "by_status": {
+                    status.value: figures["by_status"].get(status.value, 0)
+                    for status in ClaimStatus
+                },
                 "by_contract": figures["by_contract"],
             }
         ),
@@ -222,8 +281,66 @@ def claim_page(request: Request, claim_number: str) -> Response:
         )
     clocks = sorted(app.sla_clocks(claim.id, as_of=as_of), key=lambda s: s.clock.due_on)
     history = app.history(claim.id)
+    steps = indemnity_history(history)
     return templates.TemplateResponse(
         request,
         "claim.html",
-        {"claim": claim, "clocks": clocks, "history": history, "as_of": as_of},
+        {
+            "claim": claim,
+            "clocks": clocks,
+            "history": history,
+            "as_of": as_of,
+            "indemnity_history": steps,
+            "paid_before_reopening": sum(
+                (step.amount for step in steps if step.what == "paid" and step.set_aside),
+                ZERO,
+            ),
+        },
     )
+
+
+@dataclass(frozen=True)
+class IndemnityStep:
+    """One decision or payment on the claim's indemnity, as its events tell it."""
+
+    version: int
+    on: date
+    what: str  # accepted, refused, reopened, paid
+    amount: Decimal  # the indemnity accepted, or the money paid (0 for the others)
+    actor: str
+    reference: str | None = None  # a payment's
+    set_aside: bool = False  # an acceptance or payment before a later reopening
+
+
+def indemnity_history(history: list[HistoryEntry]) -> list[IndemnityStep]:
+    """Every acceptance (date, amount), refusal, reopening and payment, in order. Reasons are
+    free text and stay in the event store (no health data on the pages)."""
+    steps: list[IndemnityStep] = []
+    for entry in history:
+        data = entry.data
+        if entry.type == "Accepted":
+            amount = data["indemnity"].total
+            steps.append(
+                IndemnityStep(entry.version, data["decided_on"], "accepted", amount, entry.actor)
+            )
+        elif entry.type == "Refused":
+            steps.append(
+                IndemnityStep(entry.version, data["decided_on"], "refused", ZERO, entry.actor)
+            )
+        elif entry.type == "Settled":
+            steps.append(
+                IndemnityStep(
+                    entry.version,
+                    data["paid_on"],
+                    "paid",
+                    data["amount"],
+                    entry.actor,
+                    data["reference"],
+                )
+            )
+        elif entry.type == "Reopened":
+            steps = [replace(step, set_aside=True) for step in steps]
+            steps.append(
+                IndemnityStep(entry.version, data["reopened_on"], "reopened", ZERO, entry.actor)
+            )
+    return steps

@@ -243,7 +243,8 @@ ManagerOnly = Annotated[Principal, Depends(require(Role.MANAGER))]
 
 @router.get("/dashboard", responses=RESPONSES)
 def dashboard_figures(runner: Runner, _who: ManagerOnly, day: AsOfDay) -> dict[str, Any]:
-    """Counts by status and contract, ageing, SLA compliance, complaints, indemnities."""
+    """Counts by status, status group and contract, ageing, SLA compliance and breached or
+    at-risk clocks, complaints, indemnities; `definitions` says what each figure means."""
     return dashboard(runner.store, day)
 
 

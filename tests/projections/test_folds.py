@@ -24,6 +24,7 @@ from tests.domain.gwt import (
     received,
     reopened,
     requested,
+    settled,
 )
 
 
@@ -64,6 +65,27 @@ def test_claims_list_status_matches_the_aggregates_at_every_step() -> None:
         state = fold_claim(state, event)
         assert state is not None
         assert status_of(state) == given(events[:n]).status.value
+
+
+def test_claims_list_keeps_every_payment_and_what_was_paid_before_a_reopening() -> None:
+    events = history(
+        requested("medical_certificate"),
+        received("medical_certificate"),
+        accepted(Jeanne_Martin="500.00"),  # owes 450.00
+        settled(),
+        reopened(on=date(2026, 4, 1)),
+        accepted(on=date(2026, 4, 2)),  # owes 550.00
+        settled(on=date(2026, 5, 5), reference="VIR-2"),  # the 100.00 more
+    )
+    state = fold_all(fold_claim, events)
+    assert state["payments"] == [["2026-03-20", 45000], ["2026-05-05", 10000]]
+    assert (state["accepted_cents"], state["paid_cents"]) == (55000, 55000)
+    assert state["paid_before_reopening_cents"] == 45000  # the first payment, kept
+    totals = ClaimsListProjection().totals(state)
+    assert totals[("paid_cents_by_payment", "", "2026-03-20")] == 45000
+    assert totals[("paid_cents_by_payment", "", "2026-05-05")] == 10000
+    assert totals[("paid_before_reopening_cents", "", "2026-03-04")] == 45000
+    assert totals[("accepted_cents_by_decision", "", "2026-04-02")] == 55000
 
 
 def test_the_sla_fold_state_round_trips_and_matches_derive_clocks() -> None:

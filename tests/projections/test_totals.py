@@ -22,6 +22,7 @@ from projections.sla.queries import (
 from projections.store import ReadStore
 from services.application import ClaimsApplication
 from services.demo import generate
+from tests.projections.scan import scan_claims
 
 TODAY = date(2026, 11, 22)
 
@@ -40,12 +41,15 @@ def scanned_states(store: ReadStore, calendar: FrenchCalendar, as_of: date) -> d
     return counts
 
 
-def scanned_dashboard(store: ReadStore, as_of: date) -> dict[str, Any]:
-    """The oracle: the dashboard's claim figures, scanned from the claims view."""
+def scanned_dashboard(
+    store: ReadStore, as_of: date, payments: list[tuple[date, Decimal]]
+) -> dict[str, Any]:
+    """The oracle: the dashboard's claim figures, scanned from the claims view (and the
+    payments, which the view sums by claim, from the events)."""
     day, month_start = as_of.isoformat(), as_of.replace(day=1).isoformat()
     rows = store.query(
         "SELECT status, contract, declared_on, open_complaints, mediation_open, accepted_cents, "
-        "paid_cents FROM claims WHERE declared_on <= ?",
+        "paid_cents, paid_before_reopening_cents FROM claims WHERE declared_on <= ?",
         [day],
     )
     by_status: dict[str, int] = {}
@@ -66,14 +70,16 @@ def scanned_dashboard(store: ReadStore, as_of: date) -> dict[str, Any]:
         "AND decided_on <= ?",
         [month_start, day],
     )
-    ((paid_month,),) = store.query(
-        "SELECT COALESCE(SUM(paid_cents), 0) FROM claims WHERE last_paid_on >= ? "
-        "AND last_paid_on <= ?",
-        [month_start, day],
+    paid_month = sum(
+        (amount for paid_on, amount in payments if as_of.replace(day=1) <= paid_on <= as_of),
+        Decimal(0),
     )
 
     def money(cents: Any) -> str:
         return f"{Decimal(int(cents)) / 100:.2f}"
+
+    paid = sum(int(r[6]) for r in rows)
+    before = sum(int(r[7]) for r in rows)
 
     return {
         "claims": len(rows),
@@ -85,9 +91,11 @@ def scanned_dashboard(store: ReadStore, as_of: date) -> dict[str, Any]:
         "open_mediations": sum(int(r[4]) for r in rows),
         "indemnities": {
             "accepted": money(sum(int(r[5]) for r in rows)),
-            "paid": money(sum(int(r[6]) for r in rows)),
+            "paid": money(paid),
+            "paid_on_current_acceptances": money(paid - before),
+            "paid_before_reopening": money(before),
             "accepted_this_month": money(accepted_month),
-            "paid_this_month": money(paid_month),
+            "paid_this_month": f"{paid_month:.2f}",
         },
     }
 
@@ -104,12 +112,13 @@ def test_totals_by_day_match_a_scan_of_the_views_on_any_day(
     generate(app, claims=60, seed=12, today=TODAY, claims_per_save=40)
     runner.catch_up()
     days = [TODAY - timedelta(days=d) for d in range(0, 600, 23)] + [date(2025, 12, 31)]
+    payments = [(p.paid_on, p.amount) for claim in scan_claims(app) for p in claim.payments]
     at_once = count_states_on(store, days)  # the page's monthly history, in one read
     for day in days:
         assert count_states(store, day) == scanned_states(store, app.calendar, day), day
         assert at_once[day] == count_states(store, day), day
         figures = dashboard(store, day)
-        expected = scanned_dashboard(store, day)
+        expected = scanned_dashboard(store, day, payments)
         assert {k: figures[k] for k in expected} == expected, day
         scanned_events = dict(
             store.query(

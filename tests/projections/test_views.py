@@ -178,9 +178,12 @@ def test_the_dashboard_counts(app: ClaimsApplication, runner: ProjectionRunner) 
     assert figures["indemnities"] == {
         "accepted": "550.00",
         "paid": "550.00",
+        "paid_on_current_acceptances": "550.00",
+        "paid_before_reopening": "0.00",
         "accepted_this_month": "550.00",
         "paid_this_month": "550.00",
     }
+    assert figures["status_groups"] == {"in_progress": 1, "awaiting_closure": 1, "closed": 0}
     payment = figures["sla"]["payment"]
     assert (payment["met"], payment["met_rate"]) == (1, 1.0)
     # Sent Saturday 21 March: acknowledgement due Thursday 2 April, 2 working days after 31 March.

@@ -1,0 +1,182 @@
+"""The oracle of the dashboard's figures: a scan of every claim's events in the event store.
+
+It shares nothing with the projections: each claim is the `Claim` aggregate folded from its
+events, its clocks are `derive_clocks` of them, and each figure is restated here from its
+definition (projections/dashboard/queries.py) in terms of the aggregate.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import project_aggregate
+
+from domain.calendar import FrenchCalendar
+from domain.claim import Claim
+from domain.sla import ClockKind, ClockState, business_date, derive_clocks
+from services.application import ClaimsApplication
+
+AGE_BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("over-90", 91, None))
+STAGE_EVENTS = {
+    "received": Claim.ComplaintOpened,
+    "acknowledged": Claim.ComplaintAcknowledged,
+    "answered": Claim.ComplaintAnswered,
+    "escalated": Claim.ComplaintEscalated,
+    "mediation_referred": Claim.MediationReferred,
+    "mediation_concluded": Claim.MediationConcluded,
+}
+
+
+@dataclass(frozen=True)
+class ScannedClaim:
+    claim: Claim
+    events: list[Any]
+
+    @property
+    def payments(self) -> list[Claim.Settled]:
+        return [e for e in self.events if isinstance(e, Claim.Settled)]
+
+    @property
+    def paid_before_reopening(self) -> Decimal:
+        """What the Settled events before the last Reopened one paid."""
+        reopenings = [n for n, e in enumerate(self.events) if isinstance(e, Claim.Reopened)]
+        if not reopenings:
+            return Decimal("0.00")
+        return sum(
+            (e.amount for e in self.events[: reopenings[-1]] if isinstance(e, Claim.Settled)),
+            Decimal("0.00"),
+        )
+
+    @property
+    def finished(self) -> bool:
+        return self.claim.closed_on is not None or self.claim.withdrawn_on is not None
+
+    @property
+    def awaiting_closure(self) -> bool:
+        """Decided and done with: refused, or accepted and paid; not closed."""
+        c = self.claim
+        done = c.decision == "refused" or (c.decision == "accepted" and c.settled)
+        return done and not self.finished
+
+
+def scan_claims(app: ClaimsApplication) -> list[ScannedClaim]:
+    """Every claim, from every claim event in the store's notification log."""
+    events: dict[UUID, list[Any]] = defaultdict(list)
+    start = 1
+    while notifications := app.recorder.select_notifications(start=start, limit=1000):
+        for notification in notifications:
+            event = app.mapper.to_domain_event(notification)
+            if isinstance(event, Claim.Declared | Claim.Event):
+                events[event.originator_id].append(event)
+        start = notifications[-1].id + 1
+    claims: list[ScannedClaim] = []
+    for claim_events in events.values():
+        claim = project_aggregate(None, claim_events)
+        assert isinstance(claim, Claim)
+        claims.append(ScannedClaim(claim, claim_events))
+    return claims
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:.2f}"
+
+
+def scanned_figures(
+    claims: list[ScannedClaim], calendar: FrenchCalendar, as_of: date
+) -> dict[str, Any]:
+    """The dashboard's figures as of a day, as the events define them."""
+    month_start = as_of.replace(day=1)
+    declared = [c for c in claims if c.claim.declared_on <= as_of]
+    not_finished = [c for c in declared if not c.finished]
+    ageing = dict.fromkeys((name for name, _, _ in AGE_BUCKETS), 0)
+    for c in not_finished:
+        age = (as_of - c.claim.declared_on).days
+        for name, low, high in AGE_BUCKETS:
+            if age >= low and (high is None or age <= high):
+                ageing[name] += 1
+    awaiting = sum(1 for c in declared if c.awaiting_closure)
+    finished = sum(1 for c in declared if c.finished)
+    sla: dict[str, dict[str, Any]] = {
+        k.value: dict.fromkeys((s.value for s in ClockState), 0) for k in ClockKind
+    }
+    for c in declared:
+        for clock in derive_clocks(c.events, calendar):
+            if max(clock.started_on, c.claim.declared_on) <= as_of:
+                sla[clock.kind.value][clock.state(as_of, calendar).value] += 1
+    for states in sla.values():
+        done = states["met"] + states["missed"]
+        states["met_rate"] = round(states["met"] / done, 4) if done else None
+    current = [c.claim for c in declared if c.claim.decision == "accepted"]
+    paid = sum((c.claim.amount_paid for c in declared), Decimal("0.00"))
+    before = sum((c.paid_before_reopening for c in declared), Decimal("0.00"))
+    return {
+        "as_of": as_of.isoformat(),
+        "claims": len(declared),
+        "open_claims": len(not_finished),
+        "by_status": dict(Counter(c.claim.status.value for c in declared)),
+        "by_contract": dict(Counter(c.claim.contract for c in declared)),
+        "status_groups": {
+            "in_progress": len(declared) - awaiting - finished,
+            "awaiting_closure": awaiting,
+            "closed": finished,
+        },
+        "ageing": ageing,
+        "sla": sla,
+        "breached_clocks": sum(states["breached"] for states in sla.values()),
+        "at_risk_clocks": sum(states["at_risk"] for states in sla.values()),
+        "open_complaints": sum(
+            1
+            for c in declared
+            for complaint in c.claim.complaints
+            if complaint.answered_on is None
+            or (complaint.escalated_on is not None and complaint.recours_answered_on is None)
+        ),
+        "open_mediations": sum(
+            1
+            for c in declared
+            if c.claim.mediation is not None and c.claim.mediation.decided_on is None
+        ),
+        "complaint_stages": {
+            stage: sum(
+                1
+                for c in claims
+                for e in c.events
+                if isinstance(e, kind) and business_date(e) <= as_of
+            )
+            for stage, kind in STAGE_EVENTS.items()
+        },
+        "indemnities": {
+            "accepted": _money(
+                sum((c.indemnity.total for c in current if c.indemnity), Decimal("0.00"))
+            ),
+            "paid": _money(paid),
+            "paid_on_current_acceptances": _money(paid - before),
+            "paid_before_reopening": _money(before),
+            "accepted_this_month": _money(
+                sum(
+                    (
+                        c.indemnity.total
+                        for c in current
+                        if c.indemnity and c.decided_on and month_start <= c.decided_on <= as_of
+                    ),
+                    Decimal("0.00"),
+                )
+            ),
+            "paid_this_month": _money(
+                sum(
+                    (
+                        p.amount
+                        for c in claims
+                        for p in c.payments
+                        if month_start <= p.paid_on <= as_of
+                    ),
+                    Decimal("0.00"),
+                )
+            ),
+        },
+    }
