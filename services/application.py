@@ -26,13 +26,14 @@ from eventsourcing.utils import EnvType
 
 from domain.calendar import FrenchCalendar
 from domain.catalogue import Catalogue, ContractTerms, load_catalogue
-from domain.claim import Claim, ClaimDeclaration
+from domain.claim import Claim
 from domain.claim_number import (
     ClaimNumberReservation,
     ClaimNumberSequence,
     format_claim_number,
     is_claim_number,
 )
+from domain.declaration import ClaimDeclaration
 from domain.errors import ClaimNotFound, ConcurrentUpdate, InvalidClaimData, VersionMismatch
 from domain.sla import ClockStatus, business_date, clocks_as_of
 from domain.values import AssessmentInputs

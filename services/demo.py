@@ -18,7 +18,7 @@ from decimal import Decimal
 from functools import partial
 from uuid import UUID
 
-from domain.claim import ClaimDeclaration
+from domain.declaration import ClaimDeclaration
 from domain.errors import ClaimError
 from domain.values import (
     AssessmentInputs,

@@ -30,8 +30,9 @@ import pytest
 from eventsourcing.application import project_aggregate
 from eventsourcing.domain import Aggregate
 
-from domain.claim import Claim, ClaimDeclaration
+from domain.claim import Claim
 from domain.claim_number import ClaimNumberReservation, ClaimNumberSequence
+from domain.declaration import ClaimDeclaration
 from domain.values import Cause, Insured, Trip
 from infra.settings import Settings
 from projections.dashboard.queries import dashboard
