@@ -46,6 +46,7 @@ from domain.errors import (
     WithdrawalAfterSettlement,
 )
 from domain.indemnity import ClaimFacts, compute_indemnity
+from domain.proofs import proofs_complete
 from domain.validation import not_before, require_code, require_money, require_text
 from domain.values import (
     AssessmentInputs,
@@ -280,7 +281,9 @@ class Claim(Aggregate):
     @property
     def proofs_complete(self) -> bool:
         """Every requested document received (and at least one was requested)."""
-        return bool(self.proofs_requested) and not self.proofs_outstanding
+        return proofs_complete(
+            any_requested=bool(self.proofs_requested), outstanding=self.proofs_outstanding
+        )
 
     @property
     def awaiting_card_insurer(self) -> bool:
