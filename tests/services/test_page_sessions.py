@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import structlog
 from fastapi.testclient import TestClient
 
 from projections.store import ReadStore
@@ -44,6 +45,13 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+@pytest.fixture(autouse=True)
+def _logs_to_this_tests_output() -> None:
+    # An earlier test may have run the CLI in-process (tests/services/test_entry_points.py),
+    # which configured structlog to cache loggers writing to that test's closed stderr.
+    structlog.reset_defaults()
 
 
 @pytest.fixture
