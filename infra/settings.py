@@ -75,6 +75,37 @@ class Settings(BaseSettings):
         ),
     ] = 60.0
 
+    session_idle_minutes: Annotated[
+        int,
+        Field(ge=1, le=24 * 60, description="a page session unused for this long ends"),
+    ] = 30
+    session_max_hours: Annotated[
+        int,
+        Field(ge=1, le=24 * 30, description="a page session ends this long after its login"),
+    ] = 12
+    session_secret: Annotated[
+        SecretStr | None,
+        Field(
+            description="signs the pages' CSRF tokens and keys the login throttle (at least 32 "
+            "characters); unset: one is generated once and kept in the read-model database"
+        ),
+    ] = None
+    login_max_failures: Annotated[
+        int,
+        Field(ge=1, le=1000, description="failed logins per client address and window"),
+    ] = 10
+    login_failure_window_minutes: Annotated[
+        int, Field(ge=1, le=24 * 60, description="the window of login_max_failures")
+    ] = 15
+    forwarded_allow_ips: Annotated[
+        str,
+        Field(
+            description="proxies whose X-Forwarded-For gives the client address (uvicorn's "
+            "forwarded_allow_ips: comma-separated addresses or networks, or *); unset: the "
+            "header is ignored"
+        ),
+    ] = ""
+
     kafka_bootstrap: Annotated[
         str | None, Field(description="host:port of a Kafka broker; unset: no Kafka")
     ] = None
@@ -98,6 +129,16 @@ class Settings(BaseSettings):
             store = Path(sqlite_path(self.database_url))
             return f"sqlite:///{store.with_name(store.stem + '_read_models.db')}"
         return self.database_url
+
+    @field_validator("session_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if len(value.get_secret_value()) < 32:
+            msg = "session_secret needs at least 32 characters"
+            raise ValueError(msg)
+        return value
 
     @field_validator("encryption_key")
     @classmethod

@@ -382,7 +382,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from services.http.app import create_app
 
         uvicorn.run(
-            create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False
+            create_app(settings),
+            host=args.host,
+            port=args.port,
+            log_config=None,
+            access_log=False,
+            # X-Forwarded-For counts only from the proxies configured (the login throttle
+            # keys on the client address): none unless CLAIMS_FORWARDED_ALLOW_IPS.
+            proxy_headers=bool(settings.forwarded_allow_ips),
+            forwarded_allow_ips=settings.forwarded_allow_ips or None,
         )
         return 0
 

@@ -36,6 +36,7 @@ from services.http.problems import (
     install_problem_handlers,
     problem_response,
 )
+from services.http.sessions import PageSessions
 from services.wiring import build_application, build_runner
 
 log = structlog.get_logger(__name__)
@@ -275,6 +276,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.claims = application
         runner = build_runner(resolved, application)
         app.state.runner = runner
+        app.state.sessions = PageSessions.from_settings(resolved, runner.store)
         if resolved.projections == "inprocess":
             runner.start()
         log.info(
