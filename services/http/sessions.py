@@ -308,9 +308,14 @@ def form_media_type(request: Request) -> bool:
 def same_origin(request: Request) -> bool:
     """True when the request says it comes from a page of this site: its Origin, else its
     Referer, names the request's own host (and port). Browsers send Origin with every form
-    POST; a request with neither, or `Origin: null`, is refused."""
+    POST; a request with neither is refused. Under the pages' `Referrer-Policy: no-referrer`
+    a browser sends `Origin: null` even for a form of this site: that counts only with the
+    browser's own `Sec-Fetch-Site: same-origin`, a header no page can set."""
     host = request.headers.get("host", "").strip().lower()
-    source = request.headers.get("origin") or request.headers.get("referer")
+    origin = request.headers.get("origin", "").strip()
+    if origin == "null":
+        return request.headers.get("sec-fetch-site", "").strip().lower() == "same-origin"
+    source = origin or request.headers.get("referer")
     if not host or not source:
         return False
     parts = urlsplit(source.strip())

@@ -277,6 +277,7 @@ def test_a_login_without_or_with_a_wrong_csrf_token_is_403(
         {"Origin": "https://evil.example"},
         {"Origin": "https://testserver.evil.example"},
         {"Origin": "null"},
+        {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
         {"Referer": "https://evil.example/login"},
         {},  # neither Origin nor Referer
     ],
@@ -291,6 +292,20 @@ def test_a_login_from_another_site_is_403(site: TestClient, headers: dict[str, s
     )
     assert response.status_code == 403
     assert not _opens_dashboard(site)
+
+
+def test_a_login_with_a_null_origin_from_this_site_is_taken(site: TestClient) -> None:
+    """Under `Referrer-Policy: no-referrer` a browser sends `Origin: null` with the form; its
+    `Sec-Fetch-Site: same-origin` (which no page can set) says the form is this site's."""
+    csrf = _login_form(site)
+    response = site.post(
+        "/login",
+        data={"token": TOKENS["manager"], "csrf": csrf},
+        headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert _opens_dashboard(site)
 
 
 def test_a_login_with_this_sites_referer_and_no_origin_is_taken(site: TestClient) -> None:
