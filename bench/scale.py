@@ -19,12 +19,13 @@ from pathlib import Path
 
 import httpx
 
-from bench.run import MANAGER_TOKEN, TOKEN, Figure, record, server
-from infra.settings import Settings, eventsourcing_env, sqlite_path
+from bench.harness import MANAGER_TOKEN, TOKEN, Figure, record, server
+from infra.settings import Settings, eventsourcing_env
 from projections.runner import ProjectionRunner, all_projections
-from projections.store import ReadStore
+from projections.store import ReadStore, sqlite_path
 from services.application import ClaimsApplication
 from services.demo import generate
+from services.wiring import build_event_log
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 2026
@@ -96,7 +97,9 @@ def build_read_models(loaded: Loaded, kind: str) -> None:
     app = ClaimsApplication(env=eventsourcing_env(loaded.url))
     store = ReadStore(read_url)
     try:
-        runner = ProjectionRunner(app, store, all_projections(app.calendar), batch_size=2000)
+        runner = ProjectionRunner(
+            build_event_log(app), store, all_projections(app.calendar), batch_size=2000
+        )
         runner.setup()
         started = time.perf_counter()
         done = 0

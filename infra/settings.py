@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.calendar import REGIONS
 from domain.plausibility import DEFAULT_HORIZON_DAYS
+from projections.store import sqlite_path as sqlite_path  # also offered here, beside the URLs
 
 DEFAULT_DATABASE_URL = "sqlite:///var/claims.db"
 
@@ -188,12 +189,6 @@ class Settings(BaseSettings):
             msg = f"unknown log level {value!r}"
             raise ValueError(msg)
         return level
-
-
-def sqlite_path(url: str) -> str:
-    """`sqlite:///var/x.db` -> `var/x.db`; `sqlite:////abs/x.db` -> `/abs/x.db`."""
-    parts = urlsplit(url)
-    return unquote(parts.netloc + parts.path)[1:] if parts.path.startswith("/") else ""
 
 
 def eventsourcing_env(database_url: str, encryption_key: str | None = None) -> dict[str, str]:
