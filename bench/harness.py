@@ -29,7 +29,7 @@ import psycopg
 from psycopg import sql
 
 from bench.support import free_port, start_tansu
-from domain.claim import ClaimDeclaration
+from domain.declaration import ClaimDeclaration
 from domain.values import Cause, Insured, Trip
 from infra.settings import eventsourcing_env
 from services.application import ClaimsApplication
