@@ -63,6 +63,11 @@ class TokenRegistry:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def has_role(self, user_id: str, role: Role) -> bool:
+        """Whether a configured token gives `user_id` this role (a claim is assigned only to a
+        user who may act on it as its handler)."""
+        return any(p.user_id == user_id and p.role == role for _, p in self._entries)
+
     def authenticate(self, token: str) -> Principal | None:
         presented = _digest(token)
         found: Principal | None = None

@@ -24,6 +24,7 @@ from services.http.problems import HTTPProblem, invalid_input
 from services.http.schemas import Day, implausible_dates
 from services.http.views import claim_body
 from services.idempotency import MAX_KEY_LENGTH, DuplicateRequest, IdempotencyKey
+from services.ownership import ClaimAccess
 
 PARIS = ZoneInfo("Europe/Paris")
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
@@ -136,6 +137,8 @@ class CommandContext:
     fingerprint: str
     today: date
     horizon_days: int
+    # Handler commands: who may act on the loaded claim (checked where the command loads it).
+    access: ClaimAccess | None = None
 
     @property
     def actor(self) -> str:
@@ -169,7 +172,9 @@ class CommandContext:
                     outcome.claim_id, outcome.version, outcome.status_code, location
                 )
         try:
-            result = command(expected_version=self.expected_version, idempotency=idempotency)
+            result = command(
+                expected_version=self.expected_version, idempotency=idempotency, access=self.access
+            )
         except DuplicateRequest as duplicate:
             o = duplicate.outcome
             return self._replay(o.claim_id, o.version, o.status_code, location)
@@ -208,6 +213,7 @@ async def _command_context(
     idempotency_key: str | None,
     *,
     creates: bool = False,
+    access: ClaimAccess | None = None,
 ) -> CommandContext:
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY_LENGTH:
         raise HTTPProblem(
@@ -229,6 +235,7 @@ async def _command_context(
         fingerprint,
         today=today_in_paris(),
         horizon_days=horizon_days(request),
+        access=access,
     )
 
 
@@ -243,7 +250,10 @@ async def handler_command(
     if_match: Annotated[str | None, Header()] = None,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> CommandContext:
-    return await _command_context(request, app, principal, if_match, idempotency_key)
+    """A handler command: on a claim assigned to a handler, only that handler's (or an
+    admin's); managers do not run them (docs/adr/0018-claim-ownership.md)."""
+    access = ClaimAccess(principal.user_id, any_claim=principal.role == Role.ADMIN)
+    return await _command_context(request, app, principal, if_match, idempotency_key, access=access)
 
 
 async def declaration_command(

@@ -51,10 +51,9 @@ def declaration_body(**overrides: Any) -> dict[str, Any]:
 
 
 def make_client(database_url: str, **settings: Any) -> TestClient:
+    settings.setdefault("api_tokens", SecretStr(TOKEN_SPEC))
     return TestClient(
-        create_app(
-            Settings(database_url=database_url, api_tokens=SecretStr(TOKEN_SPEC), **settings)
-        ),
+        create_app(Settings(database_url=database_url, **settings)),
         raise_server_exceptions=False,
     )
 
