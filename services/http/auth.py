@@ -53,7 +53,8 @@ class TokenRegistry:
             try:
                 parsed_role = Role(role.strip())
             except ValueError:
-                msg = f"CLAIMS_API_TOKENS item {index + 1}: unknown role {role.strip()!r}"
+                roles = ", ".join(Role)
+                msg = f"CLAIMS_API_TOKENS item {index + 1}: unknown role (roles: {roles})"
                 raise ValueError(msg) from None
             if len(token.strip()) < 12:
                 msg = f"CLAIMS_API_TOKENS item {index + 1}: tokens need at least 12 characters"
