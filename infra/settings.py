@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.calendar import REGIONS
 from domain.plausibility import DEFAULT_HORIZON_DAYS
+from infra.files import private_sqlite_file
 
 DEFAULT_DATABASE_URL = "sqlite:///var/claims.db"
 
@@ -233,8 +234,7 @@ def _store_env(database_url: str) -> dict[str, str]:
     parts = urlsplit(database_url)
     if parts.scheme == "sqlite":
         path = sqlite_path(database_url)
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(path)  # 0600 in a 0700 folder when created here
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
