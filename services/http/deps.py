@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from domain.claim import Claim
@@ -70,12 +71,19 @@ def get_application(request: Request) -> ClaimsApplication:
 Claims = Annotated[ClaimsApplication, Depends(get_application)]
 
 
+# Declared in OpenAPI as the `HTTPBearer` scheme (the Authorize button of /docs); a missing or
+# non-Bearer header is answered below, as a problem document.
+bearer = HTTPBearer(
+    auto_error=False, description="a token of CLAIMS_API_TOKENS: `Authorization: Bearer <token>`"
+)
+
+
 def current_principal(
-    request: Request, authorization: Annotated[str | None, Header()] = None
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    scheme, _, token = (authorization or "").partition(" ")
     registry = cast("TokenRegistry", request.app.state.tokens)
-    principal = registry.authenticate(token.strip()) if scheme.lower() == "bearer" else None
+    principal = registry.authenticate(credentials.credentials.strip()) if credentials else None
     if principal is None:
         raise HTTPProblem(
             401,
