@@ -28,7 +28,8 @@ def test_openapi_declares_the_bearer_scheme_on_every_authenticated_operation(
         "scheme": "bearer",
         "description": "a token of CLAIMS_API_TOKENS: `Authorization: Bearer <token>`",
     }
+    bearer: list[dict[str, list[str]]] = [{"HTTPBearer": []}]
     for path, item in spec["paths"].items():
         for method, operation in item.items():
-            expected = None if path == "/healthz" else [{"HTTPBearer": []}]
+            expected = None if path == "/healthz" else bearer
             assert operation.get("security") == expected, (method, path)
