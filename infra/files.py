@@ -1,5 +1,5 @@
 """Files private to their user: the SQLite event store and read models hold claims' personal
-data (docs/adr/0019-data-at-rest.md), so they are created 0600 in folders created 0700."""
+data (docs/adr/0021-data-at-rest.md), so they are created 0600 in folders created 0700."""
 
 from __future__ import annotations
 

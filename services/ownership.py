@@ -1,7 +1,7 @@
 """Claim ownership: a claim assigned to a handler takes handler commands only from that handler.
 
 Admins may act on any claim; an unassigned claim takes handler commands from any handler
-(docs/adr/0018-claim-ownership.md). The check runs on the claim the command loaded, in the
+(docs/adr/0020-claim-ownership.md). The check runs on the claim the command loaded, in the
 same attempt as its save, so a reassignment saved in between fails the save (the claim's
 version moved on) and the command is retried, and checked again, on the new state.
 """

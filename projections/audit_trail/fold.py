@@ -1,7 +1,7 @@
 """A readable timeline per claim, in codes. Free text (notes, reasons, summaries, the cause,
 names, payment references) and the medical flag stay in the event store, which is encrypted when
 a key is configured: the trail names what happened, by whom and when
-(docs/adr/0019-data-at-rest.md)."""
+(docs/adr/0021-data-at-rest.md)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from typing import Any
 from projections.store import ReadStore
 
 COLUMNS = ("version", "recorded_at", "actor", "event_type", "business_date", "codes")
-# The API names the codes column `summary` (its name before docs/adr/0019-data-at-rest.md).
+# The API names the codes column `summary` (its name before docs/adr/0021-data-at-rest.md).
 KEYS = ("version", "recorded_at", "actor", "event_type", "business_date", "summary")
 
 

@@ -259,7 +259,7 @@ async def handler_command(
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> CommandContext:
     """A handler command: on a claim assigned to a handler, only that handler's (or an
-    admin's); managers do not run them (docs/adr/0018-claim-ownership.md)."""
+    admin's); managers do not run them (docs/adr/0020-claim-ownership.md)."""
     access = ClaimAccess(principal.user_id, any_claim=principal.role == Role.ADMIN)
     return await _command_context(request, app, principal, if_match, idempotency_key, access=access)
 

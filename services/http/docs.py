@@ -8,7 +8,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-ASSETS = "/docs/assets"
+ASSETS = "/static/docs"
 
 
 def install_docs(app: FastAPI) -> None:

@@ -1,4 +1,4 @@
-"""Claim ownership where the command loads the claim (docs/adr/0018-claim-ownership.md)."""
+"""Claim ownership where the command loads the claim (docs/adr/0020-claim-ownership.md)."""
 
 from __future__ import annotations
 

@@ -105,7 +105,7 @@ def test_the_api_docs_work_offline_from_the_servers_own_assets(
     resources = offline_browser.execute_script(
         "return performance.getEntriesByType('resource').map(e => e.name)"
     )
-    assert any(url.endswith("/docs/assets/swagger-ui-bundle.js") for url in resources)
+    assert any(url.endswith("/static/docs/swagger-ui-bundle.js") for url in resources)
     assert any(url.endswith("/openapi.json") for url in resources)
     origin = urlsplit(server).netloc
     assert {urlsplit(url).netloc for url in resources} == {origin}, resources

@@ -1,5 +1,5 @@
 """The read models hold codes, dates and amounts: no free text, no names, no medical flag
-(docs/adr/0019-data-at-rest.md). Checked on every table of the read-model database, states and
+(docs/adr/0021-data-at-rest.md). Checked on every table of the read-model database, states and
 totals included, on SQLite and PostgreSQL."""
 
 from __future__ import annotations

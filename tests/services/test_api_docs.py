@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import re
 
+import pytest
+import structlog
 from fastapi.testclient import TestClient
+
+
+@pytest.fixture(autouse=True)
+def _logs_to_this_tests_output() -> None:
+    # An earlier test may have run the CLI in-process (tests/services/test_entry_points.py),
+    # which configured structlog to cache loggers writing to that test's closed stderr.
+    structlog.reset_defaults()
 
 
 def test_the_docs_page_loads_only_same_origin_assets(api_sqlite: TestClient) -> None:

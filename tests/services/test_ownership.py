@@ -1,4 +1,4 @@
-"""Claim ownership through HTTP (docs/adr/0018-claim-ownership.md): a claim assigned to a
+"""Claim ownership through HTTP (docs/adr/0020-claim-ownership.md): a claim assigned to a
 handler takes handler commands only from that handler (and admins); an unassigned claim takes
 them from any handler; a claim is assigned only to a user with the handler role."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import structlog
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
@@ -21,6 +22,13 @@ HANDLER_COMMANDS = sorted(
     for url in command_bodies()
     if url != "/api/v1/claims" and not url.endswith("/assignment")
 )
+
+
+@pytest.fixture(autouse=True)
+def _logs_to_this_tests_output() -> None:
+    # An earlier test may have run the CLI in-process (tests/services/test_entry_points.py),
+    # which configured structlog to cache loggers writing to that test's closed stderr.
+    structlog.reset_defaults()
 
 
 @pytest.fixture

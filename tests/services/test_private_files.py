@@ -1,5 +1,5 @@
 """Every SQLite file and folder the back office creates is private to its user: 0600 files in
-0700 folders (docs/adr/0019-data-at-rest.md)."""
+0700 folders (docs/adr/0021-data-at-rest.md)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import structlog
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from infra.settings import Settings
 from services.http.app import create_app
 from tests.services.conftest import TOKEN_SPEC, Handler
+
+
+@pytest.fixture(autouse=True)
+def _logs_to_this_tests_output() -> None:
+    # An earlier test may have run the CLI in-process (tests/services/test_entry_points.py),
+    # which configured structlog to cache loggers writing to that test's closed stderr.
+    structlog.reset_defaults()
 
 
 def _modes(root: Path) -> dict[str, int]:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+import structlog
 from pydantic import SecretStr, ValidationError
 
 from infra.settings import Settings, redact_url, settings_errors
@@ -31,6 +32,13 @@ BAD_SETTINGS = [
     ("CLAIMS_DATABASE_URL", "postgresql://claims:PW-S3CRET-D@db:5432/", ["PW-S3CRET"]),
     ("CLAIMS_READ_MODEL_URL", "postgres://claims:PW-S3CRET-E@[db/claims", ["PW-S3CRET"]),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _logs_to_this_tests_output() -> None:
+    # An earlier test may have run the CLI in-process (tests/services/test_entry_points.py),
+    # which configured structlog to cache loggers writing to that test's closed stderr.
+    structlog.reset_defaults()
 
 
 def _env(**values: str) -> dict[str, str]:
