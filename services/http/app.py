@@ -30,6 +30,7 @@ from infra.settings import Environment, Settings
 from services.http import admin, claims, pages, read_models
 from services.http.auth import DEV_TOKENS, TokenRegistry
 from services.http.deps import AnyRole, Claims
+from services.http.docs import install_docs
 from services.http.problems import (
     PROBLEM_JSON,
     PROBLEM_RESPONSES,
@@ -293,7 +294,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runner.store.close()
             application.close()
 
-    app = FastAPI(title="Claims back office", version="1", lifespan=lifespan)
+    # Docs from local assets (services/http/docs.py), not FastAPI's CDN pages; no ReDoc.
+    app = FastAPI(
+        title="Claims back office",
+        version="1",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.settings = resolved
     app.state.tokens = tokens
     app.state.metrics = Metrics()
@@ -305,6 +313,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(claims.router)
     app.include_router(admin.router)
+    install_docs(app)
 
     app.add_middleware(RequestContext)
     return app

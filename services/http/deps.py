@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from domain.claim import Claim
@@ -24,6 +25,7 @@ from services.http.problems import HTTPProblem, invalid_input
 from services.http.schemas import Day, implausible_dates
 from services.http.views import claim_body
 from services.idempotency import MAX_KEY_LENGTH, DuplicateRequest, IdempotencyKey
+from services.ownership import ClaimAccess
 
 PARIS = ZoneInfo("Europe/Paris")
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
@@ -69,12 +71,19 @@ def get_application(request: Request) -> ClaimsApplication:
 Claims = Annotated[ClaimsApplication, Depends(get_application)]
 
 
+# Declared in OpenAPI as the `HTTPBearer` scheme (the Authorize button of /docs); a missing or
+# non-Bearer header is answered below, as a problem document.
+bearer = HTTPBearer(
+    auto_error=False, description="a token of CLAIMS_API_TOKENS: `Authorization: Bearer <token>`"
+)
+
+
 def current_principal(
-    request: Request, authorization: Annotated[str | None, Header()] = None
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    scheme, _, token = (authorization or "").partition(" ")
     registry = cast("TokenRegistry", request.app.state.tokens)
-    principal = registry.authenticate(token.strip()) if scheme.lower() == "bearer" else None
+    principal = registry.authenticate(credentials.credentials.strip()) if credentials else None
     if principal is None:
         raise HTTPProblem(
             401,
@@ -136,6 +145,8 @@ class CommandContext:
     fingerprint: str
     today: date
     horizon_days: int
+    # Handler commands: who may act on the loaded claim (checked where the command loads it).
+    access: ClaimAccess | None = None
 
     @property
     def actor(self) -> str:
@@ -169,7 +180,9 @@ class CommandContext:
                     outcome.claim_id, outcome.version, outcome.status_code, location
                 )
         try:
-            result = command(expected_version=self.expected_version, idempotency=idempotency)
+            result = command(
+                expected_version=self.expected_version, idempotency=idempotency, access=self.access
+            )
         except DuplicateRequest as duplicate:
             o = duplicate.outcome
             return self._replay(o.claim_id, o.version, o.status_code, location)
@@ -208,6 +221,7 @@ async def _command_context(
     idempotency_key: str | None,
     *,
     creates: bool = False,
+    access: ClaimAccess | None = None,
 ) -> CommandContext:
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY_LENGTH:
         raise HTTPProblem(
@@ -229,6 +243,7 @@ async def _command_context(
         fingerprint,
         today=today_in_paris(),
         horizon_days=horizon_days(request),
+        access=access,
     )
 
 
@@ -243,7 +258,10 @@ async def handler_command(
     if_match: Annotated[str | None, Header()] = None,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> CommandContext:
-    return await _command_context(request, app, principal, if_match, idempotency_key)
+    """A handler command: on a claim assigned to a handler, only that handler's (or an
+    admin's); managers do not run them (docs/adr/0020-claim-ownership.md)."""
+    access = ClaimAccess(principal.user_id, any_claim=principal.role == Role.ADMIN)
+    return await _command_context(request, app, principal, if_match, idempotency_key, access=access)
 
 
 async def declaration_command(
