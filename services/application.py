@@ -1,25 +1,24 @@
 """`ClaimsApplication`: the event-sourced claims service (get -> decide -> save).
 
-One method per command. Each loads the claim, checks that the caller may act on it (claim
+One short method per command, all through one path (`_decide`): it loads the claim, checks that the caller may act on it (claim
 ownership, services/ownership.py) and the caller's expected version (If-Match), lets the
 aggregate decide, and saves its new events in one transaction. A concurrent writer
 that saved first makes the save fail on the (claim id, version) uniqueness of the store: the
-command raises `ConcurrentUpdate` and nothing of it is written.
+command raises `ConcurrentUpdate` and nothing of it is written. Bulk loading is in
+`services/bulk.py`, the audit replay in `services/audit.py`.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar, TypedDict, TypeVar, Unpack
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate, AggregateEvent, CanMutateAggregate
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 from eventsourcing.utils import EnvType
 
@@ -29,14 +28,14 @@ from domain.claim import Claim
 from domain.claim_number import (
     ClaimNumberReservation,
     ClaimNumberSequence,
-    format_claim_number,
     is_claim_number,
 )
 from domain.declaration import ClaimDeclaration
 from domain.errors import ClaimNotFound, ConcurrentUpdate, InvalidClaimData, VersionMismatch
-from domain.sla import ClockStatus, business_date, clocks_as_of
 from domain.values import AssessmentInputs
-from projections.retry import attempts, jittered
+from projections.retry import attempts
+from services.audit import AuditReplay
+from services.bulk import COLLISION_BACKOFF, DECLARATION_ATTEMPTS, BulkMode
 from services.idempotency import (
     CommandOutcome,
     DuplicateRequest,
@@ -50,14 +49,8 @@ from services.transcodings import register_domain_transcodings
 T = TypeVar("T")
 
 SNAPSHOT_INTERVAL = 50
-DECLARATION_ATTEMPTS = 100
 COMMAND_ATTEMPTS = 5
-# Before the n-th retry of a save that lost a race: a random pause of up to n x 2 ms.
-COLLISION_BACKOFF = jittered(0.002)
 MAX_VERSION = 2**31 - 1
-_EVENT_METADATA = frozenset(
-    {"originator_id", "originator_version", "originator_topic", "timestamp", "by"}
-)
 
 
 class CommandOptions(TypedDict, total=False):
@@ -68,37 +61,7 @@ class CommandOptions(TypedDict, total=False):
     access: ClaimAccess | None  # whose claim it is (docs/adr/0020-claim-ownership.md)
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One stored event as auditors read it: who, what, the business data, when recorded."""
-
-    version: int
-    type: str
-    recorded_at: datetime
-    actor: str
-    business_date: date
-    data: dict[str, Any]
-
-
-@dataclass
-class _Bulk:
-    """What a thread in bulk mode holds in memory until its next save."""
-
-    claims_per_save: int
-    sequence: ClaimNumberSequence | None = None  # loaded when first needed
-    claims: dict[UUID, Claim] = field(default_factory=dict)
-    reservations: list[ClaimNumberReservation] = field(default_factory=list)
-
-
-def _event_data(domain_event: CanMutateAggregate[UUID]) -> dict[str, Any]:
-    return {
-        f.name: getattr(domain_event, f.name)
-        for f in fields(domain_event)  # type: ignore[arg-type]
-        if f.name not in _EVENT_METADATA
-    }
-
-
-class ClaimsApplication(Application[UUID]):
+class ClaimsApplication(BulkMode, AuditReplay):
     """Claims, their numbers, and the audit replay of both."""
 
     name = "Claims"
@@ -130,55 +93,6 @@ class ClaimsApplication(Application[UUID]):
     def last_position(self) -> int | None:
         """The notification id of the last event this thread saved."""
         return getattr(self._local, "position", None)
-
-    @contextmanager
-    def bulk(self, *, claims_per_save: int = 100) -> Iterator[None]:
-        """Bulk loading (imports, the scale benchmark): in this block, this thread's commands
-        act on claims held in memory, with the same rules, and are saved together about
-        `claims_per_save` claims per transaction (with the numbers they took and their
-        reservations). Expected versions and idempotency keys are refused here. Bulk loading
-        expects no concurrent declarations: a number taken meanwhile fails the save with
-        `ConcurrentUpdate`. If the block raises, its unsaved claims are discarded; saved
-        batches stay (each is whole)."""
-        if self._bulk() is not None:
-            raise RuntimeError("this thread is already in bulk mode")
-        batch = _Bulk(claims_per_save)
-        self._local.bulk = batch
-        try:
-            yield
-            self._flush(batch)
-        finally:
-            self._local.bulk = None
-
-    def _bulk(self) -> _Bulk | None:
-        return getattr(self._local, "bulk", None)
-
-    def _bulk_sequence(self, batch: _Bulk) -> ClaimNumberSequence:
-        if batch.sequence is None:
-            batch.sequence = self._number_sequence()
-        return batch.sequence
-
-    def _flush(self, batch: _Bulk) -> None:
-        if not batch.claims:
-            return
-        sequence = self._bulk_sequence(batch)
-        try:
-            if batch.reservations:
-                issued = sequence.issue(len(batch.reservations))
-                assert issued == [r.claim_number for r in batch.reservations]
-            self.save(sequence, *batch.reservations, *batch.claims.values())
-        except BaseException as exc:
-            # Nothing of this batch was written: its claims are dropped, and numbering starts
-            # again from what the store holds.
-            batch.sequence = None
-            if isinstance(exc, IntegrityError):
-                raise ConcurrentUpdate(
-                    "another writer saved first during a bulk load: the unsaved batch was dropped"
-                ) from None
-            raise
-        finally:
-            batch.claims.clear()
-            batch.reservations.clear()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -218,29 +132,6 @@ class ClaimsApplication(Application[UUID]):
             return claim
         raise ConcurrentUpdate("could not issue a claim number: too many concurrent declarations")
 
-    def import_claims(
-        self,
-        declarations: Sequence[ClaimDeclaration],
-        *,
-        by: str,
-        then: Callable[[Claim], object] | None = None,
-    ) -> list[Claim]:
-        """Bulk import: declare many claims (and optionally take each through further
-        commands with `then`) in one transaction, numbered from one block of the sequence."""
-        if not declarations:
-            return []
-        for _ in attempts(DECLARATION_ATTEMPTS, COLLISION_BACKOFF):
-            try:
-                with self.bulk(claims_per_save=len(declarations) + 1):
-                    claims = [self.declare(declaration, by=by) for declaration in declarations]
-                    if then is not None:
-                        for claim in claims:
-                            then(claim)
-            except ConcurrentUpdate:
-                continue  # another declaration took these numbers first: number them again
-            return claims
-        raise ConcurrentUpdate("could not issue claim numbers: too many concurrent declarations")
-
     def _terms(self, contract: str) -> ContractTerms:
         terms = self.catalogue.get(contract)
         if terms is None:
@@ -257,60 +148,6 @@ class ClaimsApplication(Application[UUID]):
         return sequence
 
     # ------------------------------------------------------------------ commands
-
-    def _declare_in_bulk(
-        self,
-        batch: _Bulk,
-        declaration: ClaimDeclaration,
-        terms: ContractTerms,
-        by: str,
-        idempotency: IdempotencyKey | None,
-    ) -> Claim:
-        if idempotency is not None:
-            raise ValueError("idempotency keys are not taken in bulk mode")
-        # A number counts only once its declaration passed the rules (no gap); the batch's
-        # numbers are issued as one block when it is saved.
-        sequence = self._bulk_sequence(batch)
-        number = format_claim_number(sequence.last_serial + len(batch.reservations) + 1)
-        claim = Claim.declare(
-            declaration, claim_number=number, terms=terms, calendar=self.calendar, by=by
-        )
-        batch.claims[claim.id] = claim
-        batch.reservations.append(ClaimNumberReservation(claim_number=number, claim_id=claim.id))
-        if len(batch.claims) >= batch.claims_per_save:
-            self._flush(batch)
-        return claim
-
-    def _execute_in_bulk(
-        self,
-        batch: _Bulk,
-        claim_id: UUID,
-        expected_version: int | None,
-        idempotency: IdempotencyKey | None,
-        access: ClaimAccess | None,
-        decide: Callable[[Claim], T],
-    ) -> tuple[Claim, T]:
-        if expected_version is not None or idempotency is not None:
-            raise ValueError("expected versions and idempotency keys are not taken in bulk mode")
-        claim = batch.claims.get(claim_id)
-        if claim is None:
-            claim = batch.claims[claim_id] = self.get_claim(claim_id)
-        if access is not None:
-            access.check(claim)
-        pending = len(claim.pending_events)
-        try:
-            result = decide(claim)
-        except Exception:
-            # Rules are checked before any event is triggered; anything else is a defect that
-            # must not be saved half-applied.
-            if len(claim.pending_events) != pending:
-                batch.claims.clear()
-                batch.reservations.clear()
-                raise RuntimeError("a command failed after changing the claim") from None
-            raise
-        if len(batch.claims) >= batch.claims_per_save:
-            self._flush(batch)
-        return claim, result
 
     def _execute(
         self,
@@ -690,21 +527,6 @@ class ClaimsApplication(Application[UUID]):
             )
         return claim
 
-    def claim_as_of(self, claim_id: UUID, at: datetime) -> Claim:
-        """The claim as it was recorded at a moment (audit replay by recording time)."""
-        if at.tzinfo is None:
-            raise InvalidClaimData("as_of", "needs a time-zone offset", claim_id=claim_id)
-        version = None
-        for stored in self._events_of(claim_id):
-            if stored.timestamp > at:
-                break
-            version = stored.originator_version
-        if version is None:
-            raise ClaimNotFound(
-                f"claim {claim_id} did not exist at {at.isoformat()}", claim_id=claim_id
-            )
-        return self.get_claim(claim_id, version=version)
-
     def claim_id_for_number(self, claim_number: str) -> UUID:
         if not is_claim_number(claim_number):
             raise InvalidClaimData("claim_number", "must be S2 followed by 7 digits")
@@ -724,31 +546,3 @@ class ClaimsApplication(Application[UUID]):
             # Same answer as an unknown number: the pair is the insured's credential.
             raise ClaimNotFound(f"no claim {claim_number} for a trip starting {trip_start}")
         return claim
-
-    def history(self, claim_id: UUID) -> list[HistoryEntry]:
-        """Every event of the claim in order, with actor, business data and recording time."""
-        return [
-            HistoryEntry(
-                version=stored.originator_version,
-                type=type(stored).__name__,
-                recorded_at=stored.timestamp,
-                actor=getattr(stored, "by", ""),
-                business_date=business_date(stored),
-                data=_event_data(stored),
-            )
-            for stored in self._events_of(claim_id)
-        ]
-
-    def sla_clocks(self, claim_id: UUID, *, as_of: date) -> list[ClockStatus]:
-        """The claim's SLA clocks and their states at the end of a business day."""
-        return clocks_as_of(self._events_of(claim_id), as_of, self.calendar)
-
-    def _events_of(self, claim_id: UUID) -> list[AggregateEvent]:
-        """The claim's stored events in order; ClaimNotFound for anything but a claim."""
-        stored = list(self.events.get(claim_id))
-        events: list[AggregateEvent] = [
-            e for e in stored if isinstance(e, Claim.Declared | Claim.Event)
-        ]
-        if not events or len(events) != len(stored):
-            raise ClaimNotFound(f"no claim {claim_id}", claim_id=claim_id)
-        return events

@@ -26,7 +26,8 @@ from infra.settings import Settings, redact_url, settings_errors
 from projections.base import DeadLetter
 from projections.rebuild import rebuild
 from projections.runner import all_projections
-from services.application import ClaimsApplication, HistoryEntry
+from services.application import ClaimsApplication
+from services.audit import HistoryEntry
 from services.demo import generate
 from services.http.deps import today_in_paris
 from services.http.views import claim_body, history_entry

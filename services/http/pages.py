@@ -38,7 +38,7 @@ from domain.values import ClaimStatus
 from projections.dashboard.queries import dashboard
 from projections.paging import BadCursor
 from projections.sla.queries import ClockPage, count_states_on, page_clocks
-from services.application import HistoryEntry
+from services.audit import HistoryEntry
 from services.http.auth import Principal, Role, TokenRegistry
 from services.http.deps import horizon_days, today_in_paris
 from services.http.problems import problem_response

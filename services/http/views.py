@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.claim import Claim
-from services.application import HistoryEntry
+from services.audit import HistoryEntry
 from services.http.schemas import ClaimPublic, HistoryEntryPublic, ProofsPublic
 
 
