@@ -1,5 +1,5 @@
 """What every benchmark shares: the figure records and their report, throw-away stores, a
-`claims serve` process, a Kafka broker, and the sample claim (api.md's example declaration).
+`claims serve` process, a Kafka broker, and the sample claim (the README's example declaration).
 
 `bench/run.py`, `bench/scale.py` and `bench/soak.py` import from here, never from one another
 nor from the tests.
@@ -185,7 +185,7 @@ def kafka_broker() -> Iterator[str]:
 
 
 def declaration() -> ClaimDeclaration:
-    """A CA2624 cancellation for one insured, declared in time (api.md's example, as the
+    """A CA2624 cancellation for one insured, declared in time (the README's example, as the
     tests' `declaration()`)."""
     return ClaimDeclaration(
         contract="CA2624",

@@ -1,7 +1,7 @@
 """French business calendar: jours ouvrés and jours ouvrables, public holidays from `holidays`.
 
-Counting follows domain.md §13: the starting day is never counted; "N jours ouvrés after D"
-is the N-th working day strictly after D.
+Counting follows docs/rules.md "Calendar": the starting day is never counted; "N jours ouvrés
+after D" is the N-th working day strictly after D.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ class WorkingDays(StrEnum):
 
 _LAST_WEEKDAY = {WorkingDays.OUVRES: 4, WorkingDays.OUVRABLES: 5}
 
-# Subdivision codes of the `holidays` package for the regional calendars of domain.md §13.
+# Subdivision codes of the `holidays` package for the regional calendars (rules.md "Calendar").
 REGIONS: dict[str, str | None] = {
     "metropole": None,
     "alsace-moselle": "57",

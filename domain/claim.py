@@ -142,7 +142,7 @@ class Claim(Aggregate):
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
-            """Round-1 declarations had no channel: they were entered as online (api.md v1)."""
+            """Round-1 declarations had no channel: they were all entered online."""
             state["channel"] = DeclarationChannel.ONLINE.value
 
     @event(Declared)

@@ -96,7 +96,7 @@ def parse_money(text: str) -> Decimal:
     """An amount written in ASCII digits with at most two decimals, e.g. `"1200.00"`.
 
     No sign, exponent (`"1e3"`), grouping, spaces or non-ASCII digits (full-width U+FF11,
-    Arabic-Indic...), which `Decimal` would read: only what api.md documents, up to
+    Arabic-Indic...), which `Decimal` would read: only what the API documents, up to
     9,999,999,999.99."""
     if not _MONEY.fullmatch(text):
         msg = 'money is a string of ASCII digits with at most two decimals, e.g. "1200.00"'

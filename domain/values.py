@@ -113,7 +113,8 @@ class DeclarationChannel(StrEnum):
 
 
 class DeclarationFlag(StrEnum):
-    """Irregularities recorded at declaration for the handler to decide on (domain.md §4)."""
+    """Irregularities recorded at declaration, for the handler to decide on (rules.md
+    "Declaration")."""
 
     LATE_DECLARATION = "late_declaration"
     EVENT_BEFORE_SUBSCRIPTION = "event_before_subscription"
@@ -160,7 +161,7 @@ class Cause:
 
 @dataclass(frozen=True)
 class FeeBracket:
-    """One bracket of an organiser's cancellation-fee scale (api.md `fee_scale`)."""
+    """One bracket of an organiser's cancellation-fee scale (the declaration's `fee_scale`)."""
 
     min_days_before: int
     max_days_before: int | None

@@ -1,1 +1,1 @@
-"""Which claims are there, in which state? (api.md `GET /api/v1/claims`)"""
+"""Which claims are there, in which state? (`GET /api/v1/claims`)"""

@@ -1,4 +1,4 @@
-"""The claims list query: filters of api.md, keyset paging by claim number."""
+"""The claims list query: the API's filters, keyset paging by claim number."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""How is the back office doing on a given day? (api.md `GET /api/v1/dashboard`)"""
+"""How is the back office doing on a given day? (`GET /api/v1/dashboard`)"""

@@ -276,7 +276,7 @@ DEFINITIONS = {
 
 
 def dashboard(store: ReadStore, as_of: date) -> dict[str, Any]:
-    """Every figure as of the day (api.md `GET /api/v1/dashboard`), with its definition."""
+    """Every figure as of the day (`GET /api/v1/dashboard`), with its definition."""
     totals = read_totals(store, as_of)
     body: dict[str, Any] = {"as_of": as_of.isoformat()}
     for key, figure in FIGURES.items():

@@ -1,1 +1,1 @@
-"""Which deadlines are running, at risk, breached, met or missed? (api.md `GET /api/v1/sla`)"""
+"""Which deadlines are running, at risk, breached, met or missed? (`GET /api/v1/sla`)"""

@@ -1,1 +1,1 @@
-"""What must each handler do next, and by when? (api.md `GET /api/v1/worklist`)"""
+"""What must each handler do next, and by when? (`GET /api/v1/worklist`)"""

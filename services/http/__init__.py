@@ -1,1 +1,1 @@
-"""The HTTP API of api.md (FastAPI), built by `create_app`."""
+"""The HTTP API (FastAPI; its OpenAPI at /openapi.json), built by `create_app`."""

@@ -1,4 +1,4 @@
-"""Claims: declaration, audit replay and every command of api.md."""
+"""Claims: declaration, audit replay and every claim command."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
 
 
 def today_in_paris() -> date:
-    """Business dates are Paris dates; used only where api.md lets a date default to today."""
+    """Business dates are Paris dates; used only where the API lets a date default to today."""
     return datetime.now(PARIS).date()
 
 

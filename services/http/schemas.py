@@ -1,4 +1,4 @@
-"""Request and response schemas of api.md, one family per resource.
+"""Request and response schemas of the HTTP API, one family per resource.
 
 Money is a decimal *string* with at most two places (`"1200.00"`); dates are ISO `YYYY-MM-DD`;
 request bodies are strict (no coercion from numbers) and refuse unknown fields. Every value is
@@ -196,7 +196,7 @@ class FeeBracketIn(Command):
 
 
 class ClaimCreate(Command):
-    """A claim as the insured declared it (api.md `POST /api/v1/claims`)."""
+    """A claim as the insured declared it (`POST /api/v1/claims`)."""
 
     contract: Text
     subscription_number: Text
@@ -421,7 +421,7 @@ class MediationPublic(BaseModel):
 
 
 class ClaimPublic(BaseModel):
-    """The claim body every claim endpoint returns (api.md)."""
+    """The claim body every claim endpoint returns."""
 
     claim_id: UUID
     claim_number: str

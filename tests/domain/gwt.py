@@ -32,7 +32,7 @@ def terms(code: str = "CA2624") -> ContractTerms:
 
 
 def declaration(**overrides: Any) -> ClaimDeclaration:
-    """A CA2624 cancellation for one insured, declared in time (api.md's example)."""
+    """A CA2624 cancellation for one insured, declared in time (the README's example)."""
     fields: dict[str, Any] = {
         "contract": "CA2624",
         "subscription_number": "NQ7LVFB",

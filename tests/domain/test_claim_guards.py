@@ -540,7 +540,7 @@ def test_given_unanswered_complaint_when_referred_on_the_answer_deadline_then_pr
 
 
 def test_given_referral_before_a_later_answer_when_referred_then_premature() -> None:
-    """domain.md §13: a referral dated 1 June does not see an answer dated 20 June."""
+    """rules.md "Mediation": a referral dated 1 June does not see an answer dated 20 June."""
     claim = given(
         history(
             complaint(sent_on=date(2026, 5, 1), received_on=date(2026, 5, 2)),

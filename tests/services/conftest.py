@@ -28,7 +28,7 @@ def auth(role: str) -> dict[str, str]:
 
 
 def declaration_body(**overrides: Any) -> dict[str, Any]:
-    """api.md's example declaration."""
+    """The README's example declaration."""
     body: dict[str, Any] = {
         "contract": "CA2624",
         "subscription_number": "NQ7LVFB",

@@ -1,4 +1,4 @@
-"""The read-model endpoints of api.md, with read-your-writes."""
+"""The read-model endpoints, with read-your-writes."""
 
 from __future__ import annotations
 
