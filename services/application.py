@@ -3,9 +3,9 @@
 One short method per command, all through one path (`_decide`): it loads the claim, checks
 that the caller may act on it (claim ownership, services/ownership.py) and the caller's
 expected version (If-Match), lets the aggregate decide, and saves its new events in one
-transaction. A concurrent writer that saved first makes the save fail on the (claim id, version) uniqueness of the store: the
-command raises `ConcurrentUpdate` and nothing of it is written. Bulk loading is in
-`services/bulk.py`, the audit replay in `services/audit.py`.
+transaction. A concurrent writer that saved first makes the save fail on the (claim id,
+version) uniqueness of the store: the command raises `ConcurrentUpdate` and nothing of it is
+written. Bulk loading is in `services/bulk.py`, the audit replay in `services/audit.py`.
 """
 
 from __future__ import annotations
