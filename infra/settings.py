@@ -16,6 +16,7 @@ from domain.calendar import REGIONS
 from domain.plausibility import DEFAULT_HORIZON_DAYS
 
 DEFAULT_DATABASE_URL = "sqlite:///var/claims.db"
+MIB = 1024 * 1024
 
 
 class Environment(StrEnum):
@@ -75,12 +76,38 @@ class Settings(BaseSettings):
         ),
     ] = 60.0
 
+    max_body_bytes: Annotated[
+        int,
+        Field(
+            ge=1024,
+            description="largest request body accepted (bytes); larger ones get 413 before "
+            "they are read",
+        ),
+    ] = MIB
+    max_body_bytes_by_path: Annotated[
+        dict[str, Annotated[int, Field(ge=1)]],
+        Field(
+            description='JSON {"path pattern": bytes}: another limit for the paths a pattern '
+            "matches (* matches any characters, / included; the first matching pattern wins), "
+            "e.g. for upload routes",
+        ),
+    ] = {}
+
     kafka_bootstrap: Annotated[
         str | None, Field(description="host:port of a Kafka broker; unset: no Kafka")
     ] = None
     kafka_topic: str = "claims.events"
     kafka_partitions: Annotated[int, Field(ge=1, le=1000)] = 6
     kafka_exclude_health_data: bool = False
+
+    @field_validator("max_body_bytes_by_path")
+    @classmethod
+    def _path_patterns(cls, value: dict[str, int]) -> dict[str, int]:
+        for pattern in value:
+            if not pattern.startswith("/"):
+                msg = f"max_body_bytes_by_path: {pattern!r} is not a path pattern (starts with /)"
+                raise ValueError(msg)
+        return value
 
     @field_validator("projections")
     @classmethod

@@ -349,7 +349,7 @@ class ClaimsApplication(Application[UUID]):
         except AggregateNotFoundError:
             return None
         assert isinstance(record, IdempotentRequest)
-        if record.fingerprint != idempotency.fingerprint:
+        if not idempotency.same_request(record.fingerprint):
             raise IdempotencyKeyReused(
                 f"Idempotency-Key {idempotency.key!r} was used for a different request"
             )

@@ -30,12 +30,15 @@ from infra.settings import Environment, Settings
 from services.http import admin, claims, pages, read_models
 from services.http.auth import DEV_TOKENS, TokenRegistry
 from services.http.deps import AnyRole, Claims
+from services.http.docs import docs_router
+from services.http.limits import BodyLimits, RequestGuard, RequestTooLarge, too_large_handler
 from services.http.problems import (
     PROBLEM_JSON,
     PROBLEM_RESPONSES,
     install_problem_handlers,
     problem_response,
 )
+from services.http.security_headers import SecurityHeaders
 from services.wiring import build_application, build_runner
 
 log = structlog.get_logger(__name__)
@@ -291,7 +294,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runner.store.close()
             application.close()
 
-    app = FastAPI(title="Claims back office", version="1", lifespan=lifespan)
+    title = "Claims back office"
+    # The documentation pages are served by services/http/docs.py, under their own policy.
+    app = FastAPI(title=title, version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = resolved
     app.state.tokens = tokens
     app.state.metrics = Metrics()
@@ -303,6 +308,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(claims.router)
     app.include_router(admin.router)
+    app.include_router(docs_router(title, app.openapi_url or "/openapi.json"))
+    app.mount("/static", pages.static_files(), name="static")
+    app.add_exception_handler(RequestTooLarge, too_large_handler)
 
+    # Outermost last: security headers on every answer (a 500 of RequestContext's included),
+    # then the request's log line and metrics, then the guard, before anything reads a body.
+    limits = BodyLimits(resolved.max_body_bytes, resolved.max_body_bytes_by_path)
+    app.add_middleware(RequestGuard, tokens=tokens, limits=limits)
     app.add_middleware(RequestContext)
+    app.add_middleware(SecurityHeaders)
     return app

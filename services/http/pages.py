@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, quote, urlencode
 from dateutil.relativedelta import relativedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from domain.errors import ClaimError
@@ -131,6 +132,12 @@ def logout() -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE)
     return response
+
+
+def static_files() -> StaticFiles:
+    """The pages' scripts and styles (services/http/static): files, never inline, under the
+    pages' Content-Security-Policy (services/http/security_headers.py)."""
+    return StaticFiles(directory=str(Path(__file__).with_name("static")))
 
 
 @router.get("/static/plotly.min.js")
