@@ -8,12 +8,22 @@ import json
 from datetime import date
 from uuid import UUID
 
+import pytest
+import structlog
 from fastapi.testclient import TestClient
 
 from services.application import ClaimsApplication
 from services.http.deps import request_fingerprints
 from services.idempotency import IdempotencyKey
 from tests.services.conftest import Handler, auth
+
+
+@pytest.fixture(autouse=True)
+def _logs_to_this_tests_output() -> None:
+    # An earlier test may have run the CLI in-process (tests/services/test_entry_points.py),
+    # which configured structlog to cache loggers writing to that test's closed stderr.
+    structlog.reset_defaults()
+
 
 NOTE = {"text": "appelé l'assurée", "noted_on": "2026-03-05"}
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+import structlog
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from pydantic import SecretStr, ValidationError
@@ -27,6 +28,14 @@ from services.http.deps import current_principal
 from services.http.limits import BodyLimits, RequestGuard, needs_bearer
 from tests.services.conftest import TOKEN_SPEC, TOKENS, Handler, auth, make_client
 from tests.support import PeakMemory, free_port, send_large_body
+
+
+@pytest.fixture(autouse=True)
+def _logs_to_this_tests_output() -> None:
+    # An earlier test may have run the CLI in-process (tests/services/test_entry_points.py),
+    # which configured structlog to cache loggers writing to that test's closed stderr.
+    structlog.reset_defaults()
+
 
 NOTE = {"text": "called the insured", "noted_on": "2026-03-05"}
 MIB = 1024 * 1024

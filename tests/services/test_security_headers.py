@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import structlog
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
@@ -16,6 +17,14 @@ from services.http.docs import inline_scripts, script_hash
 from services.http.security_headers import API_CSP, PAGE_CSP
 from tests.services.conftest import TOKENS, Handler, auth
 from tests.services.plotly_css import injected_style_ids, plotly_css, plotly_js
+
+
+@pytest.fixture(autouse=True)
+def _logs_to_this_tests_output() -> None:
+    # An earlier test may have run the CLI in-process (tests/services/test_entry_points.py),
+    # which configured structlog to cache loggers writing to that test's closed stderr.
+    structlog.reset_defaults()
+
 
 HTTP = Path(__file__).resolve().parents[2] / "services" / "http"
 NOT_PAGES = {"/openapi.json", "/static/plotly.min.js"}
