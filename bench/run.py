@@ -10,95 +10,45 @@ are met, which are not, and which were not measured.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
+import json
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from datetime import date
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-import httpx
-import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
-from psycopg import sql
 
+from bench.harness import (
+    ROOT,
+    TOKEN,
+    Figure,
+    claims_app,
+    declaration,
+    kafka_broker,
+    record,
+    server,
+    store_url,
+    write_report,
+)
+from bench.scale import build_read_models, load_sqlite
+from bench.scale import read_queries as scale_queries
+from bench.support import PeakMemory, send_large_body
+from infra.kafka import KafkaProjectionWorker, Relay
 from infra.settings import Settings, eventsourcing_env
 from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner, all_projections
 from projections.store import ReadStore
 from services.application import ClaimsApplication
 from services.demo import generate
-from tests.domain.gwt import declaration
-from tests.support import PeakMemory, free_port, send_large_body, start_tansu
-
-ROOT = Path(__file__).resolve().parents[1]
-POSTGRES_ADMIN = os.environ.get("CLAIMS_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
-
-
-@dataclass
-class Figure:
-    section: str
-    what: str
-    store: str
-    value: float
-    unit: str
-    anchor: str = ""
-    target: str = ""
-    met: bool | None = None
-
-
-FIGURES: list[Figure] = []
-
-
-def record(figure: Figure) -> None:
-    FIGURES.append(figure)
-    print(
-        f"  {figure.section} | {figure.what} [{figure.store}]: {figure.value:,.1f} "
-        f"{figure.unit} {figure.anchor} {figure.target}",
-        flush=True,
-    )
-
-
-# ---------------------------------------------------------------------- stores
-
-
-@contextmanager
-def store_url(kind: str) -> Iterator[str]:
-    if kind == "sqlite":
-        folder = tempfile.mkdtemp(prefix="claims-bench-")
-        try:
-            yield f"sqlite:///{folder}/claims.db"
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        return
-    name = f"claims_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(f"{POSTGRES_ADMIN}/postgres", autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield f"{POSTGRES_ADMIN}/{name}"
-    finally:
-        # A new connection: the soak may have restarted the server meanwhile.
-        with psycopg.connect(f"{POSTGRES_ADMIN}/postgres", autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-
-
-def claims_app(url: str) -> ClaimsApplication:
-    return ClaimsApplication(env=eventsourcing_env(url))
-
+from services.wiring import build_event_log
 
 # ---------------------------------------------------------------------- 1. raw store ceiling
 
@@ -167,51 +117,6 @@ def cache_before_after(kind: str, url: str, commands: int) -> None:
 # ---------------------------------------------------------------------- 2. command path
 
 
-TOKEN = "bench-handler-token"
-MANAGER_TOKEN = "bench-manager-token"
-
-
-@dataclass(frozen=True)
-class Server:
-    base: str
-    pid: int
-
-
-@contextmanager
-def server(url: str) -> Iterator[Server]:
-    """`claims serve` in its own process on `url`, with a handler and a manager token."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "CLAIMS_DATABASE_URL": url,
-        "CLAIMS_API_TOKENS": f"{TOKEN}=bench:handler,{MANAGER_TOKEN}=bench.manager:manager",
-        "CLAIMS_LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("claims")), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("server did not start")
-        time.sleep(0.2)
-    try:
-        yield Server(base, process.pid)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
-
-
 LOAD = r"""
 import json, sys, threading, time, httpx
 base, token, claims = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
@@ -238,8 +143,6 @@ print(json.dumps({"ok": len(latencies), "errors": len(errors), "seconds": time.p
 
 
 def command_path(kind: str, url: str, ceiling: float, seconds: float) -> None:
-    import json
-
     app = claims_app(url)
     claims = [str(app.declare(declaration(), by="bench").id) for _ in range(64)]
     app.close()
@@ -360,25 +263,21 @@ def bulk_import(kind: str, app: ClaimsApplication, claims: int) -> None:
 
 
 def rebuild_speed(kind: str, app: ClaimsApplication, read_url: str) -> None:
-    head = app.recorder.max_notification_id() or 0
+    event_log = build_event_log(app)
+    head = event_log.head()
     started = time.perf_counter()
     start = 1
-    decoded = 0
     while True:
-        batch = app.recorder.select_notifications(start=start, limit=1000)
-        if not batch:
+        batch = event_log.read(start=start, limit=1000)  # reads and decodes the claims' events
+        if not batch.count:
             break
-        for notification in batch:
-            if notification.topic.startswith("domain.claim:Claim."):
-                app.mapper.to_domain_event(notification)
-                decoded += 1
-        start = batch[-1].id + 1
+        start = batch.last + 1
     scan = head / (time.perf_counter() - started)
     record(Figure("projection rebuild", "raw scan + decode of the log", kind, scan, "events/s"))
     store = ReadStore(read_url)
     for projection in all_projections(app.calendar):
         started = time.perf_counter()
-        rebuild(app, store, projection, verify=False)
+        rebuild(event_log, store, projection, verify=False)
         rate = head / (time.perf_counter() - started)
         target = "≥ 100,000" if kind == "sqlite" else "≥ 30,000"
         floor = 100_000 if kind == "sqlite" else 30_000
@@ -432,7 +331,7 @@ def replay_speed(kind: str, app: ClaimsApplication) -> None:
 
 def lag_embedded(kind: str, app: ClaimsApplication, read_url: str, commands: int) -> None:
     store = ReadStore(read_url)
-    runner = ProjectionRunner(app, store, all_projections(app.calendar))
+    runner = ProjectionRunner(build_event_log(app), store, all_projections(app.calendar))
     runner.setup()
     runner.catch_up()
     runner.start()
@@ -474,26 +373,14 @@ def lag_embedded(kind: str, app: ClaimsApplication, read_url: str, commands: int
     )
 
 
-@contextmanager
-def kafka_broker() -> Iterator[str]:
-    port = free_port()
-    broker = start_tansu(port)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        broker.terminate()
-        broker.wait(timeout=30)
-
-
 def kafka_figures(
     kind: str, app: ClaimsApplication, read_url: str, bootstrap: str, commands: int
 ) -> None:
-    from infra.kafka import KafkaProjectionWorker, Relay
-
     topic = f"claims.bench.{uuid.uuid4().hex[:8]}"
     store = ReadStore(read_url)
-    relay = Relay(app, store, bootstrap=bootstrap, topic=topic, partitions=4, name=topic)
-    head = app.recorder.max_notification_id() or 0
+    event_log = build_event_log(app)
+    relay = Relay(event_log, store, bootstrap=bootstrap, topic=topic, partitions=4, name=topic)
+    head = event_log.head()
     started = time.perf_counter()
     while relay.run_once():
         pass
@@ -573,7 +460,9 @@ def read_queries(kind: str, app: ClaimsApplication, read_url: str, claims: int) 
     from projections.sla.queries import list_clocks
 
     store = ReadStore(read_url)
-    runner = ProjectionRunner(app, store, all_projections(app.calendar), batch_size=2000)
+    runner = ProjectionRunner(
+        build_event_log(app), store, all_projections(app.calendar), batch_size=2000
+    )
     runner.setup()
     runner.catch_up()
     as_of = date(2026, 11, 22)
@@ -607,36 +496,6 @@ def read_queries(kind: str, app: ClaimsApplication, read_url: str, claims: int) 
 
 
 # ---------------------------------------------------------------------- report
-
-
-def write_report(quick: bool, command: str, elapsed: float, path: Path) -> None:
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Produced by `{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {elapsed:.0f} s"
-        + (" (quick mode: small sizes, a smoke test, not the targets' scale)." if quick else "."),
-        f"Machine: {platform.node()}, {os.cpu_count()} cores, {platform.machine()}, "
-        f"Python {platform.python_version()}, {platform.platform()}.",
-        "Every figure is measured in this run next to its anchor. `met` compares with the "
-        "target of the benchmark issue; `—` means no target for that row, `not measured at "
-        "scale` means the figure was taken at a smaller size than the target's.",
-        "",
-        "| section | measure | store | value | unit | anchor / ratio | target | met |",
-        "|---|---|---|---:|---|---|---|---|",
-    ]
-    for f in FIGURES:
-        met = "—" if f.met is None else ("yes" if f.met else "**no**")
-        if f.target and f.met is None:
-            met = "not measured at scale"
-        lines.append(
-            f"| {f.section} | {f.what} | {f.store} | {f.value:,.1f} | {f.unit} | "
-            f"{f.anchor} | {f.target} | {met} |"
-        )
-    notes = ROOT / "bench" / "notes.md"
-    if not quick and notes.exists():
-        lines += ["", notes.read_text(encoding="utf-8").rstrip()]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -675,9 +534,6 @@ def main(argv: list[str] | None = None) -> int:
                 kafka_figures(kind, app, read_url, bootstrap, 20 if quick else 100)
             app.close()
     if args.scale_claims:
-        from bench.scale import build_read_models, load_sqlite
-        from bench.scale import read_queries as scale_queries
-
         print(f"== sqlite at scale: {args.scale_claims:,} claims", flush=True)
         loaded = load_sqlite(args.scale_claims)
         record(

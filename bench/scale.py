@@ -10,6 +10,7 @@ projection runner in each run.
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from dataclasses import dataclass
@@ -18,12 +19,13 @@ from pathlib import Path
 
 import httpx
 
-from bench.run import MANAGER_TOKEN, TOKEN, Figure, record, server
-from infra.settings import Settings, eventsourcing_env, sqlite_path
+from bench.harness import MANAGER_TOKEN, TOKEN, Figure, record, server
+from infra.settings import Settings, eventsourcing_env
 from projections.runner import ProjectionRunner, all_projections
-from projections.store import ReadStore
+from projections.store import ReadStore, sqlite_path
 from services.application import ClaimsApplication
 from services.demo import generate
+from services.wiring import build_event_log
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 2026
@@ -95,7 +97,9 @@ def build_read_models(loaded: Loaded, kind: str) -> None:
     app = ClaimsApplication(env=eventsourcing_env(loaded.url))
     store = ReadStore(read_url)
     try:
-        runner = ProjectionRunner(app, store, all_projections(app.calendar), batch_size=2000)
+        runner = ProjectionRunner(
+            build_event_log(app), store, all_projections(app.calendar), batch_size=2000
+        )
         runner.setup()
         started = time.perf_counter()
         done = 0
@@ -130,6 +134,27 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def _page_session(base: str, token: str) -> str:
+    """A page session's Cookie header, through the login form as a browser would (by hand:
+    httpx sends no Secure cookie to http://127.0.0.1)."""
+    with httpx.Client(base_url=base, timeout=30) as client:
+        form = client.get("/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        if csrf is None:
+            raise RuntimeError("no CSRF token on the login form")
+        login_cookie = next(name for name in form.cookies if name.endswith("claims_login"))
+        done = client.post(
+            "/login",
+            data={"token": token, "csrf": csrf.group(1)},
+            headers={"Origin": base, "Cookie": f"{login_cookie}={form.cookies[login_cookie]}"},
+        )
+        session = next((n for n in done.cookies if n.endswith("claims_session")), None)
+        if done.status_code != 303 or session is None:
+            msg = f"login: HTTP {done.status_code}"
+            raise RuntimeError(msg)
+        return f"{session}={done.cookies[session]}"
+
+
 def read_queries(loaded: Loaded, kind: str, *, repeat: int = 20) -> None:
     """p95 of the read queries over HTTP, and the server's peak memory, at this size."""
     day = TODAY.isoformat()
@@ -153,12 +178,10 @@ def read_queries(loaded: Loaded, kind: str, *, repeat: int = 20) -> None:
         ),
     )
     with server(loaded.url) as running:
+        page_session = _page_session(running.base, MANAGER_TOKEN)
         for label, path, token in queries:
-            headers = {"Authorization": f"Bearer {token}"}
-            cookies = {"claims_session": token}
-            with httpx.Client(
-                base_url=running.base, headers=headers, cookies=cookies, timeout=120
-            ) as client:
+            headers = {"Authorization": f"Bearer {token}", "Cookie": page_session}
+            with httpx.Client(base_url=running.base, headers=headers, timeout=120) as client:
                 times = []
                 for attempt in range(repeat + 2):
                     started = time.perf_counter()

@@ -28,15 +28,15 @@ from typing import Any
 import httpx
 import psycopg
 
-from bench.run import ROOT, store_url
+from bench.harness import ROOT, declaration_body, store_url
+from bench.support import free_port, read_topic, start_tansu
 from infra.events import decode
 from infra.settings import Settings, eventsourcing_env
 from projections.rebuild import rebuild
 from projections.runner import all_projections
 from projections.store import ReadStore
 from services.application import ClaimsApplication
-from tests.services.conftest import declaration_body
-from tests.support import free_port, read_topic, start_tansu
+from services.wiring import build_event_log
 
 TOKEN = "soak-handler-token"
 PARTITIONS = 4
@@ -236,7 +236,8 @@ def _application(url: str) -> ClaimsApplication:
 
 def verify(url: str, env: dict[str, str], load: Load, topic: str, port: int) -> dict[str, Any]:
     app = _application(url)
-    head = app.recorder.max_notification_id() or 0
+    event_log = build_event_log(app)
+    head = event_log.head()
     store = ReadStore(Settings(database_url=url).resolved_read_model_url)
     deadline = time.monotonic() + 120
     while True:  # let the restarted worker and relay catch up
@@ -260,17 +261,14 @@ def verify(url: str, env: dict[str, str], load: Load, topic: str, port: int) -> 
     lost = [(c, v) for c, v in load.acknowledged if v not in versions[c]]
     gaps = [c for c, found in versions.items() if found != list(range(1, len(found) + 1))]
     differences = sum(
-        len(rebuild(app, store, p, verify=True).differences) for p in all_projections(app.calendar)
+        len(rebuild(event_log, store, p, verify=True).differences)
+        for p in all_projections(app.calendar)
     )
     published = [
         decode(record.value)[0]
         for record in read_topic(f"127.0.0.1:{port}", topic, PARTITIONS, timeout_ms=3000)
     ]
-    stored = {
-        n.id
-        for n in app.recorder.select_notifications(start=1, limit=10_000_000)
-        if n.topic.startswith("domain.claim:Claim.")
-    }
+    stored = {position for position, _ in event_log.read(start=1, limit=10_000_000).events}
     missing_in_kafka = len(stored - set(published))
     store.close()
     app.close()

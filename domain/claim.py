@@ -8,8 +8,8 @@ stamped by the event-sourcing library, never read by a rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.calendar import FrenchCalendar
 from domain.catalogue import ContractTerms
 from domain.deadlines import mediation_referral_deadline, mediation_referral_possible
+from domain.declaration import ClaimDeclaration, declared_facts
 from domain.errors import (
     CardInsurerPositionRequired,
     ClaimAlreadyAssessed,
@@ -30,7 +31,6 @@ from domain.errors import (
     ComplaintAlreadyAnswered,
     ComplaintAlreadyEscalated,
     ComplaintNotAnswered,
-    DatesOutOfOrder,
     IndemnityUnpaid,
     InvalidClaimData,
     MediationAlreadyConcluded,
@@ -42,26 +42,24 @@ from domain.errors import (
     ProofsIncomplete,
     SettlementModeNotAllowed,
     SettlementOfRefusedClaim,
-    TooManyInsured,
     UnknownComplaint,
     WithdrawalAfterSettlement,
 )
 from domain.indemnity import ClaimFacts, compute_indemnity
+from domain.proofs import proofs_complete
+from domain.validation import not_before, require_code, require_money, require_text
 from domain.values import (
     AssessmentInputs,
     CardInsurerDecision,
     CardInsurerPosition,
     Cause,
-    CauseCategory,
     ClaimStatus,
     Complaint,
     ComplaintChannel,
     ComplaintOutcome,
     DeclarationChannel,
-    DeclarationFlag,
     Document,
     FeeBracket,
-    Guarantee,
     Indemnity,
     Insured,
     Mediation,
@@ -70,92 +68,9 @@ from domain.values import (
     Settlement,
     SettlementMode,
     Trip,
-    to_money,
 )
 
 MAX_NOTE_LENGTH = 4000
-
-
-@dataclass(frozen=True)
-class ClaimDeclaration:
-    """The command that opens a claim: what the insured declared, as the handler entered it."""
-
-    contract: str
-    subscription_number: str
-    guarantee: str
-    cause: Cause
-    event_date: date
-    declared_on: date
-    booking_date: date
-    subscription_date: date
-    trip: Trip
-    insured: tuple[Insured, ...]
-    known_on: date | None = None
-    settlement_mode: str = SettlementMode.CASH
-    fee_scale: tuple[FeeBracket, ...] | None = None
-    medical_contraindication_on: date | None = None
-    cancelled_on: date | None = None
-    interrupted_on: date | None = None
-    channel: str = DeclarationChannel.ONLINE
-
-
-def _require_text(field: str, value: str) -> str:
-    text = value.strip()
-    if not text:
-        raise InvalidClaimData(field, "must not be empty")
-    return text
-
-
-def _require_money(field: str, value: Decimal, *, positive: bool = False) -> Decimal:
-    try:
-        amount = to_money(value)
-    except ValueError as exc:
-        raise InvalidClaimData(field, str(exc)) from exc
-    if amount < 0 or (positive and amount == 0):
-        raise InvalidClaimData(field, "must be positive" if positive else "must not be negative")
-    return amount
-
-
-def _require_code(field: str, value: str, codes: type[Any]) -> str:
-    try:
-        return str(codes(value).value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in codes)
-        raise InvalidClaimData(field, f"{value!r} is not one of: {allowed}") from None
-
-
-def _not_before(field: str, value: date, bound_name: str, bound: date | None) -> None:
-    if bound is not None and value < bound:
-        raise DatesOutOfOrder(
-            field, f"{value.isoformat()} is before {bound_name} ({bound.isoformat()})"
-        )
-
-
-def _validated_fee_scale(
-    scale: tuple[FeeBracket, ...] | None,
-) -> list[FeeBracket] | None:
-    if scale is None:
-        return None
-    if not scale:
-        raise InvalidClaimData("fee_scale", "must list at least one bracket")
-    brackets: list[FeeBracket] = []
-    for index, bracket in enumerate(scale):
-        where = f"fee_scale[{index}]"
-        if bracket.min_days_before < 0:
-            raise InvalidClaimData(f"{where}.min_days_before", "must not be negative")
-        if (
-            bracket.max_days_before is not None
-            and bracket.max_days_before < bracket.min_days_before
-        ):
-            raise InvalidClaimData(f"{where}.max_days_before", "must not be below min_days_before")
-        percent = Decimal(bracket.percent)
-        if not Decimal(0) <= percent <= Decimal(100):
-            raise InvalidClaimData(f"{where}.percent", "must be between 0 and 100")
-        minimum = bracket.minimum_per_person
-        if minimum is not None:
-            minimum = _require_money(f"{where}.minimum_per_person", minimum)
-        brackets.append(replace(bracket, percent=percent, minimum_per_person=minimum))
-    return brackets
 
 
 def claim_status(
@@ -218,6 +133,10 @@ class Claim(Aggregate):
         card_insurer_position_required: bool
         channel: str
         by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.declared_on
 
         class_version = 2
 
@@ -353,137 +272,18 @@ class Claim(Aggregate):
         calendar: FrenchCalendar,
         by: str,
     ) -> Claim:
-        """Open a claim. Irregular dates are flagged for the handler, never refused (§4)."""
-        d = declaration
-        if d.contract != terms.code:
-            raise InvalidClaimData("contract", f"terms of {terms.code} given for {d.contract}")
-        guarantee = _require_code("guarantee", d.guarantee, Guarantee)
-        if guarantee not in terms.guarantees:
-            raise InvalidClaimData("guarantee", f"{terms.code} does not cover {guarantee}")
-        category = _require_code("cause.category", d.cause.category, CauseCategory)
-        if category not in terms.cause_categories:
-            allowed = ", ".join(terms.cause_categories)
-            raise InvalidClaimData("cause.category", f"{terms.code} categories are {allowed}")
-        cause = Cause(
-            category=category,
-            code=_require_text("cause.code", d.cause.code),
-            description=d.cause.description.strip(),
-        )
-        if category in terms.voucher_categories and not cause.description:
-            # 001 category D: no proof, but the stated reason is mandatory.
-            raise InvalidClaimData("cause.description", "the reason must be stated")
-        mode = _require_code("settlement_mode", d.settlement_mode, SettlementMode)
-        if mode == SettlementMode.VOUCHER and category not in terms.voucher_categories:
-            raise InvalidClaimData(
-                "settlement_mode",
-                "a voucher is offered only for categories "
-                + (", ".join(terms.voucher_categories) or "none"),
-            )
-
-        if not d.insured:
-            raise InvalidClaimData("insured", "at least one insured person is required")
-        if len(d.insured) > terms.max_insured_per_file:
-            raise TooManyInsured(
-                "insured",
-                f"at most {terms.max_insured_per_file} insured "
-                f"persons per file, got {len(d.insured)}",
-            )
-        insured: list[Insured] = []
-        for index, person in enumerate(d.insured):
-            name = _require_text(f"insured[{index}].name", person.name)
-            if any(other.name == name for other in insured):
-                raise InvalidClaimData(f"insured[{index}].name", f"{name!r} is listed twice")
-            price = _require_money(f"insured[{index}].trip_price", person.trip_price, positive=True)
-            insured.append(Insured(name=name, trip_price=price))
-        transport = d.trip.transport_price
-        if transport is not None:
-            transport = _require_money("trip.transport_price", transport)
-        trip = replace(d.trip, destination=d.trip.destination.strip(), transport_price=transport)
-
-        known_on = d.known_on or d.event_date
-        _not_before("subscription_date", d.subscription_date, "booking_date", d.booking_date)
-        _not_before("known_on", known_on, "event_date", d.event_date)
-        _not_before("declared_on", d.declared_on, "known_on", known_on)
-        _not_before("trip.departure_date", trip.departure_date, "booking_date", d.booking_date)
-        _not_before(
-            "trip.return_date", trip.return_date, "trip.departure_date", trip.departure_date
-        )
-        if guarantee == Guarantee.CANCELLATION and d.event_date > trip.departure_date:
-            raise DatesOutOfOrder(
-                "event_date",
-                "an event after departure is not a cancellation (declare an interruption)",
-            )
-        if d.cancelled_on is not None:
-            _not_before("cancelled_on", d.cancelled_on, "event_date", d.event_date)
-        if guarantee == Guarantee.INTERRUPTION:
-            if d.interrupted_on is None:
-                raise InvalidClaimData("interrupted_on", "required for an interruption")
-            _not_before(
-                "interrupted_on", d.interrupted_on, "trip.departure_date", trip.departure_date
-            )
-            if d.interrupted_on > trip.return_date:
-                raise DatesOutOfOrder("interrupted_on", "after the return date")
-        channel = _require_code("channel", d.channel, DeclarationChannel)
-        medical = category in terms.medical_categories
-        if d.medical_contraindication_on is not None:
-            if not medical:
-                raise InvalidClaimData("medical_contraindication_on", "only for a medical cause")
-            _not_before(
-                "medical_contraindication_on",
-                d.medical_contraindication_on,
-                "booking_date",
-                d.booking_date,
-            )
-
-        # §4: 5 jours ouvrés from the date of knowledge; late is flagged, the handler decides.
-        working_days = calendar.working_days_between(known_on, d.declared_on)
-        days_late = max(0, working_days - terms.declaration_working_days)
-        flags: list[str] = []
-        if days_late:
-            flags.append(DeclarationFlag.LATE_DECLARATION)
-        if d.event_date < d.subscription_date:
-            flags.append(DeclarationFlag.EVENT_BEFORE_SUBSCRIPTION)
-        window = terms.subscription_within_hours_of_booking
-        if window is not None and d.subscription_date > d.booking_date + timedelta(
-            days=-(-window // 24)
-        ):
-            flags.append(DeclarationFlag.SUBSCRIPTION_AFTER_WINDOW)
-
-        return cls(
-            claim_number=claim_number,
-            contract=terms.code,
-            subscription_number=_require_text("subscription_number", d.subscription_number),
-            guarantee=guarantee,
-            cause=cause,
-            event_date=d.event_date,
-            known_on=known_on,
-            declared_on=d.declared_on,
-            booking_date=d.booking_date,
-            subscription_date=d.subscription_date,
-            trip=trip,
-            insured=insured,
-            settlement_mode=mode,
-            fee_scale=_validated_fee_scale(d.fee_scale),
-            medical_contraindication_on=d.medical_contraindication_on,
-            cancelled_on=d.cancelled_on,
-            interrupted_on=d.interrupted_on,
-            medical_cause=medical,
-            late_declaration=bool(days_late),
-            declaration_working_days_late=days_late,
-            flags=flags,
-            card_insurer_position_required=terms.requires_card_insurer_position(
-                [person.trip_price for person in insured]
-            ),
-            channel=channel,
-            by=by,
-        )
+        """Open a claim. Irregular dates are flagged for the handler, never refused
+        (rules.md "Declaration"; the checks are in `domain/declaration.py`)."""
+        return cls(claim_number=claim_number, **declared_facts(declaration, terms, calendar), by=by)
 
     # ------------------------------------------------------------------ derived state
 
     @property
     def proofs_complete(self) -> bool:
         """Every requested document received (and at least one was requested)."""
-        return bool(self.proofs_requested) and not self.proofs_outstanding
+        return proofs_complete(
+            any_requested=bool(self.proofs_requested), outstanding=self.proofs_outstanding
+        )
 
     @property
     def awaiting_card_insurer(self) -> bool:
@@ -528,7 +328,7 @@ class Claim(Aggregate):
             )
 
     def _after_declaration(self, field: str, value: date) -> None:
-        _not_before(field, value, "declared_on", self.declared_on)
+        not_before(field, value, "declared_on", self.declared_on)
 
     # Causal business dates (docs/rules.md "Business dates follow cause and effect";
     # docs/adr/0014-causal-business-dates.md lists every dependency). These checks run before
@@ -537,23 +337,23 @@ class Claim(Aggregate):
     def _after_decisive_step(self, field: str, value: date) -> None:
         """Nothing of the main track is dated before its last assessment, payment, closure,
         withdrawal or reopening (the state a later fact builds on)."""
-        _not_before(field, value, self.decisive_fact, self.decisive_on)
+        not_before(field, value, self.decisive_fact, self.decisive_on)
 
     def _after_main_track(self, field: str, value: date) -> None:
         """An assessment, payment or reopening comes after every fact of the main track it
         rests on (the proof that completed the file, the card insurer's position...)."""
-        _not_before(field, value, self.main_track_fact, self.main_track_on)
+        not_before(field, value, self.main_track_fact, self.main_track_on)
 
     def _after_every_fact(self, field: str, value: date) -> None:
         """A terminal fact (refusal, withdrawal, closure) is never dated before a fact
         already recorded on the claim."""
-        _not_before(field, value, self.latest_fact, self.latest_on)
+        not_before(field, value, self.latest_fact, self.latest_on)
 
     def _after_last_request(self, field: str, value: date) -> None:
         """A proof (or the card insurer's position) received answers the requests before it:
         it is not dated before the latest request, which may have reopened the file (the
         handling clock starts on the day the file is complete)."""
-        _not_before(field, value, "the latest proof request", self.last_request_on)
+        not_before(field, value, "the latest proof request", self.last_request_on)
 
     def _fact(self, on: date, what: str, *, main: bool = False, decisive: bool = False) -> None:
         """Bookkeeping of the latest business dates (state only: it re-runs on replay)."""
@@ -571,11 +371,15 @@ class Claim(Aggregate):
         assigned_on: date
         by: str
 
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.assigned_on
+
     def assign_handler(self, *, handler: str, assigned_on: date, by: str) -> None:
         self._after_declaration("assigned_on", assigned_on)
-        _not_before("assigned_on", assigned_on, "the current assignment", self.assigned_on)
+        not_before("assigned_on", assigned_on, "the current assignment", self.assigned_on)
         self._handler_assigned(
-            handler=_require_text("handler", handler), assigned_on=assigned_on, by=by
+            handler=require_text("handler", handler), assigned_on=assigned_on, by=by
         )
 
     @event(HandlerAssigned)
@@ -591,10 +395,14 @@ class Claim(Aggregate):
         requested_on: date
         by: str
 
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.requested_on
+
     def request_proofs(self, *, documents: list[str], requested_on: date, by: str) -> None:
         if not documents:
             raise InvalidClaimData("documents", "name at least one document")
-        codes = [_require_code(f"documents[{i}]", doc, Document) for i, doc in enumerate(documents)]
+        codes = [require_code(f"documents[{i}]", doc, Document) for i, doc in enumerate(documents)]
         self._after_declaration("requested_on", requested_on)
         self._after_main_track("requested_on", requested_on)
         self._ensure_open()
@@ -619,8 +427,12 @@ class Claim(Aggregate):
         received_on: date
         by: str
 
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.received_on
+
     def receive_proof(self, *, document: str, received_on: date, by: str) -> None:
-        code = _require_code("document", document, Document)
+        code = require_code("document", document, Document)
         self._after_declaration("received_on", received_on)
         self._after_decisive_step("received_on", received_on)
         self._after_last_request("received_on", received_on)
@@ -647,11 +459,15 @@ class Claim(Aggregate):
         received_on: date
         by: str
 
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.received_on
+
     def receive_card_insurer_position(
         self, *, decision: str, amount_paid: Decimal, received_on: date, by: str
     ) -> None:
-        code = _require_code("decision", decision, CardInsurerDecision)
-        amount = _require_money("amount_paid", amount_paid)
+        code = require_code("decision", decision, CardInsurerDecision)
+        amount = require_money("amount_paid", amount_paid)
         if code == CardInsurerDecision.REFUSED and amount != 0:
             raise InvalidClaimData("amount_paid", "must be 0.00 when the card insurer refused")
         if code == CardInsurerDecision.PAID and amount == 0:
@@ -661,7 +477,7 @@ class Claim(Aggregate):
         self._after_last_request("received_on", received_on)
         earlier = self.card_insurer_position
         if earlier is not None:  # a new position replaces the one before it
-            _not_before("received_on", received_on, "the earlier position", earlier.received_on)
+            not_before("received_on", received_on, "the earlier position", earlier.received_on)
         self._ensure_open()
         self._ensure_not_assessed()
         self._card_insurer_position_received(
@@ -700,6 +516,10 @@ class Claim(Aggregate):
         inputs: AssessmentInputs
         indemnity: Indemnity
         by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.decided_on
 
     def accept(
         self, *, decided_on: date, inputs: AssessmentInputs, terms: ContractTerms, by: str
@@ -745,10 +565,14 @@ class Claim(Aggregate):
         reason: str
         by: str
 
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.decided_on
+
     def refuse(self, *, decided_on: date, reason: str, by: str) -> None:
         self._after_every_fact("decided_on", decided_on)  # a refusal is terminal
         self._ensure_assessable(decided_on)
-        self._refused(decided_on=decided_on, reason=_require_text("reason", reason), by=by)
+        self._refused(decided_on=decided_on, reason=require_text("reason", reason), by=by)
 
     @event(Refused)
     def _refused(self, *, decided_on: date, reason: str, by: str) -> None:
@@ -767,6 +591,10 @@ class Claim(Aggregate):
         amount: Decimal
         by: str
 
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.paid_on
+
     def settle(self, *, paid_on: date, mode: str, reference: str, by: str) -> None:
         """Record payment of what the current acceptance owes beyond what was already paid."""
         self._after_main_track("paid_on", paid_on)
@@ -783,18 +611,18 @@ class Claim(Aggregate):
             raise ClaimAlreadySettled(
                 f"claim {self.claim_number} is already settled", claim_id=self.id
             )
-        code = _require_code("mode", mode, SettlementMode)
+        code = require_code("mode", mode, SettlementMode)
         if code != self.settlement_mode:
             raise SettlementModeNotAllowed(
                 f"this claim is settled by {self.settlement_mode}, as chosen at declaration",
                 claim_id=self.id,
             )
-        _not_before("paid_on", paid_on, "decided_on", self.decided_on)
+        not_before("paid_on", paid_on, "decided_on", self.decided_on)
         amount = max(Decimal("0.00"), self.indemnity.total - self.amount_paid)
         self._settled(
             paid_on=paid_on,
             mode=code,
-            reference=_require_text("reference", reference),
+            reference=require_text("reference", reference),
             amount=amount,
             by=by,
         )
@@ -815,6 +643,10 @@ class Claim(Aggregate):
         closed_on: date
         by: str
 
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.closed_on
+
     def close(self, *, closed_on: date, by: str) -> None:
         self._after_every_fact("closed_on", closed_on)  # a closure is terminal
         self._ensure_open()
@@ -824,7 +656,7 @@ class Claim(Aggregate):
                 claim_id=self.id,
             )
         self._after_declaration("closed_on", closed_on)
-        _not_before("closed_on", closed_on, "decided_on", self.decided_on)
+        not_before("closed_on", closed_on, "decided_on", self.decided_on)
         self._closed(closed_on=closed_on, by=by)
 
     @event(Closed)
@@ -835,6 +667,10 @@ class Claim(Aggregate):
     class Withdrawn(Aggregate.Event):
         withdrawn_on: date
         by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.withdrawn_on
 
     def withdraw(self, *, withdrawn_on: date, by: str) -> None:
         self._after_every_fact("withdrawn_on", withdrawn_on)  # a withdrawal is terminal
@@ -856,6 +692,10 @@ class Claim(Aggregate):
         reason: str
         by: str
 
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.reopened_on
+
     def reopen(self, *, reopened_on: date, reason: str, by: str) -> None:
         """Back to assessment, e.g. after an upheld complaint or a mediator's opinion."""
         self._after_declaration("reopened_on", reopened_on)
@@ -865,7 +705,7 @@ class Claim(Aggregate):
             raise ClaimNotReopenable(
                 f"claim {self.claim_number} is still being handled", claim_id=self.id
             )
-        self._reopened(reopened_on=reopened_on, reason=_require_text("reason", reason), by=by)
+        self._reopened(reopened_on=reopened_on, reason=require_text("reason", reason), by=by)
 
     @event(Reopened)
     def _reopened(self, *, reopened_on: date, reason: str, by: str) -> None:
@@ -889,12 +729,16 @@ class Claim(Aggregate):
         summary: str
         by: str
 
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.received_on
+
     def open_complaint(
         self, *, sent_on: date, received_on: date, channel: str, summary: str, by: str
     ) -> str:
         """Record a complaint (allowed on closed and withdrawn claims); returns its id."""
-        code = _require_code("channel", channel, ComplaintChannel)
-        _not_before("received_on", received_on, "sent_on", sent_on)
+        code = require_code("channel", channel, ComplaintChannel)
+        not_before("received_on", received_on, "sent_on", sent_on)
         self._after_declaration("received_on", received_on)
         complaint_id = f"{self.claim_number}-R{len(self.complaints) + 1}"
         self._complaint_opened(
@@ -902,7 +746,7 @@ class Claim(Aggregate):
             sent_on=sent_on,
             received_on=received_on,
             channel=code,
-            summary=_require_text("summary", summary),
+            summary=require_text("summary", summary),
             by=by,
         )
         return complaint_id
@@ -939,6 +783,10 @@ class Claim(Aggregate):
         sent_on: date
         by: str
 
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.sent_on
+
     def acknowledge_complaint(self, *, complaint_id: str, sent_on: date, by: str) -> None:
         complaint = self.complaint(complaint_id)
         if complaint.acknowledged_on is not None:
@@ -946,7 +794,7 @@ class Claim(Aggregate):
                 f"complaint {complaint_id} was acknowledged on {complaint.acknowledged_on}",
                 claim_id=self.id,
             )
-        _not_before("sent_on", sent_on, "the complaint's received_on", complaint.received_on)
+        not_before("sent_on", sent_on, "the complaint's received_on", complaint.received_on)
         # Judged as of sent_on: an answer dated later was not there yet.
         if complaint.answered_on is not None and complaint.answered_on <= sent_on:
             raise ComplaintAlreadyAnswered(
@@ -967,17 +815,21 @@ class Claim(Aggregate):
         recours: bool
         by: str
 
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.sent_on
+
     def answer_complaint(self, *, complaint_id: str, sent_on: date, outcome: str, by: str) -> None:
         """Answer the complaint, or its recours when it was escalated after a first answer."""
         complaint = self.complaint(complaint_id)
-        code = _require_code("outcome", outcome, ComplaintOutcome)
+        code = require_code("outcome", outcome, ComplaintOutcome)
         if complaint.answered_on is None:
             recours = False
-            _not_before("sent_on", sent_on, "the complaint's received_on", complaint.received_on)
-            _not_before("sent_on", sent_on, "the acknowledgement", complaint.acknowledged_on)
+            not_before("sent_on", sent_on, "the complaint's received_on", complaint.received_on)
+            not_before("sent_on", sent_on, "the acknowledgement", complaint.acknowledged_on)
         elif complaint.escalated_on is not None and complaint.recours_answered_on is None:
             recours = True
-            _not_before("sent_on", sent_on, "the recours' received_on", complaint.escalated_on)
+            not_before("sent_on", sent_on, "the recours' received_on", complaint.escalated_on)
         else:
             raise ComplaintAlreadyAnswered(
                 f"complaint {complaint_id} was already answered", claim_id=self.id
@@ -1003,6 +855,10 @@ class Claim(Aggregate):
         received_on: date
         by: str
 
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.received_on
+
     def escalate_complaint(self, *, complaint_id: str, received_on: date, by: str) -> None:
         """The complainant takes the answered complaint to the second level (recours)."""
         complaint = self.complaint(complaint_id)
@@ -1014,10 +870,10 @@ class Claim(Aggregate):
             raise ComplaintAlreadyEscalated(
                 f"complaint {complaint_id} was already escalated", claim_id=self.id
             )
-        _not_before("received_on", received_on, "the answer's sent_on", complaint.answered_on)
+        not_before("received_on", received_on, "the answer's sent_on", complaint.answered_on)
         if self.mediation is not None:
             # The referral judged the complaints without this recours: it cannot come before.
-            _not_before(
+            not_before(
                 "received_on", received_on, "the mediation referral", self.mediation.referred_on
             )
         self._complaint_escalated(complaint_id=complaint_id, received_on=received_on, by=by)
@@ -1032,6 +888,10 @@ class Claim(Aggregate):
     class MediationReferred(Aggregate.Event):
         referred_on: date
         by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.referred_on
 
     def refer_to_mediation(self, *, referred_on: date, calendar: FrenchCalendar, by: str) -> None:
         """The insured refers the dispute to the Médiateur de l'Assurance. Judged as of
@@ -1072,6 +932,10 @@ class Claim(Aggregate):
         outcome: str
         by: str
 
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.decided_on
+
     def conclude_mediation(self, *, decided_on: date, outcome: str, by: str) -> None:
         if self.mediation is None:
             raise MediationNotReferred(
@@ -1081,8 +945,8 @@ class Claim(Aggregate):
             raise MediationAlreadyConcluded(
                 f"the mediator decided on {self.mediation.decided_on}", claim_id=self.id
             )
-        code = _require_code("outcome", outcome, MediationOutcome)
-        _not_before("decided_on", decided_on, "referred_on", self.mediation.referred_on)
+        code = require_code("outcome", outcome, MediationOutcome)
+        not_before("decided_on", decided_on, "referred_on", self.mediation.referred_on)
         self._mediation_concluded(decided_on=decided_on, outcome=code, by=by)
 
     @event(MediationConcluded)
@@ -1098,10 +962,14 @@ class Claim(Aggregate):
         interrupted_on: date
         by: str
 
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.interrupted_on
+
     def interrupt_prescription(self, *, act: str, interrupted_on: date, by: str) -> None:
         """Record an act that restarts the 2-year prescription (allowed on any claim)."""
-        code = _require_code("act", act, PrescriptionAct)
-        _not_before("interrupted_on", interrupted_on, "event_date", self.event_date)
+        code = require_code("act", act, PrescriptionAct)
+        not_before("interrupted_on", interrupted_on, "event_date", self.event_date)
         self._prescription_interrupted(act=code, interrupted_on=interrupted_on, by=by)
 
     @event(PrescriptionInterrupted)
@@ -1116,8 +984,12 @@ class Claim(Aggregate):
         noted_on: date
         by: str
 
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.noted_on
+
     def add_note(self, *, text: str, noted_on: date, by: str) -> None:
-        body = _require_text("text", text)
+        body = require_text("text", text)
         if len(body) > MAX_NOTE_LENGTH:
             raise InvalidClaimData("text", f"at most {MAX_NOTE_LENGTH} characters")
         self._after_declaration("noted_on", noted_on)

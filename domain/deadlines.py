@@ -27,8 +27,10 @@ MEDIATION_OPINION_DAYS = 90  # R.612-5: its opinion within 90 days
 
 def declaration_due(known_on: date, calendar: FrenchCalendar, working_days: int) -> date:
     """Last day to declare: N jours ouvrés after the insured learned of the event (the
-    contract's N, 5 by law)."""
-    return calendar.add_working_days(known_on, working_days)
+    contract's N, 5 by law), read favourably: up to the day before the next jour ouvré, so a
+    declaration on the Saturday after a Friday deadline loses no working day and is in time
+    (docs/adr/0004-time.md). The lateness flag and the SLA clock both use this date."""
+    return calendar.add_working_days(known_on, working_days + 1) - timedelta(days=1)
 
 
 def acknowledgement_due(sent_on: date, calendar: FrenchCalendar) -> date:
@@ -36,9 +38,18 @@ def acknowledgement_due(sent_on: date, calendar: FrenchCalendar) -> date:
     return calendar.add_working_days(sent_on, ACKNOWLEDGEMENT_WORKING_DAYS, WorkingDays.OUVRABLES)
 
 
+def _months_after(start: date, months: int, calendar: FrenchCalendar) -> date:
+    """A deadline in months; `date.max` when it falls beyond the calendar (a date stored by
+    round 1 in year 9999 must not make a guard crash)."""
+    try:
+        return calendar.add_months(start, months)
+    except (OverflowError, ValueError):
+        return date.max
+
+
 def answer_due(sent_on: date, calendar: FrenchCalendar) -> date:
     """A complaint's answer (and its recours'): 2 months after it was sent."""
-    return calendar.add_months(sent_on, ANSWER_MONTHS)
+    return _months_after(sent_on, ANSWER_MONTHS, calendar)
 
 
 def handling_due(complete_on: date, channel: str, calendar: FrenchCalendar) -> date:
@@ -56,7 +67,7 @@ def payment_due(agreed_on: date) -> date:
 def mediation_referral_deadline(sent_on: date, calendar: FrenchCalendar) -> date:
     """Last day to refer to the Médiateur de l'Assurance: 1 year after the written complaint,
     ending like any deadline in months (moved off a week-end or holiday)."""
-    return calendar.add_months(sent_on, MEDIATION_REFERRAL_MONTHS)
+    return _months_after(sent_on, MEDIATION_REFERRAL_MONTHS, calendar)
 
 
 def internal_avenues_exhausted_on(complaint: Complaint, on: date) -> bool:

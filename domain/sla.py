@@ -10,14 +10,15 @@ Counting conventions: docs/adr/0006-sla-clocks.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from domain.calendar import FrenchCalendar
+from domain.catalogue import load_catalogue
 from domain.claim import Claim
 from domain.deadlines import (
     ACKNOWLEDGEMENT_WORKING_DAYS,
@@ -149,30 +150,10 @@ class ClockStatus:
 
 
 def business_date(domain_event: Any) -> date:
-    """The business date on which an event happened (what was known on which day)."""
-    for name in (
-        "declared_on",
-        "assigned_on",
-        "requested_on",
-        "decided_on",
-        "paid_on",
-        "closed_on",
-        "withdrawn_on",
-        "reopened_on",
-        "referred_on",
-        "noted_on",
-        "interrupted_on",
-    ):
-        value = getattr(domain_event, name, None)
-        if isinstance(value, date):
-            return value
-    if isinstance(domain_event, Claim.ComplaintAcknowledged | Claim.ComplaintAnswered):
-        return domain_event.sent_on
-    value = getattr(domain_event, "received_on", None)
-    if isinstance(value, date):  # proofs, card insurer, complaints (on receipt), recours
-        return value
-    msg = f"no business date on {type(domain_event).__name__}"
-    raise TypeError(msg)
+    """The business date on which a claim event happened: each event class says which."""
+    day = domain_event.business_date()
+    assert isinstance(day, date)
+    return day
 
 
 class SlaFold:
@@ -185,6 +166,10 @@ class SlaFold:
         self.cycle = 0  # assessment cycles: each reopening starts a new one
         self.outstanding: set[str] = set()
         self.requested = False
+        # Per document requested, the earliest receipt since its latest request (ISO date):
+        # the file is complete on the latest of them, whatever the order of recording.
+        self.requested_docs: set[str] = set()
+        self.received_since_request: dict[str, str] = {}
         self.card_insurer_required = False
         self.card_insurer_received = False
         self.assessed = False
@@ -196,6 +181,7 @@ class SlaFold:
         self.mediation_from: date | None = None
         self.referred_on: date | None = None  # the claim's referral to mediation, if any
         self.prescription_before_mediation: date | None = None
+        self.prescription_facts: list[tuple[str, int, str]] = []  # (day, version, what)
 
     def clock_entries(self) -> list[list[Any]]:
         """[kind, key, started, due, completed or None] per clock, dates as ISO strings."""
@@ -216,6 +202,8 @@ class SlaFold:
             "cycle": self.cycle,
             "outstanding": sorted(self.outstanding),
             "requested": self.requested,
+            "requested_docs": sorted(self.requested_docs),
+            "received_since_request": dict(sorted(self.received_since_request.items())),
             "card_insurer_required": self.card_insurer_required,
             "card_insurer_received": self.card_insurer_received,
             "assessed": self.assessed,
@@ -226,6 +214,7 @@ class SlaFold:
             "mediation_from": _iso(self.mediation_from),
             "referred_on": _iso(self.referred_on),
             "prescription_before_mediation": _iso(self.prescription_before_mediation),
+            "prescription_facts": [list(f) for f in self.prescription_facts],
         }
 
     @classmethod
@@ -244,6 +233,8 @@ class SlaFold:
         fold.requested = state["requested"]
         fold.card_insurer_required = state["card_insurer_required"]
         fold.card_insurer_received = state["card_insurer_received"]
+        fold.requested_docs = set(state.get("requested_docs", []))
+        fold.received_since_request = dict(state.get("received_since_request", {}))
         fold.assessed = state["assessed"]
         fold.acceptances = state["acceptances"]
         fold.complaint_sent = {k: date.fromisoformat(v) for k, v in state["complaint_sent"].items()}
@@ -253,14 +244,19 @@ class SlaFold:
         fold.mediation_from = _from_iso(state.get("mediation_from"))
         fold.referred_on = _from_iso(state.get("referred_on"))
         fold.prescription_before_mediation = _from_iso(state.get("prescription_before_mediation"))
+        fold.prescription_facts = [
+            (day, version, what) for day, version, what in state.get("prescription_facts", [])
+        ]
         return fold
 
     def _put(self, clock: Clock) -> None:
         self.clocks[clock.key] = clock
 
     def _complete(self, key: str, on: date) -> None:
+        """Completed by the earliest fact that completes it, whatever the order of recording
+        (an acknowledgement recorded after the answer it preceded)."""
         clock = self.clocks.get(key)
-        if clock is not None and clock.completed_on is None:
+        if clock is not None and (clock.completed_on is None or on < clock.completed_on):
             self.clocks[key] = replace(clock, completed_on=on)
 
     def _open(self, kind: ClockKind) -> list[Clock]:
@@ -269,18 +265,45 @@ class SlaFold:
     def _handling_key(self) -> str:
         return f"handling#{self.cycle + 1}"
 
-    def _maybe_start_handling(self, on: date) -> None:
-        complete = self.requested and not self.outstanding
-        ready = complete and (self.card_insurer_received or not self.card_insurer_required)
-        if ready and not self.assessed and self._handling_key() not in self.clocks:
-            self._put(
-                Clock(
-                    ClockKind.HANDLING,
-                    self._handling_key(),
-                    on,
-                    handling_due(on, self.channel, self.calendar),
-                )
+    def _received(self, document: str, on: date) -> None:
+        earlier = self.received_since_request.get(document)
+        if earlier is None or on.isoformat() < earlier:
+            self.received_since_request[document] = on.isoformat()
+
+    def _complete_on(self) -> date | None:
+        """The day the file became complete (and the card insurer's position was in)."""
+        needed = set(self.requested_docs)
+        if self.card_insurer_required:
+            needed.add("card_insurer_position")
+        if (
+            not self.requested
+            or not needed
+            or any(d not in self.received_since_request for d in needed)
+        ):
+            return None
+        return date.fromisoformat(max(self.received_since_request[d] for d in needed))
+
+    def _maybe_start_handling(self, on: date | None = None) -> None:
+        """Start the cycle's handling clock on the day the file became complete (or on `on`,
+        a reopening's date, for a file complete already); a receipt recorded late moves the
+        start of a clock still running back to the day it made the file complete."""
+        complete_on = self._complete_on()
+        if complete_on is None or self.assessed:
+            return
+        start = on if on is not None else complete_on
+        current = self.clocks.get(self._handling_key())
+        if current is not None and (
+            current.completed_on is not None or current.started_on <= start
+        ):
+            return
+        self._put(
+            Clock(
+                ClockKind.HANDLING,
+                self._handling_key(),
+                start,
+                handling_due(start, self.channel, self.calendar),
             )
+        )
 
     def _restart_prescription(self, on: date) -> None:
         current = self.clocks.get(self.prescription_key)
@@ -348,23 +371,28 @@ class SlaFold:
                     ClockKind.DECLARATION,
                     "declaration",
                     e.known_on,
-                    declaration_due(e.known_on, cal, DECLARATION_WORKING_DAYS),
+                    declaration_due(e.known_on, cal, _declaration_working_days(e.contract)),
                     e.declared_on,
                 )
             )
             self.channel = e.channel
             self.card_insurer_required = e.card_insurer_position_required
-            self._restart_prescription(e.event_date)
+            self._prescription_fact(e.event_date, e, "start")
         elif isinstance(e, Claim.ProofsRequested):
             self.requested = True
             self.outstanding.update(e.documents)
+            self.requested_docs.update(e.documents)
+            for document in e.documents:
+                self.received_since_request.pop(document, None)
         elif isinstance(e, Claim.ProofReceived):
             self.outstanding.discard(e.document)
-            self._maybe_start_handling(e.received_on)
+            self._received(e.document, e.received_on)
+            self._maybe_start_handling()
         elif isinstance(e, Claim.CardInsurerPositionReceived):
             self.card_insurer_received = True
             self.outstanding.discard("card_insurer_position")
-            self._maybe_start_handling(e.received_on)
+            self._received("card_insurer_position", e.received_on)
+            self._maybe_start_handling()
         elif isinstance(e, Claim.Accepted | Claim.Refused):
             self.assessed = True
             self._complete(self._handling_key(), e.decided_on)
@@ -446,16 +474,45 @@ class SlaFold:
             for clock in self._open(ClockKind.MEDIATION_REFERRAL):
                 if clock.started_on <= e.referred_on:  # complaints sent later are not its own
                     self._complete(clock.key, e.referred_on)
-            self._suspend_prescription(e.referred_on)
+            self._prescription_fact(e.referred_on, e, "suspend")
         elif isinstance(e, Claim.MediationConcluded):
-            self._resume_prescription(e.decided_on)
+            self._prescription_fact(e.decided_on, e, "resume")
         elif isinstance(e, Claim.PrescriptionInterrupted):
-            self._restart_prescription(e.interrupted_on)
+            self._prescription_fact(e.interrupted_on, e, "restart")
         if isinstance(e, Claim.Closed | Claim.Withdrawn):
             # The claim is concluded within the prescription period.
-            self._complete(self.prescription_key, business_date(e))
+            self._prescription_fact(business_date(e), e, "complete")
         elif isinstance(e, Claim.Reopened):
-            self._reopen_prescription(e.reopened_on)
+            self._prescription_fact(e.reopened_on, e, "reopen")
+
+    def _prescription_fact(self, on: date, e: Any, kind: str) -> None:
+        """Acts, closures, reopenings and mediation may be recorded in any order: the
+        prescription clocks are derived again from those facts in business-date order (ties by
+        version), so that a late record tells the same story (rules.md "Prescription")."""
+        self.prescription_facts.append((on.isoformat(), e.originator_version, kind))
+        self.prescription_facts.sort()
+        for key in [k for k, c in self.clocks.items() if c.kind == ClockKind.PRESCRIPTION]:
+            del self.clocks[key]
+        self.prescription_key = "prescription"
+        self.mediation_from = self.prescription_before_mediation = None
+        steps: dict[str, Callable[[date], None]] = {
+            "start": self._restart_prescription,
+            "restart": self._restart_prescription,
+            "suspend": self._suspend_prescription,
+            "resume": self._resume_prescription,
+            "reopen": self._reopen_prescription,
+            "complete": lambda day: self._complete(self.prescription_key, day),
+        }
+        for day, _, step in self.prescription_facts:
+            steps[step](date.fromisoformat(day))
+
+
+@cache
+def _declaration_working_days(contract: str) -> int:
+    """The contract's declaration deadline in jours ouvrés (the lateness flag reads the same
+    value at declaration); the law's 5 for a contract no longer in the catalogue."""
+    terms = load_catalogue().get(contract)
+    return terms.declaration_working_days if terms is not None else DECLARATION_WORKING_DAYS
 
 
 def _iso(value: date | None) -> str | None:

@@ -1,15 +1,15 @@
 """Kafka: the relay that publishes the stored log, and the projection workers that consume it.
 
-The event store stays the source of truth. The relay reads the notification log from its saved
-position and publishes each claim event (key = claim id, so a claim's events stay in order in
-one partition); it saves its position only after the broker acknowledged the whole batch
-(`acks=all`, idempotent producer). A crash re-publishes at most one batch: delivery is
-at-least-once. Workers assign partitions explicitly (worker i of n), and store the next offset
-of each partition in the read-model database in the same transaction as the views; a
-re-published event is recognised by its claim version and skipped: projection is
-effectively-once. An event that fails a projection is parked in that projection's dead letters
-with its partition and offset, in the same transaction as the next offsets, and the worker goes
-on (docs/adr/0016-dead-letters.md). See docs/adr/0009-kafka.md.
+The event store stays the source of truth. The relay reads the notification log (the event-log
+port, `projections.event_log.EventLog`) from its saved position and publishes each claim event
+(key = claim id, so a claim's events stay in order in one partition); it saves its position
+only after the broker acknowledged the whole batch (`acks=all`, idempotent producer). A crash
+re-publishes at most one batch: delivery is at-least-once. Workers assign partitions explicitly
+(worker i of n), and store the next offset of each partition in the read-model database in the
+same transaction as the views; a re-published event is recognised by its claim version and
+skipped: projection is effectively-once. An event that fails a projection is parked in that
+projection's dead letters with its partition and offset, in the same transaction as the next
+offsets, and the worker goes on (docs/adr/0016-dead-letters.md). See docs/adr/0009-kafka.md.
 """
 
 from __future__ import annotations
@@ -25,11 +25,13 @@ from kafka.errors import TopicAlreadyExistsError
 
 from infra.events import EnvelopeError, decode, encode, envelope
 from projections.base import FaultHook, Projection, ProjectionEngine, Table
+from projections.event_log import EventLog
+from projections.retry import exponential, run_until_stopped
 from projections.store import ReadStore
-from services.application import ClaimsApplication
 
 log = structlog.get_logger(__name__)
-CLAIM_TOPIC = "domain.claim:Claim."
+# After a failure: 0.4 s, doubling with each failure in a row, up to 5 s.
+BACKOFF = exponential(0.2)
 RELAY_POSITION = Table(
     "relay_position", (("relay", "TEXT NOT NULL"), ("position", "BIGINT NOT NULL")), ("relay",)
 )
@@ -55,7 +57,7 @@ class Relay:
 
     def __init__(
         self,
-        app: ClaimsApplication,
+        event_log: EventLog,
         store: ReadStore,
         *,
         bootstrap: str,
@@ -66,7 +68,7 @@ class Relay:
         name: str = "kafka",
         timeout_ms: int = 10_000,
     ) -> None:
-        self.app = app
+        self.event_log = event_log
         self.store = store
         self.bootstrap = bootstrap
         self.topic = topic
@@ -86,7 +88,7 @@ class Relay:
         return int(rows[0][0]) if rows else 0
 
     def status(self) -> dict[str, int]:
-        head = int(self.app.recorder.max_notification_id() or 0)
+        head = self.event_log.head()
         position = self.position()
         return {"position": position, "head": head, "behind": head - position}
 
@@ -116,18 +118,13 @@ class Relay:
     def run_once(self) -> int:
         """Publish one batch; returns the number of notifications read (0: caught up)."""
         position = self.position()
-        notifications = self.app.recorder.select_notifications(
-            start=position + 1, limit=self.batch_size
-        )
-        if not notifications:
+        read = self.event_log.read(start=position + 1, limit=self.batch_size)
+        if not read.count:
             return 0
         producer = self._connect()
         futures = []
-        for notification in notifications:
-            if not notification.topic.startswith(CLAIM_TOPIC):
-                continue
-            event = self.app.mapper.to_domain_event(notification)
-            message = envelope(event, notification.id, exclude_health_data=self.exclude_health_data)
+        for notification_id, event in read.events:
+            message = envelope(event, notification_id, exclude_health_data=self.exclude_health_data)
             futures.append(
                 producer.send(
                     self.topic,
@@ -143,25 +140,19 @@ class Relay:
         producer.flush(timeout=wait)
         for future in futures:
             future.get(timeout=wait)  # raises unless the broker acknowledged it
-        last = notifications[-1].id
-        self._save(last)  # only after every message of the batch was acknowledged
-        log.info("relay.published", messages=len(futures), position=last)
-        return len(notifications)
+        self._save(read.last)  # only after every message of the batch was acknowledged
+        log.info("relay.published", messages=len(futures), position=read.last)
+        return read.count
 
     def run_forever(self, interval: float = 0.05) -> None:
-        failures = 0
-        while not self._stop.is_set():
-            try:
-                count = self.run_once()
-            except Exception as exc:
-                failures += 1
-                log.warning("relay.retry", error=type(exc).__name__, failures=failures)
-                self._reset()
-                self._stop.wait(min(5.0, 0.2 * 2 ** min(failures, 5)))
-                continue
-            failures = 0
-            if not count:
-                self._stop.wait(interval)
+        """Publish until stopped; after a failure, reconnect and retry with back-off."""
+        run_until_stopped(
+            self.run_once, stop=self._stop, backoff=BACKOFF, idle=interval, on_failure=self._failed
+        )
+
+    def _failed(self, exc: Exception, failures: int) -> None:
+        log.warning("relay.retry", error=type(exc).__name__, failures=failures)
+        self._reset()
 
     def _reset(self) -> None:
         if self._producer is not None:
@@ -213,6 +204,7 @@ class KafkaProjectionWorker:
         self._assigned = [TopicPartition(topic, p) for p in self.partitions]
         self.consumer.assign(self._assigned)
         self._stop = threading.Event()
+        self._resync = False
         self.skipped = 0
         self._seek()
 
@@ -293,16 +285,21 @@ class KafkaProjectionWorker:
             idle = 0 if self.run_once() else idle + 1
 
     def run_forever(self) -> None:
-        failures = 0
-        while not self._stop.is_set():
-            try:
-                self.run_once(timeout_ms=500)
-                failures = 0
-            except Exception as exc:
-                failures += 1
-                log.warning("worker.retry", error=type(exc).__name__, failures=failures)
-                self._stop.wait(min(5.0, 0.2 * 2 ** min(failures, 5)))
-                self._seek()  # the consumer moved past the failed batch: go back
+        """Poll until stopped; after a failure, go back to the stored offsets and retry with
+        back-off."""
+        run_until_stopped(
+            self._poll, stop=self._stop, backoff=BACKOFF, idle=0, on_failure=self._failed
+        )
+
+    def _poll(self) -> int:
+        if self._resync:
+            self._seek()  # the consumer moved past the failed batch: go back
+            self._resync = False
+        return self.run_once(timeout_ms=500)
+
+    def _failed(self, exc: Exception, failures: int) -> None:
+        log.warning("worker.retry", error=type(exc).__name__, failures=failures)
+        self._resync = True
 
     def stop(self) -> None:
         self._stop.set()

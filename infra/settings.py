@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.calendar import REGIONS
 from domain.plausibility import DEFAULT_HORIZON_DAYS
+from projections.store import sqlite_path as sqlite_path  # also offered here, beside the URLs
 
 DEFAULT_DATABASE_URL = "sqlite:///var/claims.db"
 MIB = 1024 * 1024
@@ -76,6 +77,36 @@ class Settings(BaseSettings):
         ),
     ] = 60.0
 
+    session_idle_minutes: Annotated[
+        int,
+        Field(ge=1, le=24 * 60, description="a page session unused for this long ends"),
+    ] = 30
+    session_max_hours: Annotated[
+        int,
+        Field(ge=1, le=24 * 30, description="a page session ends this long after its login"),
+    ] = 12
+    session_secret: Annotated[
+        SecretStr | None,
+        Field(
+            description="signs the pages' CSRF tokens and keys the login throttle (at least 32 "
+            "characters); unset: one is generated once and kept in the read-model database"
+        ),
+    ] = None
+    login_max_failures: Annotated[
+        int,
+        Field(ge=1, le=1000, description="failed logins per client address and window"),
+    ] = 10
+    login_failure_window_minutes: Annotated[
+        int, Field(ge=1, le=24 * 60, description="the window of login_max_failures")
+    ] = 15
+    forwarded_allow_ips: Annotated[
+        str,
+        Field(
+            description="proxies whose X-Forwarded-For gives the client address (uvicorn's "
+            "forwarded_allow_ips: comma-separated addresses or networks, or *); unset: the "
+            "header is ignored"
+        ),
+    ] = ""
     max_body_bytes: Annotated[
         int,
         Field(
@@ -126,6 +157,16 @@ class Settings(BaseSettings):
             return f"sqlite:///{store.with_name(store.stem + '_read_models.db')}"
         return self.database_url
 
+    @field_validator("session_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if len(value.get_secret_value()) < 32:
+            msg = "session_secret needs at least 32 characters"
+            raise ValueError(msg)
+        return value
+
     @field_validator("encryption_key")
     @classmethod
     def _aes_key(cls, value: SecretStr | None) -> SecretStr | None:
@@ -174,12 +215,6 @@ class Settings(BaseSettings):
             msg = f"unknown log level {value!r}"
             raise ValueError(msg)
         return level
-
-
-def sqlite_path(url: str) -> str:
-    """`sqlite:///var/x.db` -> `var/x.db`; `sqlite:////abs/x.db` -> `/abs/x.db`."""
-    parts = urlsplit(url)
-    return unquote(parts.netloc + parts.path)[1:] if parts.path.startswith("/") else ""
 
 
 def eventsourcing_env(database_url: str, encryption_key: str | None = None) -> dict[str, str]:

@@ -90,6 +90,9 @@ class Projection(ABC):
     # True when the projection keeps totals across claims (`<name>_totals`): each claim adds
     # its `totals` to them, and the engine applies the difference when the claim changes.
     keeps_totals: ClassVar[bool] = False
+    # Raised when the fold's rules change what it derives from the same events: the tables'
+    # fingerprint changes with it, so the projection rebuilds itself from position zero.
+    rules_version: ClassVar[int] = 1
 
     @abstractmethod
     def fold(self, state: Any | None, event: Any, position: int) -> Any | None:
@@ -276,9 +279,10 @@ class ProjectionEngine:
     def create_tables(self) -> None:
         """Create the tables; when their definition changed since they were created, drop
         them so that the projection rebuilds from position zero."""
-        fingerprint = hashlib.sha256(
-            "\n".join(s for t in self.all_tables for s in t.ddl("")).encode()
-        ).hexdigest()
+        definition = [s for t in self.all_tables for s in t.ddl("")]
+        if self.projection.rules_version > 1:  # (version 1 keeps the fingerprints of before)
+            definition.append(f"-- rules version {self.projection.rules_version}")
+        fingerprint = hashlib.sha256("\n".join(definition).encode()).hexdigest()
         with self.store.transaction() as tx:
             for table in (TRACKING, KAFKA_OFFSETS, SCHEMAS, DEAD_LETTERS):
                 for statement in table.ddl(""):

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from projections.base import DEAD_LETTERS, DeadLetter, Projection, ProjectionEngine
+from projections.event_log import EventLog
 from projections.runner import ProjectionRunner
 from projections.store import ReadStore, Tx
-from services.application import ClaimsApplication
 
 REBUILD_SUFFIX = "__rebuild"
 REBUILD_BATCH = 2000  # notifications per transaction when replaying the whole log
@@ -78,7 +78,7 @@ def _compare(
 
 
 def rebuild(
-    app: ClaimsApplication,
+    event_log: EventLog,
     store: ReadStore,
     projection: Projection,
     *,
@@ -89,7 +89,7 @@ def rebuild(
     live = ProjectionEngine(store, projection)
     live.create_tables()
     fresh = ProjectionRunner(
-        app, store, [projection], suffix=REBUILD_SUFFIX, batch_size=REBUILD_BATCH
+        event_log, store, [projection], suffix=REBUILD_SUFFIX, batch_size=REBUILD_BATCH
     )
     (rebuilt,) = fresh.engines
     rebuilt.drop_tables()

@@ -1,10 +1,10 @@
 """Runs the projections over the event store's notification log.
 
-One polling runner for SQLite and PostgreSQL: it reads notifications after the lowest
-projection position, decodes the claims' events with the application's mapper (so encrypted
-stores work), and gives each projection the events beyond its own position, in one transaction
-per batch. See docs/adr/0008-projections.md for why this, and not the library's per-event
-`ProjectionRunner`.
+One polling runner for SQLite and PostgreSQL: it reads the claims' events after the lowest
+projection position from the event log (`projections.event_log.EventLog`, over the
+application's recorder and mapper, so encrypted stores work), and gives each projection the
+events beyond its own position, in one transaction per batch. See docs/adr/0008-projections.md
+for why this, and not the library's per-event `ProjectionRunner`.
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ from projections.base import (
     Replayed,
 )
 from projections.claims_list.fold import ClaimsListProjection
+from projections.event_log import EventLog
+from projections.retry import exponential, run_until_stopped
 from projections.sla.fold import SlaProjection
 from projections.store import ReadStore
 from projections.worklist.fold import WorklistProjection
-from services.application import ClaimsApplication
 
 log = structlog.get_logger(__name__)
-CLAIM_TOPIC = "domain.claim:Claim."
 BATCH_SIZE = 500
 
 
@@ -50,14 +50,14 @@ def all_projections(calendar: FrenchCalendar) -> list[Projection]:
 class ProjectionRunner:
     def __init__(
         self,
-        app: ClaimsApplication,
+        event_log: EventLog,
         store: ReadStore,
         projections: Sequence[Projection],
         *,
         suffix: str = "",
         batch_size: int = BATCH_SIZE,
     ) -> None:
-        self.app = app
+        self.event_log = event_log
         self.store = store
         self.engines = [ProjectionEngine(store, p, suffix) for p in projections]
         self.batch_size = batch_size
@@ -80,7 +80,7 @@ class ProjectionRunner:
         return {e.projection.name: found.get(e.tracking_key, 0) for e in self.engines}
 
     def head(self) -> int:
-        return int(self.app.recorder.max_notification_id() or 0)
+        return self.event_log.head()
 
     def lag(self) -> dict[str, int]:
         head = self.head()
@@ -139,14 +139,8 @@ class ProjectionRunner:
     def _stored_events(self, letters: list[DeadLetter]) -> list[tuple[int, Any]]:
         """The (position, event) of each dead letter, from the event store."""
         positions = {letter.claim_version: letter.position for letter in letters}
-        stored = self.app.recorder.select_events(
-            UUID(letters[0].claim_id), gt=min(positions) - 1, lte=max(positions)
-        )
-        return [
-            (positions[record.originator_version], self.app.mapper.to_domain_event(record))
-            for record in stored
-            if record.originator_version in positions
-        ]
+        stored = self.event_log.claim_events(UUID(letters[0].claim_id), positions.keys())
+        return [(positions[event.originator_version], event) for event in stored]
 
     # ------------------------------------------------------------------ batches
 
@@ -159,23 +153,18 @@ class ProjectionRunner:
         start = min(positions.values()) + 1
         if stop_at is not None and start > stop_at:
             return 0
-        notifications = self.app.recorder.select_notifications(
-            start=start, limit=self.batch_size, stop=stop_at
-        )
-        if not notifications:
+        read = self.event_log.read(start=start, limit=self.batch_size, stop=stop_at)
+        if not read.count:
             return 0
-        decoded: list[tuple[int, Any]] = [
-            (n.id, self.app.mapper.to_domain_event(n))
-            for n in notifications
-            if n.topic.startswith(CLAIM_TOPIC)
-        ]
-        last = notifications[-1].id
         with self.store.transaction() as tx:
             for engine, position in positions.items():
                 engine.apply(
-                    [(p, e) for p, e in decoded if p > position], position=last, fault=fault, tx=tx
+                    [(p, e) for p, e in read.events if p > position],
+                    position=read.last,
+                    fault=fault,
+                    tx=tx,
                 )
-        return len(notifications)
+        return read.count
 
     def catch_up(self, *, stop_at: int | None = None, progress: Any | None = None) -> None:
         while True:
@@ -198,19 +187,15 @@ class ProjectionRunner:
 
     def run_forever(self, interval: float = 0.05) -> None:
         """Poll until stopped; a failing batch (the database's failure: events that fail are
-        parked) is logged and retried (it wrote nothing)."""
-        failures = 0
-        while not self._stop.is_set():
-            try:
-                count = self.run_once()
-            except Exception as exc:
-                failures += 1
-                log.error("projections.batch_failed", error=type(exc).__name__, failures=failures)
-                self._stop.wait(min(5.0, interval * 2 ** min(failures, 6)))
-                continue
-            failures = 0
-            if not count:
-                self._stop.wait(interval)
+        parked) is logged and retried (it wrote nothing), after a pause that doubles with each
+        failure in a row, up to 5 s."""
+        run_until_stopped(
+            self.run_once,
+            stop=self._stop,
+            backoff=exponential(interval, doublings=6),
+            idle=interval,
+            on_failure=_batch_failed,
+        )
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run_forever, name="projections", daemon=True)
@@ -220,3 +205,7 @@ class ProjectionRunner:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+
+
+def _batch_failed(exc: Exception, failures: int) -> None:
+    log.error("projections.batch_failed", error=type(exc).__name__, failures=failures)

@@ -15,11 +15,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import psycopg
-
-from infra.settings import sqlite_path
 
 _PLACEHOLDER = re.compile(r"\?")
 _SAVEPOINTS = itertools.count(1)
@@ -37,6 +35,12 @@ SYSTEMIC_ERRORS: tuple[type[BaseException], ...] = (
     sqlite3.ProgrammingError,
     sqlite3.InternalError,
 )
+
+
+def sqlite_path(url: str) -> str:
+    """`sqlite:///var/x.db` -> `var/x.db`; `sqlite:////abs/x.db` -> `/abs/x.db`."""
+    parts = urlsplit(url)
+    return unquote(parts.netloc + parts.path)[1:] if parts.path.startswith("/") else ""
 
 
 def systemic(exc: BaseException) -> bool:

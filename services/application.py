@@ -8,9 +8,7 @@ command raises `ConcurrentUpdate` and nothing of it is written.
 
 from __future__ import annotations
 
-import random
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -26,16 +24,18 @@ from eventsourcing.utils import EnvType
 
 from domain.calendar import FrenchCalendar
 from domain.catalogue import Catalogue, ContractTerms, load_catalogue
-from domain.claim import Claim, ClaimDeclaration
+from domain.claim import Claim
 from domain.claim_number import (
     ClaimNumberReservation,
     ClaimNumberSequence,
     format_claim_number,
     is_claim_number,
 )
+from domain.declaration import ClaimDeclaration
 from domain.errors import ClaimNotFound, ConcurrentUpdate, InvalidClaimData, VersionMismatch
 from domain.sla import ClockStatus, business_date, clocks_as_of
 from domain.values import AssessmentInputs
+from projections.retry import attempts, jittered
 from services.idempotency import (
     CommandOutcome,
     DuplicateRequest,
@@ -50,6 +50,8 @@ T = TypeVar("T")
 SNAPSHOT_INTERVAL = 50
 DECLARATION_ATTEMPTS = 100
 COMMAND_ATTEMPTS = 5
+# Before the n-th retry of a save that lost a race: a random pause of up to n x 2 ms.
+COLLISION_BACKOFF = jittered(0.002)
 MAX_VERSION = 2**31 - 1
 _EVENT_METADATA = frozenset(
     {"originator_id", "originator_version", "originator_topic", "timestamp", "by"}
@@ -186,7 +188,7 @@ class ClaimsApplication(Application[UUID]):
         batch = self._bulk()
         if batch is not None:
             return self._declare_in_bulk(batch, declaration, terms, by, idempotency)
-        for attempt in range(DECLARATION_ATTEMPTS):
+        for _ in attempts(DECLARATION_ATTEMPTS, COLLISION_BACKOFF):
             sequence = self._number_sequence()
             (number,) = sequence.issue()
             claim = Claim.declare(
@@ -202,9 +204,7 @@ class ClaimsApplication(Application[UUID]):
                 self.save(sequence, reservation, claim, *records)
             except IntegrityError:
                 self._raise_if_duplicate(idempotency)
-                # Another declaration took this number first: back off and take the next one.
-                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter only
-                continue
+                continue  # another declaration took this number first: take the next one
             return claim
         raise ConcurrentUpdate("could not issue a claim number: too many concurrent declarations")
 
@@ -219,7 +219,7 @@ class ClaimsApplication(Application[UUID]):
         commands with `then`) in one transaction, numbered from one block of the sequence."""
         if not declarations:
             return []
-        for attempt in range(DECLARATION_ATTEMPTS):
+        for _ in attempts(DECLARATION_ATTEMPTS, COLLISION_BACKOFF):
             try:
                 with self.bulk(claims_per_save=len(declarations) + 1):
                     claims = [self.declare(declaration, by=by) for declaration in declarations]
@@ -227,9 +227,7 @@ class ClaimsApplication(Application[UUID]):
                         for claim in claims:
                             then(claim)
             except ConcurrentUpdate:
-                # Another declaration took these numbers first: back off and number again.
-                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter only
-                continue
+                continue  # another declaration took these numbers first: number them again
             return claims
         raise ConcurrentUpdate("could not issue claim numbers: too many concurrent declarations")
 
@@ -313,8 +311,8 @@ class ClaimsApplication(Application[UUID]):
         batch = self._bulk()
         if batch is not None:
             return self._execute_in_bulk(batch, claim_id, expected_version, idempotency, decide)
-        attempts = 1 if expected_version is not None else COMMAND_ATTEMPTS
-        for attempt in range(attempts):
+        tries = 1 if expected_version is not None else COMMAND_ATTEMPTS
+        for _ in attempts(tries, COLLISION_BACKOFF):
             claim = self.get_claim(claim_id)
             if expected_version is not None and expected_version != claim.version:
                 raise VersionMismatch(
@@ -335,7 +333,6 @@ class ClaimsApplication(Application[UUID]):
                 self.save(claim, *records)
             except IntegrityError:
                 self._raise_if_duplicate(idempotency)
-                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter only
                 continue
             return claim, result
         raise ConcurrentUpdate(

@@ -30,7 +30,12 @@ from services.application import ClaimsApplication, HistoryEntry
 from services.demo import generate
 from services.http.deps import today_in_paris
 from services.http.views import claim_body, history_entry
-from services.wiring import build_application, build_read_store, build_runner
+from services.wiring import (
+    build_application,
+    build_event_log,
+    build_read_store,
+    build_runner,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -182,7 +187,7 @@ def _relay(settings: Settings, status: bool) -> int:
     app = build_application(settings)
     store = build_read_store(settings)
     relay = Relay(
-        app,
+        build_event_log(app),
         store,
         bootstrap=_kafka_bootstrap(settings),
         topic=settings.kafka_topic,
@@ -315,11 +320,12 @@ def _rebuild(settings: Settings, name: str | None, verify: bool) -> int:
             f"claims: unknown projection {name!r}; known: {', '.join(projections)}", file=sys.stderr
         )
         return 2
+    event_log = build_event_log(app)
     failed = False
     parked: dict[str, int] = {}
     try:
         for projection in [projections[name]] if name else projections.values():
-            total = int(app.recorder.max_notification_id() or 0)
+            total = event_log.head()
             with tqdm(
                 total=total,
                 desc=projection.name,
@@ -328,7 +334,7 @@ def _rebuild(settings: Settings, name: str | None, verify: bool) -> int:
                 disable=total < 10_000,
             ) as bar:
                 report = rebuild(
-                    app,
+                    event_log,
                     store,
                     projection,
                     verify=verify,
@@ -382,7 +388,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from services.http.app import create_app
 
         uvicorn.run(
-            create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False
+            create_app(settings),
+            host=args.host,
+            port=args.port,
+            log_config=None,
+            access_log=False,
+            # X-Forwarded-For counts only from the proxies configured (the login throttle
+            # keys on the client address): none unless CLAIMS_FORWARDED_ALLOW_IPS.
+            proxy_headers=bool(settings.forwarded_allow_ips),
+            forwarded_allow_ips=settings.forwarded_allow_ips or None,
         )
         return 0
 

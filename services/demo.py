@@ -18,8 +18,9 @@ from decimal import Decimal
 from functools import partial
 from uuid import UUID
 
-from domain.claim import ClaimDeclaration
+from domain.declaration import ClaimDeclaration
 from domain.errors import ClaimError
+from domain.proofs import checklist
 from domain.values import (
     AssessmentInputs,
     BaggageItem,
@@ -205,20 +206,22 @@ class DemoGenerator:
             return
         self.report.claims += 1
         self.report.commands += 1
-        self._handle(claim.id, declared, guarantee, category, names, prices, big, departure)
+        self._handle(
+            claim.id, declared, (contract, guarantee, category, code), names, prices, big, departure
+        )
 
     def _handle(
         self,
         claim_id: UUID,
         declared: date,
-        guarantee: str,
-        category: str,
+        kind: tuple[str, str, str, str],
         names: list[str],
         prices: list[Decimal],
         big: bool,
         departure: date,
     ) -> None:
         rng, app, cid = self.rng, self.app, claim_id
+        contract, guarantee, category, code = kind
         handler = f"handler.{rng.randint(1, 6)}"
         day = declared
 
@@ -234,13 +237,16 @@ class DemoGenerator:
         if rng.random() < 0.05 and (on := step(rng.randint(1, 10))):
             self._try(partial(app.withdraw, cid, withdrawn_on=on, by=handler))
             return
-        documents = {"baggage": ["carrier_report", "police_report"], "flight_delay": ["other"]}.get(
-            guarantee, ["cancellation_invoice", "booking_form"]
+        terms = app.catalogue.get(contract)
+        assert terms is not None
+        documents = checklist(  # the per-cause list of rules.md "Proofs"
+            guarantee=guarantee,
+            cause_code=code,
+            medical=category in terms.medical_categories,
+            no_proof_category=category in terms.voucher_categories,
+            identity_of_each_insured=contract == "CA2624",
+            card_insurer_position=big,
         )
-        if category in ("A", "medical"):
-            documents = [*documents, "medical_certificate"]
-        if big:
-            documents = [*documents, "card_insurer_position"]
         if not (on := step(rng.randint(1, 4))):
             return
         self._try(

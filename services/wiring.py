@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from domain.calendar import FrenchCalendar
 from domain.catalogue import load_catalogue
+from infra.event_log import StoredEventLog
 from infra.settings import Settings, eventsourcing_env
+from projections.event_log import EventLog
 from projections.runner import ProjectionRunner, all_projections
 from projections.store import ReadStore
 from services.application import ClaimsApplication
@@ -21,13 +23,21 @@ def build_application(settings: Settings) -> ClaimsApplication:
     )
 
 
+def build_event_log(application: ClaimsApplication) -> EventLog:
+    """The application's notification log, as the projections and the Kafka relay read it
+    (they never import the application: docs/adr/0018)."""
+    return StoredEventLog(application.recorder, application.mapper)
+
+
 def build_read_store(settings: Settings) -> ReadStore:
     return ReadStore(settings.resolved_read_model_url)
 
 
 def build_runner(settings: Settings, application: ClaimsApplication) -> ProjectionRunner:
     runner = ProjectionRunner(
-        application, build_read_store(settings), all_projections(application.calendar)
+        build_event_log(application),
+        build_read_store(settings),
+        all_projections(application.calendar),
     )
     runner.setup()
     return runner

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from domain.claim import Claim, claim_status
+from domain.proofs import proofs_complete
 from domain.values import ClaimStatus
 from projections.base import Projection, Row, State, Table, Totals, TotalsKey
 
@@ -160,7 +161,7 @@ def open_complaints(state: State) -> int:
 
 
 def status_of(state: State) -> str:
-    complete = state["requested"] and not state["outstanding"]
+    complete = proofs_complete(any_requested=state["requested"], outstanding=state["outstanding"])
     return claim_status(
         withdrawn=state["withdrawn"],
         closed=state["closed"],

@@ -74,6 +74,9 @@ def freeze_sla(state: SlaClaim) -> State:
 class SlaProjection(Projection):
     name: ClassVar[str] = "sla"
     tables: ClassVar[tuple[Table, ...]] = (SLA_CLOCKS,)
+    # 2: handling clock by declaration channel, declaration deadline from the contract,
+    # prescription suspended by mediation, clocks order-insensitive (ADR 14).
+    rules_version: ClassVar[int] = 2
     keeps_totals: ClassVar[bool] = True
 
     def __init__(self, calendar: FrenchCalendar) -> None:

@@ -39,6 +39,7 @@ from services.http.problems import (
     problem_response,
 )
 from services.http.security_headers import SecurityHeaders
+from services.http.sessions import PageSessions
 from services.wiring import build_application, build_runner
 
 log = structlog.get_logger(__name__)
@@ -278,6 +279,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.claims = application
         runner = build_runner(resolved, application)
         app.state.runner = runner
+        app.state.sessions = PageSessions.from_settings(resolved, runner.store)
         if resolved.projections == "inprocess":
             runner.start()
         log.info(

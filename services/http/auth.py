@@ -2,6 +2,7 @@
 
 Tokens come from `CLAIMS_API_TOKENS` (`token=user_id:role,...`). Only their SHA-256 digests are
 kept after start-up, and a presented token is compared with every digest in constant time.
+The pages never put a token in a cookie: a login opens a page session (services/http/sessions.py).
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ class TokenRegistry:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def knows(self, principal: Principal) -> bool:
+        """True while some configured token still belongs to this user with this role (a page
+        session of a removed token ends at its next request)."""
+        return any(known == principal for _, known in self._entries)
 
     def authenticate(self, token: str) -> Principal | None:
         presented = _digest(token)

@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from domain.claim import ClaimDeclaration
+from domain.declaration import ClaimDeclaration
 from domain.values import (
     AssessmentInputs,
     BaggageItem,

@@ -1,8 +1,10 @@
 """The management pages: log in, the dashboard as of any day, and a claim's page.
 
 Server-rendered with Jinja2; charts with plotly.js served from the installed `plotly` package
-(no CDN: the pages work offline). Managers and admins only; the session cookie holds the
-bearer token (HttpOnly, SameSite=Strict). No health data on the dashboard.
+(no CDN: the pages work offline). Managers and admins only (PAGE_ROLES). A login through the
+form (CSRF token, same origin, throttled) opens a server-side page session whose opaque id is
+the cookie; logout is a POST that ends it (services/http/sessions.py, docs/adr/0018). No
+health data on the dashboard.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, urlencode
+from urllib.parse import quote, urlencode
 
 from dateutil.relativedelta import relativedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from domain.errors import ClaimError
 from domain.plausibility import (
@@ -39,24 +42,69 @@ from projections.sla.queries import ClockPage, count_states_on, page_clocks
 from services.application import HistoryEntry
 from services.http.auth import Principal, Role, TokenRegistry
 from services.http.deps import horizon_days, today_in_paris
+from services.http.problems import problem_response
+from services.http.sessions import (
+    LOGIN_FORM_SECONDS,
+    PageSessions,
+    Throttled,
+    client_address,
+    form_media_type,
+    new_random_id,
+    parse_form,
+    same_origin,
+    well_formed,
+)
+
+
+def _page_context(request: Request) -> dict[str, Any]:
+    """What every page's layout needs: the logout form's CSRF token when logged in."""
+    return {"logout_csrf": getattr(request.state, "logout_csrf", None)}
+
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
-COOKIE = "claims_session"
-PAGE_ROLES = {Role.MANAGER, Role.ADMIN}
+templates = Jinja2Templates(
+    directory=str(Path(__file__).with_name("templates")), context_processors=[_page_context]
+)
+# Who may open each page; the login accepts the roles that have at least one page.
+PAGE_ROLES: dict[str, frozenset[Role]] = {
+    "dashboard": frozenset({Role.MANAGER, Role.ADMIN}),
+    "claim": frozenset({Role.MANAGER, Role.ADMIN}),
+}
+LOGIN_ROLES: frozenset[Role] = frozenset().union(*PAGE_ROLES.values())
+NO_STORE = {"Cache-Control": "no-store"}
 PAGE_SIZE = 50  # clocks per page of the breached and at-risk lists
 ZERO = Decimal("0.00")
 CLOCK_LISTS = {"breached": ClockState.BREACHED, "at_risk": ClockState.AT_RISK}
 
 
-def _principal(request: Request) -> Principal | None:
-    token = request.cookies.get(COOKIE)
+def _sessions(request: Request) -> PageSessions:
+    sessions: PageSessions = request.app.state.sessions
+    return sessions
+
+
+def _session(request: Request) -> tuple[str, Principal] | None:
+    """The live page session of the request's cookie, with whom it belongs to. A session
+    whose user and role no configured token has any more is ended."""
+    sessions = _sessions(request)
+    session_id = request.cookies.get(sessions.session_cookie, "")
+    principal = sessions.find(session_id) if session_id else None
+    if principal is None:
+        return None
     registry: TokenRegistry = request.app.state.tokens
-    principal = registry.authenticate(token) if token else None
-    if principal is not None and principal.role in PAGE_ROLES:
-        request.state.actor = principal.user_id
-        return principal
-    return None
+    if not registry.knows(principal):
+        sessions.end(session_id)
+        return None
+    request.state.logout_csrf = sessions.csrf_token(session_id, "logout")
+    return session_id, principal
+
+
+def _principal(request: Request, page: str) -> Principal | None:
+    """The logged-in user, if their role may open `page`."""
+    found = _session(request)
+    if found is None or found[1].role not in PAGE_ROLES[page]:
+        return None
+    request.state.actor = found[1].user_id
+    return found[1]
 
 
 def _login_redirect(request: Request) -> RedirectResponse:
@@ -100,37 +148,166 @@ def _bad_as_of_page(request: Request, bad: _BadAsOfError) -> Response:
     )
 
 
+def _safe_target(target: str | None) -> str:
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/dashboard"  # never redirect off-site
+    return target
+
+
+def _login_page(
+    request: Request,
+    target: str,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The login form, with a CSRF token bound to a pre-session cookie (kept if the browser
+    has a well-formed one, so that a second tab's form stays good)."""
+    sessions = _sessions(request)
+    pre_session = request.cookies.get(sessions.login_cookie, "")
+    if not well_formed(pre_session):
+        pre_session = new_random_id()
+    response = templates.TemplateResponse(
+        request,
+        "login.html",
+        {
+            "next": target,
+            "error": error,
+            "csrf": sessions.csrf_token(pre_session, "login"),
+            "roles": sorted(role.value for role in LOGIN_ROLES),
+        },
+        status_code=status,
+        headers={**NO_STORE, **(headers or {})},
+    )
+    response.set_cookie(
+        sessions.login_cookie,
+        pre_session,
+        max_age=LOGIN_FORM_SECONDS,
+        path="/",
+        secure=sessions.policy.secure,
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+def _refused(detail: str, status: int = 403) -> Response:
+    rule, title = {
+        403: ("cross-site-request", "Cross-site request refused"),
+        415: ("unsupported-media-type", "Unsupported media type"),
+    }[status]
+    return problem_response(status, rule, title, detail)
+
+
 @router.get("/login")
 def login_form(request: Request) -> Response:
-    return templates.TemplateResponse(
-        request, "login.html", {"next": request.query_params.get("next", "/dashboard")}
-    )
+    return _login_page(request, _safe_target(request.query_params.get("next")))
 
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    form = parse_qs((await request.body()).decode("utf-8", "replace"))
-    token = (form.get("token") or [""])[0].strip()
-    target = (form.get("next") or ["/dashboard"])[0]
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/dashboard"  # never redirect off-site
-    principal = request.app.state.tokens.authenticate(token) if token else None
-    if principal is None or principal.role not in PAGE_ROLES:
-        return templates.TemplateResponse(
+    if not form_media_type(request):
+        return _refused("the login form is sent as application/x-www-form-urlencoded", 415)
+    if not same_origin(request):
+        return _refused("the login form is posted from this site's own pages")
+    form = parse_form(await request.body())
+    return await run_in_threadpool(_login, request, form)
+
+
+def _login(request: Request, form: dict[str, str]) -> Response:
+    sessions = _sessions(request)
+    target = _safe_target(form.get("next"))
+    pre_session = request.cookies.get(sessions.login_cookie, "")
+    if not (
+        well_formed(pre_session)
+        and sessions.csrf_valid(form.get("csrf", ""), pre_session, "login", LOGIN_FORM_SECONDS)
+    ):
+        error = "This form has expired or did not come from this site: log in again."
+        return _login_page(request, target, error=error, status=403)
+    token = form.get("token", "").strip()
+    registry: TokenRegistry = request.app.state.tokens
+
+    def authenticate() -> Principal | None:
+        principal = registry.authenticate(token) if token else None
+        return principal if principal is not None and principal.role in LOGIN_ROLES else None
+
+    outcome = sessions.throttled_login(client_address(request), authenticate)
+    if isinstance(outcome, Throttled):
+        minutes = -(-outcome.retry_after // 60)
+        error = f"Too many failed logins from your address: try again in {minutes} min."
+        return _login_page(
             request,
-            "login.html",
-            {"next": target, "error": "Unknown token, or not a manager's"},
-            status_code=401,
+            target,
+            error=error,
+            status=429,
+            headers={"Retry-After": str(outcome.retry_after)},
         )
+    if outcome is None:
+        roles = " and ".join(f"{role.value}s" for role in sorted(LOGIN_ROLES))
+        error = f"Unknown token, or not one of a role with pages ({roles})"
+        return _login_page(request, target, error=error, status=401)
+    previous = request.cookies.get(sessions.session_cookie, "")
+    if previous:
+        sessions.end(previous)  # a new id at every login
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=8 * 3600)
+    response.set_cookie(
+        sessions.session_cookie,
+        sessions.open(outcome),
+        max_age=int(sessions.policy.absolute.total_seconds()),
+        path="/",
+        secure=sessions.policy.secure,
+        httponly=True,
+        samesite="strict",
+    )
+    response.delete_cookie(
+        sessions.login_cookie,
+        path="/",
+        secure=sessions.policy.secure,
+        httponly=True,
+        samesite="strict",
+    )
     return response
 
 
 @router.get("/logout")
-def logout() -> Response:
+def logout_page(request: Request) -> Response:
+    """Logging out is a POST: a GET (an old link, a prefetch) shows the form and ends
+    nothing."""
+    if _session(request) is None:
+        return RedirectResponse("/login", status_code=303)
+    return templates.TemplateResponse(request, "logout.html", {}, headers=NO_STORE)
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    if not form_media_type(request):
+        return _refused("the logout form is sent as application/x-www-form-urlencoded", 415)
+    if not same_origin(request):
+        return _refused("the logout form is posted from this site's own pages")
+    form = parse_form(await request.body())
+    return await run_in_threadpool(_logout, request, form)
+
+
+def _logout(request: Request, form: dict[str, str]) -> Response:
+    sessions = _sessions(request)
+    found = _session(request)
+    if found is not None:
+        max_age = int(sessions.policy.absolute.total_seconds())
+        if not sessions.csrf_valid(form.get("csrf", ""), found[0], "logout", max_age):
+            error = "This form did not come from this session: log out here."
+            return templates.TemplateResponse(
+                request, "logout.html", {"error": error}, status_code=403, headers=NO_STORE
+            )
+        sessions.end(found[0])
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE)
+    response.delete_cookie(
+        sessions.session_cookie,
+        path="/",
+        secure=sessions.policy.secure,
+        httponly=True,
+        samesite="strict",
+    )
     return response
 
 
@@ -219,7 +396,7 @@ def _clock_lists(request: Request, as_of: date, figures: dict[str, Any]) -> dict
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard_page(request: Request) -> Response:
-    if _principal(request) is None:
+    if _principal(request, "dashboard") is None:
         return _login_redirect(request)
     try:
         as_of = _as_of(request)
@@ -273,7 +450,7 @@ def dashboard_page(request: Request) -> Response:
 
 @router.get("/claims/{claim_number}", response_class=HTMLResponse)
 def claim_page(request: Request, claim_number: str) -> Response:
-    if _principal(request) is None:
+    if _principal(request, "claim") is None:
         return _login_redirect(request)
     app = request.app.state.claims
     try:

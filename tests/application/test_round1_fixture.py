@@ -30,8 +30,9 @@ import pytest
 from eventsourcing.application import project_aggregate
 from eventsourcing.domain import Aggregate
 
-from domain.claim import Claim, ClaimDeclaration
+from domain.claim import Claim
 from domain.claim_number import ClaimNumberReservation, ClaimNumberSequence
+from domain.declaration import ClaimDeclaration
 from domain.values import Cause, Insured, Trip
 from infra.settings import Settings
 from projections.dashboard.queries import dashboard
@@ -39,7 +40,7 @@ from projections.rebuild import rebuild
 from services.application import ClaimsApplication
 from services.http.views import claim_body
 from services.idempotency import CommandOutcome, IdempotencyKey, IdempotentRequest
-from services.wiring import build_application, build_runner
+from services.wiring import build_application, build_event_log, build_runner
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "round1"
 DEMO_DAY = date(2026, 11, 30)  # `claims demo --today`, pinned when the fixture was made
@@ -259,7 +260,9 @@ def test_the_read_models_project_rebuild_and_verify(
 
         verify()  # the live tables against a replay from position zero
         for engine in runner.engines:  # `claims rebuild`: replay, then swap in
-            report = rebuild(round1_app, runner.store, engine.projection, verify=False)
+            report = rebuild(
+                build_event_log(round1_app), runner.store, engine.projection, verify=False
+            )
             assert report.position == EVENTS
         verify()  # the swapped-in tables against another replay
     finally:

@@ -24,7 +24,7 @@ from infra.settings import Settings, eventsourcing_env
 from services.application import ClaimsApplication
 from services.demo import generate
 from services.http.app import create_app
-from tests.services.conftest import TOKEN_SPEC, TOKENS
+from tests.services.conftest import TOKEN_SPEC, TOKENS, csrf_of
 from tests.support import free_port
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -224,11 +224,42 @@ def test_a_manager_logs_in_changes_the_date_and_opens_a_breached_claim(
     browser.save_screenshot(str(ARTIFACTS / f"claim-{number}.png"))
     _assert_no_csp_violation(browser)
 
+    # The session cookie (Secure, HttpOnly, SameSite=Strict) is no token, and logging out
+    # (a POST with the page's CSRF token) ends it.
+    cookie = browser.get_cookie("__Host-claims_session")
+    assert cookie is not None
+    assert cookie["secure"]
+    assert cookie["httpOnly"]
+    assert cookie["sameSite"] == "Strict"
+    assert cookie["value"] not in TOKENS.values()
+    _click_and_wait(browser, browser.find_element(By.ID, "logout"))
+    assert "/login" in browser.current_url
+    assert browser.get_cookie("__Host-claims_session") is None
+    _assert_no_csp_violation(browser)  # the log-out form and the log-in page after it
+    with httpx.Client(base_url=site, timeout=30) as client:  # the old cookie opens nothing
+        stale = client.get(
+            "/dashboard", headers={"Cookie": f"__Host-claims_session={cookie['value']}"}
+        )
+        assert stale.status_code == 303
+
 
 def test_the_dashboard_carries_no_health_data(site: str) -> None:
+    # httpx, unlike a browser, sends no Secure cookie to http://127.0.0.1: they go by hand.
     with httpx.Client(base_url=site, timeout=30) as client:
-        client.post("/login", data={"token": TOKENS["manager"], "next": "/dashboard"})
-        page = client.get("/dashboard", params={"as_of": TODAY.isoformat()}).text
+        form = client.get("/login")
+        pre_session = form.cookies["__Host-claims_login"]
+        done = client.post(
+            "/login",
+            data={"token": TOKENS["manager"], "csrf": csrf_of(form.text), "next": "/dashboard"},
+            headers={"Origin": site, "Cookie": f"__Host-claims_login={pre_session}"},
+        )
+        assert done.status_code == 303
+        session = done.cookies["__Host-claims_session"]
+        page = client.get(
+            "/dashboard",
+            params={"as_of": TODAY.isoformat()},
+            headers={"Cookie": f"__Host-claims_session={session}"},
+        ).text
     assert "Back office as of" in page
     for health in ("hospital", "illness", "fracture", "death", "sprained"):
         assert health not in page

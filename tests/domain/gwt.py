@@ -12,7 +12,8 @@ from eventsourcing.application import project_aggregate
 
 from domain.calendar import FrenchCalendar
 from domain.catalogue import ContractTerms, load_catalogue
-from domain.claim import Claim, ClaimDeclaration
+from domain.claim import Claim
+from domain.declaration import ClaimDeclaration
 from domain.sla import business_date
 from domain.values import AssessmentInputs, Cause, FeeInput, Insured, Trip
 

@@ -103,7 +103,7 @@ steps = st.lists(
 )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
 def test_every_accepted_history_reads_the_same_in_business_date_order(
     commands: list[tuple[str, int, int]],

@@ -591,3 +591,17 @@ def test_mediation_year_ends_like_a_deadline_in_months() -> None:
     then(when(claim, mediation(on=date(2026, 11, 2))), Claim.MediationReferred)
     late = given(history(complaint(sent_on=date(2025, 11, 1), received_on=date(2026, 3, 5))))
     rejects(late, mediation(on=date(2026, 11, 3)), MediationTooLate)
+
+
+def test_a_declaration_whose_deadline_is_beyond_the_calendar_is_invalid_data() -> None:
+    far = date(9999, 12, 30)
+    trip = Trip(date(9999, 12, 31), date(9999, 12, 31), "Lisbon", Decimal("500.00"))
+    with pytest.raises(InvalidClaimData) as refused:
+        declare(event_date=far, known_on=far, declared_on=far, trip=trip)
+    assert refused.value.field == "known_on"
+
+
+def test_a_referral_on_a_complaint_sent_in_year_9999_is_judged_not_crashed() -> None:
+    """A round-1 store may hold such a complaint: the guard answers, it does not overflow."""
+    claim = given(history(complaint(sent_on=date(9999, 12, 30), received_on=date(9999, 12, 30))))
+    rejects(claim, mediation(on=date(9999, 12, 31)), MediationPremature)

@@ -372,3 +372,27 @@ def test_a_clocks_state_spans_give_its_state_on_every_day(
         ]
         assert holding == [clock.state(day, CALENDAR)], (day, spans)
     assert all(start >= visible for _, start, _ in spans)
+
+
+@pytest.mark.parametrize(
+    ("declared_on", "late", "state"),
+    [
+        (date(2026, 3, 13), 0, ClockState.MET),  # the 5th jour ouvré after Friday 6 March
+        (date(2026, 3, 14), 0, ClockState.MET),  # Saturday: no working day lost (ADR 4)
+        (date(2026, 3, 15), 0, ClockState.MET),  # Sunday
+        (date(2026, 3, 16), 1, ClockState.MISSED),  # Monday: one jour ouvré late
+    ],
+)
+def test_the_declaration_clock_and_the_lateness_flag_agree(
+    declared_on: date, late: int, state: ClockState
+) -> None:
+    """rules.md "Declaration": one deadline (domain/deadlines.py) for the flag and the clock."""
+    events = history(
+        event_date=date(2026, 3, 6), known_on=date(2026, 3, 6), declared_on=declared_on
+    )
+    assert events[0].declaration_working_days_late == late
+    assert events[0].late_declaration is bool(late)
+    found = clock(events, "declaration", declared_on)
+    assert found is not None
+    assert found[0].due_on == date(2026, 3, 15)
+    assert found[1] == state

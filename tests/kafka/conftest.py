@@ -18,6 +18,7 @@ from infra.settings import Settings
 from projections.runner import ProjectionRunner, all_projections
 from projections.store import ReadStore
 from services.application import ClaimsApplication
+from services.wiring import build_event_log
 from tests.support import free_port, start_tansu
 
 
@@ -78,7 +79,7 @@ def topic() -> str:
 def store_views(app: ClaimsApplication, database_url: str) -> Iterator[ProjectionRunner]:
     """The read models built from the event store (the reference)."""
     store = ReadStore(Settings(database_url=database_url).resolved_read_model_url)
-    runner = ProjectionRunner(app, store, all_projections(app.calendar))
+    runner = ProjectionRunner(build_event_log(app), store, all_projections(app.calendar))
     runner.setup()
     try:
         yield runner

@@ -24,6 +24,7 @@ from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner, all_projections
 from projections.store import ReadStore
 from services.application import ClaimsApplication
+from services.wiring import build_event_log
 from tests.kafka.conftest import Broker
 from tests.projections.workload import random_workload
 from tests.support import read_topic
@@ -34,7 +35,12 @@ PARTITIONS = 4
 
 def relay_for(app: ClaimsApplication, store: ReadStore, broker: Broker, topic: str) -> Relay:
     return Relay(
-        app, store, bootstrap=broker.bootstrap, topic=topic, partitions=PARTITIONS, timeout_ms=3000
+        build_event_log(app),
+        store,
+        bootstrap=broker.bootstrap,
+        topic=topic,
+        partitions=PARTITIONS,
+        timeout_ms=3000,
     )
 
 
@@ -82,7 +88,7 @@ def run_workers(pool: list[KafkaProjectionWorker], timeout: float = 120) -> None
 
 def assert_same_views(reference: ProjectionRunner, kafka_store: ReadStore) -> None:
     reference.catch_up()
-    for projection in all_projections(reference.app.calendar):
+    for projection in [engine.projection for engine in reference.engines]:
         mine = ProjectionEngine(reference.store, projection)
         theirs = ProjectionEngine(kafka_store, projection)
         for table in mine.all_tables:
@@ -300,7 +306,7 @@ def test_a_rebuild_swapped_in_under_running_workers_loses_nothing(
         drain(pool)
 
     for projection in all_projections(app.calendar):
-        rebuild(app, kafka_store, projection, verify=False, progress=meanwhile)
+        rebuild(build_event_log(app), kafka_store, projection, verify=False, progress=meanwhile)
     drain(pool)
     run_workers(pool)
     relay.close()

@@ -13,6 +13,7 @@ from projections.claims_list.fold import ClaimsListProjection
 from projections.runner import ProjectionRunner, all_projections
 from projections.store import ReadStore
 from services.application import ClaimsApplication
+from services.wiring import build_event_log
 from tests.kafka.conftest import Broker
 from tests.kafka.test_kafka import (
     assert_same_views,
@@ -32,7 +33,7 @@ def assert_same_views_but(
 ) -> None:
     """Every view row of every claim but the poisoned one equals the store's views (the
     reference is caught up by the caller, without the fault: it is patched on the class)."""
-    for projection in all_projections(reference.app.calendar):
+    for projection in [engine.projection for engine in reference.engines]:
         mine = ProjectionEngine(reference.store, projection)
         theirs = ProjectionEngine(kafka_store, projection)
         for table in projection.tables:
@@ -98,7 +99,7 @@ def test_a_fold_that_raises_for_one_claim_parks_its_messages_and_the_workers_go_
     heal()
     store_views.catch_up()
     assert_same_views_but(store_views, kafka_store, poisoned)
-    retrying = ProjectionRunner(app, kafka_store, all_projections(app.calendar))
+    retrying = ProjectionRunner(build_event_log(app), kafka_store, all_projections(app.calendar))
     replayed = retrying.retry(letters[0].id)
     assert replayed is not None
     assert (replayed.applied, replayed.remaining) == (len(letters) + 1, [])

@@ -8,6 +8,7 @@ from infra.settings import Settings
 from projections.runner import ProjectionRunner, all_projections
 from projections.store import ReadStore
 from services.application import ClaimsApplication
+from services.wiring import build_event_log
 
 
 @pytest.fixture
@@ -21,6 +22,8 @@ def store(database_url: str) -> Iterator[ReadStore]:
 
 @pytest.fixture
 def runner(app: ClaimsApplication, store: ReadStore) -> ProjectionRunner:
-    projection_runner = ProjectionRunner(app, store, all_projections(app.calendar), batch_size=50)
+    projection_runner = ProjectionRunner(
+        build_event_log(app), store, all_projections(app.calendar), batch_size=50
+    )
     projection_runner.setup()
     return projection_runner

@@ -12,10 +12,12 @@ from uuid import UUID
 
 import pytest
 
+from domain.claim import Claim
+from domain.declaration import declared_facts
 from domain.values import Trip
 from projections.base import Projection
 from services.application import ClaimsApplication
-from tests.domain.gwt import declaration
+from tests.domain.gwt import CALENDAR, CATALOGUE, declaration
 
 Heal = Callable[[], None]
 FAR = date(9999, 12, 30)
@@ -64,18 +66,24 @@ def poison_rows(
 
 
 def declare_in_year_9999(app: ClaimsApplication) -> UUID:
-    """A cancellation whose dates are all in December 9999: valid for the domain, but its
-    deadlines fall beyond the last date Python can represent."""
+    """A cancellation whose dates are all in December 9999, as round 1 recorded it (today the
+    API and the declaration refuse it): its deadlines fall beyond the last date Python can
+    represent. The `Declared` event is written as it was, without today's validation."""
+    facts = declared_facts(declaration(), CATALOGUE.get("CA2624") or _missing(), CALENDAR)
     trip = Trip(
         departure_date=FAR,
         return_date=date(9999, 12, 31),
         destination="Lisbon",
         transport_price=Decimal("500.00"),
     )
-    claim = app.declare(
-        declaration(event_date=FAR, known_on=FAR, declared_on=FAR, trip=trip), by="h0"
-    )
+    facts.update(event_date=FAR, known_on=FAR, declared_on=FAR, trip=trip)
+    claim = Claim(claim_number="S29999999", **facts, by="h0")
+    app.save(claim)
     return claim.id
+
+
+def _missing() -> Any:
+    raise AssertionError("CA2624 is in the catalogue")
 
 
 def complain_in_year_9999(app: ClaimsApplication, claim_id: UUID) -> None:

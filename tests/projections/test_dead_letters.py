@@ -19,6 +19,7 @@ from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner, all_projections
 from projections.store import ReadStore
 from services.application import ClaimsApplication
+from services.wiring import build_event_log
 from tests.domain.gwt import declaration
 from tests.projections.poison import (
     complain_in_year_9999,
@@ -48,7 +49,7 @@ def claim_rows(store: ReadStore, claim_id: UUID) -> list[tuple[object, ...]]:
 def reference_views(app: ClaimsApplication, tmp_path: Path) -> ReadStore:
     """The read models built from scratch, in another database, with no fault injected."""
     store = ReadStore(f"sqlite:///{tmp_path / 'reference.db'}")
-    reference = ProjectionRunner(app, store, all_projections(app.calendar))
+    reference = ProjectionRunner(build_event_log(app), store, all_projections(app.calendar))
     reference.setup()
     reference.catch_up()
     return store
@@ -70,7 +71,7 @@ def assert_other_claims_current(
 
 def verify_all(app: ClaimsApplication, store: ReadStore) -> None:
     for p in all_projections(app.calendar):
-        report = rebuild(app, store, p, verify=True)
+        report = rebuild(build_event_log(app), store, p, verify=True)
         assert report.matches, (p.name, report.differences[:5], report.stalled_behind)
 
 
@@ -258,7 +259,9 @@ def test_a_crash_while_parking_neither_parks_twice_nor_loses_an_event(
     assert runner.dead_letters() == []
     assert set(runner.positions().values()) == {0}
 
-    restarted = ProjectionRunner(app, store, all_projections(app.calendar), batch_size=50)
+    restarted = ProjectionRunner(
+        build_event_log(app), store, all_projections(app.calendar), batch_size=50
+    )
     restarted.catch_up()
     letters = restarted.dead_letters()
     versions = [d.claim_version for d in letters]
@@ -296,7 +299,7 @@ def test_stored_events_dated_in_year_9999_are_parked_and_rebuild_reports_them(
 
     # A rebuild parks them too instead of crashing, and says so
     sla = projection(app, "sla")
-    report = rebuild(app, store, sla, verify=False)
+    report = rebuild(build_event_log(app), store, sla, verify=False)
     assert {(d.claim_id, d.claim_version) for d in report.parked} == {
         (d.claim_id, d.claim_version) for d in engine(runner, "sla").dead_letters()
     }
@@ -304,13 +307,13 @@ def test_stored_events_dated_in_year_9999_are_parked_and_rebuild_reports_them(
     runner.catch_up()
 
     # and verification reports each dead letter as a difference
-    verified = rebuild(app, store, sla, verify=True)
+    verified = rebuild(build_event_log(app), store, sla, verify=True)
     assert not verified.matches
     assert {(d.table, d.key) for d in verified.differences} == {
         ("projection_dead_letters", (d.claim_id, d.position))
         for d in engine(runner, "sla").dead_letters()
     }
-    claims_list = rebuild(app, store, projection(app, "claims_list"), verify=True)
+    claims_list = rebuild(build_event_log(app), store, projection(app, "claims_list"), verify=True)
     assert claims_list.matches
 
 
@@ -320,12 +323,12 @@ def test_verify_reports_a_live_projection_that_is_behind_and_not_advancing(
     random_workload(app, claims=5, commands=30, seed=71)
     runner.catch_up()
     app.add_note(app.claim_id_for_number("S20000001"), text="x", noted_on=NOTE_DAY, by="h1")
-    report = rebuild(app, store, projection(app, "worklist"), verify=True)
+    report = rebuild(build_event_log(app), store, projection(app, "worklist"), verify=True)
     assert not report.matches
     assert report.stalled_behind == 1
     assert report.differences == []
     runner.catch_up()
-    assert rebuild(app, store, projection(app, "worklist"), verify=True).matches
+    assert rebuild(build_event_log(app), store, projection(app, "worklist"), verify=True).matches
 
 
 def _claims(args: list[str], database_url: str) -> subprocess.CompletedProcess[str]:

@@ -16,6 +16,7 @@ from projections.rebuild import rebuild
 from projections.runner import ProjectionRunner, all_projections
 from projections.store import ReadStore
 from services.application import ClaimsApplication
+from services.wiring import build_event_log
 from tests.projections.workload import random_workload
 from tests.support import free_port
 
@@ -28,7 +29,7 @@ class InjectedCrashError(Exception):
 
 def verify_all(app: ClaimsApplication, store: ReadStore) -> None:
     for projection in all_projections(app.calendar):
-        report = rebuild(app, store, projection, verify=True)
+        report = rebuild(build_event_log(app), store, projection, verify=True)
         assert report.matches, report.differences[:5]
         assert report.rows > 0
 
@@ -50,7 +51,9 @@ def test_a_crash_at_any_step_neither_repeats_nor_skips_an_event(
     # The failed batch left nothing behind: the first projection kept its position.
     assert runner.positions()["claims_list"] == before["claims_list"]
 
-    restarted = ProjectionRunner(app, store, all_projections(app.calendar), batch_size=50)
+    restarted = ProjectionRunner(
+        build_event_log(app), store, all_projections(app.calendar), batch_size=50
+    )
     restarted.catch_up()
     assert set(restarted.lag().values()) == {0}
     verify_all(app, store)
@@ -67,7 +70,7 @@ def test_rebuild_verify_after_a_random_workload_then_detects_tampering(
     with store.transaction() as tx:
         tx.execute("UPDATE claims SET status = 'closed' WHERE claim_number = 'S20000007'")
     (claims_list,) = [p for p in all_projections(app.calendar) if p.name == "claims_list"]
-    report = rebuild(app, store, claims_list, verify=True)
+    report = rebuild(build_event_log(app), store, claims_list, verify=True)
     assert not report.matches
     (difference,) = report.differences
     assert difference.table == "claims"
@@ -75,8 +78,8 @@ def test_rebuild_verify_after_a_random_workload_then_detects_tampering(
     assert "closed" in difference.live
 
     # Rebuilding (without --verify) replaces the tampered table set.
-    rebuild(app, store, claims_list, verify=False)
-    assert rebuild(app, store, claims_list, verify=True).matches
+    rebuild(build_event_log(app), store, claims_list, verify=False)
+    assert rebuild(build_event_log(app), store, claims_list, verify=True).matches
     runner.catch_up()  # and the live runner carries on from the rebuilt position
     assert set(runner.lag().values()) == {0}
 

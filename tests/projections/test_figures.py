@@ -29,6 +29,7 @@ from projections.sla.queries import page_clocks, state_condition
 from projections.store import ReadStore
 from services.application import ClaimsApplication
 from services.demo import generate
+from services.wiring import build_event_log
 from tests.conftest import POSTGRES_ADMIN, _postgres_unavailable
 from tests.domain.gwt import declaration
 from tests.projections.scan import ScannedClaim, scan_claims, scanned_figures
@@ -124,7 +125,9 @@ def book(
             generate(
                 app, claims=120, seed=11, today=TODAY - timedelta(days=200), claims_per_save=40
             )
-            runner = ProjectionRunner(app, store, all_projections(app.calendar), batch_size=37)
+            runner = ProjectionRunner(
+                build_event_log(app), store, all_projections(app.calendar), batch_size=37
+            )
             runner.setup()
             runner.catch_up()
             random_workload(app, claims=30, commands=900, seed=5)

@@ -22,6 +22,7 @@ from projections.sla.queries import (
 from projections.store import ReadStore
 from services.application import ClaimsApplication
 from services.demo import generate
+from services.wiring import build_event_log
 from tests.projections.scan import scan_claims
 
 TODAY = date(2026, 11, 22)
@@ -106,7 +107,9 @@ def test_totals_by_day_match_a_scan_of_the_views_on_any_day(
     # Realistic lifecycles (complaints, payments, reopenings...), applied in small batches so
     # that claims move between totals many times; then a second round of commands.
     generate(app, claims=120, seed=11, today=TODAY - timedelta(days=200), claims_per_save=40)
-    runner = ProjectionRunner(app, store, all_projections(app.calendar), batch_size=37)
+    runner = ProjectionRunner(
+        build_event_log(app), store, all_projections(app.calendar), batch_size=37
+    )
     runner.setup()
     runner.catch_up()
     generate(app, claims=60, seed=12, today=TODAY, claims_per_save=40)
@@ -153,5 +156,5 @@ def test_totals_by_day_match_a_scan_of_the_views_on_any_day(
         assert listed == [tuple(k) for k in expected_keys], (day, state)
     # And a rebuild from scratch gives the same totals.
     for projection in all_projections(app.calendar):
-        report = rebuild(app, store, projection, verify=True)
+        report = rebuild(build_event_log(app), store, projection, verify=True)
         assert report.matches, report.differences[:3]

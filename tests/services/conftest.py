@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -50,13 +52,40 @@ def declaration_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-def make_client(database_url: str, **settings: Any) -> TestClient:
+SITE = "https://testserver"  # the pages' cookies are Secure: the test client speaks https
+ORIGIN = {"Origin": SITE}  # what a browser sends with a form POST from the site's own page
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def make_client(database_url: str, token_spec: str = TOKEN_SPEC, **settings: Any) -> TestClient:
     return TestClient(
         create_app(
-            Settings(database_url=database_url, api_tokens=SecretStr(TOKEN_SPEC), **settings)
+            Settings(database_url=database_url, api_tokens=SecretStr(token_spec), **settings)
         ),
+        base_url=SITE,
         raise_server_exceptions=False,
     )
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token of the (first) form of a page."""
+    found = CSRF.search(page)
+    assert found is not None, "no CSRF token on the page"
+    return found.group(1)
+
+
+def page_login(
+    client: TestClient, role: str = "manager", target: str = "/dashboard"
+) -> httpx.Response:
+    """Log in through the login form, as a browser does; the answer is not followed."""
+    form = client.get("/login", params={"next": target})
+    response: httpx.Response = client.post(
+        "/login",
+        data={"token": TOKENS[role], "csrf": csrf_of(form.text), "next": target},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
+    return response
 
 
 @pytest.fixture

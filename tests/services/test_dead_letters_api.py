@@ -118,7 +118,7 @@ def test_a_poisoned_claim_degrades_readyz_shows_in_metrics_and_is_cleared_by_a_r
         # and the claim's views match a rebuild
         application, runner = api.app.state.claims, api.app.state.runner  # type: ignore[attr-defined]
         for projection in all_projections(application.calendar):
-            report = rebuild(application, runner.store, projection, verify=True)
+            report = rebuild(runner.event_log, runner.store, projection, verify=True)
             assert report.matches, (projection.name, report.differences[:3])
 
 

@@ -22,7 +22,7 @@ from services.application import ClaimsApplication
 from services.demo import generate
 from tests.domain.gwt import declaration
 from tests.projections.scan import scan_claims, scanned_figures
-from tests.services.conftest import TOKENS, Handler, auth, make_client
+from tests.services.conftest import Handler, auth, make_client, page_login
 
 TODAY = date(2026, 11, 22)
 ROW = re.compile(
@@ -32,8 +32,9 @@ ROW = re.compile(
 
 
 def _login(client: TestClient) -> None:
-    response = client.post("/login", data={"token": TOKENS["manager"], "next": "/dashboard"})
-    assert response.status_code == 200, response.text  # followed to the dashboard
+    response = page_login(client)
+    assert response.status_code == 303, response.text
+    assert client.get(response.headers["location"]).status_code == 200  # the dashboard
 
 
 def _by_id(page: str, element_id: str) -> str:

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from services.http.docs import inline_scripts, script_hash
 from services.http.security_headers import API_CSP, PAGE_CSP
-from tests.services.conftest import TOKENS, Handler, auth
+from tests.services.conftest import Handler, auth, page_login
 from tests.services.plotly_css import injected_style_ids, plotly_css, plotly_js
 
 
@@ -57,22 +57,24 @@ def test_every_page_carries_the_security_headers(api_sqlite: TestClient) -> None
     number = Handler(client).declare()["claim_number"]
     pages = page_routes(client)
     assert {"/login", "/logout", "/dashboard", "/claims/{claim_number}", "/docs", "/redoc"} <= pages
-    urls = {path.format(claim_number=number) for path in pages} - {"/logout"}
-    anonymous = [client.get(url, follow_redirects=False) for url in sorted(urls)]
-    client.post("/login", data={"token": TOKENS["manager"], "next": "/dashboard"})
-    logged_in = [client.get(url) for url in sorted(urls)]
+    urls = sorted({path.format(claim_number=number) for path in pages})
+    anonymous = [client.get(url, follow_redirects=False) for url in urls]
+    refused = page_login(client, "handler")  # 401 page: handlers have no pages
+    assert page_login(client).status_code == 303
+    logged_in = [client.get(url) for url in urls]
     errors = [
         client.get("/dashboard", params={"as_of": "2026-13-45"}),  # 422 page
         client.get("/claims/S29999999"),  # 404 page
         client.get("/dashboard", params={"as_of": "2026-04-01", "breached_after": "nope"}),
-        client.post("/login", data={"token": "not-a-real-token-at-all"}),  # 401 page
+        refused,
     ]
     assert [r.status_code for r in errors] == [422, 404, 422, 401]
+    assert all(r.status_code == 200 for r in logged_in)
     for response in logged_in + errors + [r for r in anonymous if r.status_code == 200]:
         assert_page_headers(response)
     redirects = [r for r in anonymous if r.status_code == 303]
-    redirects.append(client.get("/logout", follow_redirects=False))
-    assert len(redirects) == 3  # the dashboard and the claim page send to the log-in page
+    # The dashboard, the claim page and the log-out page send to the log-in page.
+    assert len(redirects) == 3
     for response in redirects:
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Cache-Control"] == "no-store"
@@ -172,7 +174,7 @@ def test_plotly_styles_are_the_installed_plotly_js_ones(api_sqlite: TestClient) 
         "regenerate: .venv/bin/python -m tests.services.plotly_css > "
         "services/http/static/plotly.css"
     )
-    api_sqlite.post("/login", data={"token": TOKENS["manager"], "next": "/dashboard"})
+    assert page_login(api_sqlite).status_code == 303
     page = api_sqlite.get("/dashboard").text
     assert 'id="plotly.js-style-global" class="no-inline-styles"' in page
     for style_id in injected_style_ids(js):
