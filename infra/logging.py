@@ -40,8 +40,12 @@ class _Stderr:
 def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
     """Configure structlog and the standard library's root logger (uvicorn logs there)."""
     as_json = (not sys.stderr.isatty()) if json is None else json
+    # Tracebacks without local variables: a frame's locals may hold a URL with its password,
+    # a key or a claim's data (structlog's console default shows them when rich is installed).
     renderer: Any = (
-        structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer()
+        if as_json
+        else structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
     )
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,

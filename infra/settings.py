@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
-from urllib.parse import unquote, urlsplit
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, field_validator
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.calendar import REGIONS
 from domain.plausibility import DEFAULT_HORIZON_DAYS
+from infra.files import private_sqlite_file
 from projections.store import sqlite_path as sqlite_path  # also offered here, beside the URLs
 
 DEFAULT_DATABASE_URL = "sqlite:///var/claims.db"
@@ -27,9 +31,13 @@ class Environment(StrEnum):
 
 
 class Settings(BaseSettings):
-    """Every setting of the back office; a bad value stops start-up with its name."""
+    """Every setting of the back office; a bad value stops start-up with its name and what is
+    wrong, never the value (it may be a key or hold a password): `hide_input_in_errors`, and
+    no validator quotes it. Its repr shows the database URLs with their passwords redacted."""
 
-    model_config = SettingsConfigDict(env_prefix="CLAIMS_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="CLAIMS_", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     env: Environment = Environment.PROD
     database_url: Annotated[
@@ -131,6 +139,12 @@ class Settings(BaseSettings):
     kafka_partitions: Annotated[int, Field(ge=1, le=1000)] = 6
     kafka_exclude_health_data: bool = False
 
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            if name in ("database_url", "read_model_url") and isinstance(value, str):
+                value = redact_url(value)
+            yield name, value
+
     @field_validator("max_body_bytes_by_path")
     @classmethod
     def _path_patterns(cls, value: dict[str, int]) -> dict[str, int]:
@@ -144,7 +158,7 @@ class Settings(BaseSettings):
     @classmethod
     def _projection_mode(cls, value: str) -> str:
         if value not in ("inprocess", "off"):
-            msg = "projections must be inprocess or off"
+            msg = "must be inprocess or off"
             raise ValueError(msg)
         return value
 
@@ -174,36 +188,27 @@ class Settings(BaseSettings):
             return None
         try:
             raw = base64.b64decode(value.get_secret_value(), validate=True)
-        except binascii.Error:
-            msg = "encryption_key must be base64"
+        except (binascii.Error, ValueError):
+            msg = "must be base64 (the key is not shown)"
             raise ValueError(msg) from None
         if len(raw) not in (16, 24, 32):
-            msg = "encryption_key must decode to 16, 24 or 32 bytes (AES-128/192/256)"
+            msg = "must decode to 16, 24 or 32 bytes for AES-128/192/256 (the key is not shown)"
             raise ValueError(msg)
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "read_model_url")
     @classmethod
-    def _known_database(cls, value: str) -> str:
-        scheme = urlsplit(value).scheme
-        if scheme == "sqlite":
-            if not sqlite_path(value):
-                msg = "sqlite URL needs a file path, e.g. sqlite:///var/claims.db"
-                raise ValueError(msg)
-        elif scheme in ("postgresql", "postgres"):
-            if not urlsplit(value).path.strip("/"):
-                msg = "postgresql URL needs a database name, e.g. postgresql://u@h:5432/claims"
-                raise ValueError(msg)
-        else:
-            msg = f"unsupported database scheme {scheme!r}: use sqlite:// or postgresql://"
-            raise ValueError(msg)
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        check_database_url(value)
         return value
 
     @field_validator("calendar_region")
     @classmethod
     def _known_region(cls, value: str) -> str:
         if value not in REGIONS:
-            msg = f"unknown calendar region {value!r}; choose one of {sorted(REGIONS)}"
+            msg = f"unknown calendar region; choose one of {', '.join(sorted(REGIONS))}"
             raise ValueError(msg)
         return value
 
@@ -212,9 +217,66 @@ class Settings(BaseSettings):
     def _known_level(cls, value: str) -> str:
         level = value.upper()
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-            msg = f"unknown log level {value!r}"
+            msg = "unknown log level; choose DEBUG, INFO, WARNING, ERROR or CRITICAL"
             raise ValueError(msg)
         return level
+
+
+def settings_errors(exc: ValidationError) -> list[str]:
+    """One line per bad setting: its variable and what is wrong, never its value."""
+    lines = []
+    for error in exc.errors(include_url=False, include_input=False, include_context=True):
+        name = "CLAIMS_" + "_".join(str(part) for part in error["loc"]).upper()
+        cause = error.get("ctx", {}).get("error")
+        message = str(cause) if error["type"] == "value_error" and cause else error["msg"]
+        lines.append(f"{name}: {message}")
+    return lines
+
+
+def check_database_url(url: str) -> None:
+    """Refuse a database URL we cannot use, without quoting it: libpq's own parse errors echo
+    the offending part, which may be the password."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port raises on a bad one
+    except ValueError:
+        msg = "is not a valid URL (the URL is not shown)"
+        raise ValueError(msg) from None
+    if parts.scheme == "sqlite":
+        if not sqlite_path(url):
+            msg = "a sqlite URL needs a file path, e.g. sqlite:///var/claims.db"
+            raise ValueError(msg)
+    elif parts.scheme in ("postgresql", "postgres"):
+        if not parts.path.strip("/"):
+            msg = "a postgresql URL needs a database name, e.g. postgresql://u@h:5432/claims"
+            raise ValueError(msg)
+        try:
+            conninfo_to_dict(url.replace("postgres://", "postgresql://", 1))
+        except psycopg.Error:
+            msg = "is not a valid postgresql URL (the URL is not shown)"
+            raise ValueError(msg) from None
+    else:
+        msg = "must start with sqlite:/// or postgresql:// (the URL is not shown)"
+        raise ValueError(msg)
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password (in the user part or a `password=` parameter) replaced by
+    `***`, for printing and logging."""
+    try:
+        parts = urlsplit(url)
+        has_password = parts.password is not None
+    except ValueError:
+        return "(an unparseable URL, not shown)"
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if not has_password and not any(k.lower() == "password" for k, _ in pairs):
+        return url
+    netloc = parts.netloc
+    if has_password:
+        userinfo, _, hostport = netloc.rpartition("@")
+        netloc = f"{userinfo.partition(':')[0]}:***@{hostport}"
+    query = urlencode([(k, "***" if k.lower() == "password" else v) for k, v in pairs], safe="*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def eventsourcing_env(database_url: str, encryption_key: str | None = None) -> dict[str, str]:
@@ -234,8 +296,7 @@ def _store_env(database_url: str) -> dict[str, str]:
     parts = urlsplit(database_url)
     if parts.scheme == "sqlite":
         path = sqlite_path(database_url)
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(path)  # 0600 in a 0700 folder when created here
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,

@@ -1,7 +1,8 @@
 """`ClaimsApplication`: the event-sourced claims service (get -> decide -> save).
 
-One method per command. Each loads the claim, checks the caller's expected version (If-Match),
-lets the aggregate decide, and saves its new events in one transaction. A concurrent writer
+One method per command. Each loads the claim, checks that the caller may act on it (claim
+ownership, services/ownership.py) and the caller's expected version (If-Match), lets the
+aggregate decide, and saves its new events in one transaction. A concurrent writer
 that saved first makes the save fail on the (claim id, version) uniqueness of the store: the
 command raises `ConcurrentUpdate` and nothing of it is written.
 """
@@ -43,6 +44,7 @@ from services.idempotency import (
     IdempotencyKeyReused,
     IdempotentRequest,
 )
+from services.ownership import ClaimAccess
 from services.transcodings import register_domain_transcodings
 
 T = TypeVar("T")
@@ -277,6 +279,7 @@ class ClaimsApplication(Application[UUID]):
         claim_id: UUID,
         expected_version: int | None,
         idempotency: IdempotencyKey | None,
+        access: ClaimAccess | None,
         decide: Callable[[Claim], T],
     ) -> tuple[Claim, T]:
         if expected_version is not None or idempotency is not None:
@@ -284,6 +287,8 @@ class ClaimsApplication(Application[UUID]):
         claim = batch.claims.get(claim_id)
         if claim is None:
             claim = batch.claims[claim_id] = self.get_claim(claim_id)
+        if access is not None:
+            access.check(claim)
         pending = len(claim.pending_events)
         try:
             result = decide(claim)
@@ -304,16 +309,24 @@ class ClaimsApplication(Application[UUID]):
         claim_id: UUID,
         expected_version: int | None,
         idempotency: IdempotencyKey | None,
+        access: ClaimAccess | None,
         decide: Callable[[Claim], T],
     ) -> tuple[Claim, T]:
-        """Load, decide, save. Without an expected version a lost race is retried on the new
-        state; with one, it is the caller's to resolve (`VersionMismatch`/`ConcurrentUpdate`)."""
+        """Load, check the caller may act on the claim (`access`, when given), decide, save.
+        The check reads the claim this attempt saves over: a reassignment saved in between
+        makes the save fail on the claim's version, and the next attempt checks again. Without
+        an expected version a lost race is retried on the new state; with one, it is the
+        caller's to resolve (`VersionMismatch`/`ConcurrentUpdate`)."""
         batch = self._bulk()
         if batch is not None:
-            return self._execute_in_bulk(batch, claim_id, expected_version, idempotency, decide)
+            return self._execute_in_bulk(
+                batch, claim_id, expected_version, idempotency, access, decide
+            )
         tries = 1 if expected_version is not None else COMMAND_ATTEMPTS
         for _ in attempts(tries, COLLISION_BACKOFF):
             claim = self.get_claim(claim_id)
+            if access is not None:
+                access.check(claim)
             if expected_version is not None and expected_version != claim.version:
                 raise VersionMismatch(
                     claim_id=claim_id, expected=expected_version, actual=claim.version
@@ -367,11 +380,13 @@ class ClaimsApplication(Application[UUID]):
         by: str,
         expected_version: int | None = None,
         idempotency: IdempotencyKey | None = None,
+        access: ClaimAccess | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
             idempotency,
+            access,
             lambda c: c.assign_handler(handler=handler, assigned_on=assigned_on, by=by),
         )[0]
 
@@ -384,11 +399,13 @@ class ClaimsApplication(Application[UUID]):
         by: str,
         expected_version: int | None = None,
         idempotency: IdempotencyKey | None = None,
+        access: ClaimAccess | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
             idempotency,
+            access,
             lambda c: c.request_proofs(documents=documents, requested_on=requested_on, by=by),
         )[0]
 
@@ -401,11 +418,13 @@ class ClaimsApplication(Application[UUID]):
         by: str,
         expected_version: int | None = None,
         idempotency: IdempotencyKey | None = None,
+        access: ClaimAccess | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
             idempotency,
+            access,
             lambda c: c.receive_proof(document=document, received_on=received_on, by=by),
         )[0]
 
@@ -419,11 +438,13 @@ class ClaimsApplication(Application[UUID]):
         by: str,
         expected_version: int | None = None,
         idempotency: IdempotencyKey | None = None,
+        access: ClaimAccess | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
             idempotency,
+            access,
             lambda c: c.receive_card_insurer_position(
                 decision=decision, amount_paid=amount_paid, received_on=received_on, by=by
             ),
@@ -438,12 +459,14 @@ class ClaimsApplication(Application[UUID]):
         by: str,
         expected_version: int | None = None,
         idempotency: IdempotencyKey | None = None,
+        access: ClaimAccess | None = None,
     ) -> Claim:
         """Accept the claim with the indemnity computed under its contract."""
         return self._execute(
             claim_id,
             expected_version,
             idempotency,
+            access,
             lambda c: c.accept(
                 decided_on=decided_on, inputs=inputs, terms=self._terms(c.contract), by=by
             ),
@@ -458,11 +481,13 @@ class ClaimsApplication(Application[UUID]):
         by: str,
         expected_version: int | None = None,
         idempotency: IdempotencyKey | None = None,
+        access: ClaimAccess | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
             idempotency,
+            access,
             lambda c: c.refuse(decided_on=decided_on, reason=reason, by=by),
         )[0]
 
@@ -476,11 +501,13 @@ class ClaimsApplication(Application[UUID]):
         by: str,
         expected_version: int | None = None,
         idempotency: IdempotencyKey | None = None,
+        access: ClaimAccess | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
             idempotency,
+            access,
             lambda c: c.settle(paid_on=paid_on, mode=mode, reference=reference, by=by),
         )[0]
 
@@ -492,9 +519,14 @@ class ClaimsApplication(Application[UUID]):
         by: str,
         expected_version: int | None = None,
         idempotency: IdempotencyKey | None = None,
+        access: ClaimAccess | None = None,
     ) -> Claim:
         return self._execute(
-            claim_id, expected_version, idempotency, lambda c: c.close(closed_on=closed_on, by=by)
+            claim_id,
+            expected_version,
+            idempotency,
+            access,
+            lambda c: c.close(closed_on=closed_on, by=by),
         )[0]
 
     def withdraw(
@@ -505,11 +537,13 @@ class ClaimsApplication(Application[UUID]):
         by: str,
         expected_version: int | None = None,
         idempotency: IdempotencyKey | None = None,
+        access: ClaimAccess | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
             idempotency,
+            access,
             lambda c: c.withdraw(withdrawn_on=withdrawn_on, by=by),
         )[0]
 
@@ -522,11 +556,13 @@ class ClaimsApplication(Application[UUID]):
         by: str,
         expected_version: int | None = None,
         idempotency: IdempotencyKey | None = None,
+        access: ClaimAccess | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
             idempotency,
+            access,
             lambda c: c.reopen(reopened_on=reopened_on, reason=reason, by=by),
         )[0]
 
@@ -541,12 +577,14 @@ class ClaimsApplication(Application[UUID]):
         by: str,
         expected_version: int | None = None,
         idempotency: IdempotencyKey | None = None,
+        access: ClaimAccess | None = None,
     ) -> tuple[Claim, str]:
         """Returns the claim and the new complaint's id."""
         return self._execute(
             claim_id,
             expected_version,
             idempotency,
+            access,
             lambda c: c.open_complaint(
                 sent_on=sent_on, received_on=received_on, channel=channel, summary=summary, by=by
             ),
@@ -561,11 +599,13 @@ class ClaimsApplication(Application[UUID]):
         by: str,
         expected_version: int | None = None,
         idempotency: IdempotencyKey | None = None,
+        access: ClaimAccess | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
             idempotency,
+            access,
             lambda c: c.acknowledge_complaint(complaint_id=complaint_id, sent_on=sent_on, by=by),
         )[0]
 
@@ -579,11 +619,13 @@ class ClaimsApplication(Application[UUID]):
         by: str,
         expected_version: int | None = None,
         idempotency: IdempotencyKey | None = None,
+        access: ClaimAccess | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
             idempotency,
+            access,
             lambda c: c.answer_complaint(
                 complaint_id=complaint_id, sent_on=sent_on, outcome=outcome, by=by
             ),
@@ -598,11 +640,13 @@ class ClaimsApplication(Application[UUID]):
         by: str,
         expected_version: int | None = None,
         idempotency: IdempotencyKey | None = None,
+        access: ClaimAccess | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
             idempotency,
+            access,
             lambda c: c.escalate_complaint(
                 complaint_id=complaint_id, received_on=received_on, by=by
             ),
@@ -616,11 +660,13 @@ class ClaimsApplication(Application[UUID]):
         by: str,
         expected_version: int | None = None,
         idempotency: IdempotencyKey | None = None,
+        access: ClaimAccess | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
             idempotency,
+            access,
             lambda c: c.refer_to_mediation(referred_on=referred_on, calendar=self.calendar, by=by),
         )[0]
 
@@ -633,11 +679,13 @@ class ClaimsApplication(Application[UUID]):
         by: str,
         expected_version: int | None = None,
         idempotency: IdempotencyKey | None = None,
+        access: ClaimAccess | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
             idempotency,
+            access,
             lambda c: c.conclude_mediation(decided_on=decided_on, outcome=outcome, by=by),
         )[0]
 
@@ -650,11 +698,13 @@ class ClaimsApplication(Application[UUID]):
         by: str,
         expected_version: int | None = None,
         idempotency: IdempotencyKey | None = None,
+        access: ClaimAccess | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
             idempotency,
+            access,
             lambda c: c.add_note(text=text, noted_on=noted_on, by=by),
         )[0]
 
@@ -667,11 +717,13 @@ class ClaimsApplication(Application[UUID]):
         by: str,
         expected_version: int | None = None,
         idempotency: IdempotencyKey | None = None,
+        access: ClaimAccess | None = None,
     ) -> Claim:
         return self._execute(
             claim_id,
             expected_version,
             idempotency,
+            access,
             lambda c: c.interrupt_prescription(act=act, interrupted_on=interrupted_on, by=by),
         )[0]
 

@@ -22,7 +22,7 @@ from infra.events import published_documents
 from infra.health import StallWatch, serve_readyz
 from infra.kafka import KafkaProjectionWorker, Relay
 from infra.logging import configure_logging
-from infra.settings import Settings
+from infra.settings import Settings, redact_url, settings_errors
 from projections.base import DeadLetter
 from projections.rebuild import rebuild
 from projections.runner import all_projections
@@ -194,12 +194,18 @@ def _relay(settings: Settings, status: bool) -> int:
         partitions=settings.kafka_partitions,
         exclude_health_data=settings.kafka_exclude_health_data,
     )
+    where = {
+        "store": redact_url(settings.database_url),
+        "read_models": redact_url(settings.resolved_read_model_url),
+        "kafka": settings.kafka_bootstrap,
+        "topic": settings.kafka_topic,
+    }
     try:
         if status:
-            print(json.dumps(relay.status()))
+            print(json.dumps({**relay.status(), **where}))
             return 0
         signal.signal(signal.SIGTERM, lambda *_: relay.stop())
-        log.info("relay.started", **relay.status())
+        log.info("relay.started", **relay.status(), **where)
         try:
             relay.run_forever()
         except KeyboardInterrupt:
@@ -378,7 +384,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as exc:
-        print(f"claims: bad configuration:\n{exc}", file=sys.stderr)
+        # The variable and what is wrong, never the value (a key, a password in a URL).
+        lines = "\n".join(f"  {line}" for line in settings_errors(exc))
+        print(f"claims: bad configuration:\n{lines}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, json=settings.log_json)
 
@@ -387,8 +395,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         from services.http.app import create_app
 
+        try:
+            http_app = create_app(settings)
+        except ValueError as exc:  # CLAIMS_API_TOKENS: its messages never quote a token
+            print(f"claims: bad configuration:\n  {exc}", file=sys.stderr)
+            return 2
         uvicorn.run(
-            create_app(settings),
+            http_app,
             host=args.host,
             port=args.port,
             log_config=None,

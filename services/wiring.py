@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from domain.calendar import FrenchCalendar
 from domain.catalogue import load_catalogue
 from infra.event_log import StoredEventLog
-from infra.settings import Settings, eventsourcing_env
+from infra.files import private_sqlite_file
+from infra.settings import Settings, eventsourcing_env, sqlite_path
 from projections.event_log import EventLog
 from projections.runner import ProjectionRunner, all_projections
 from projections.store import ReadStore
@@ -30,7 +33,10 @@ def build_event_log(application: ClaimsApplication) -> EventLog:
 
 
 def build_read_store(settings: Settings) -> ReadStore:
-    return ReadStore(settings.resolved_read_model_url)
+    url = settings.resolved_read_model_url
+    if urlsplit(url).scheme == "sqlite":
+        private_sqlite_file(sqlite_path(url))  # before SQLite creates it with the umask's mode
+    return ReadStore(url)
 
 
 def build_runner(settings: Settings, application: ClaimsApplication) -> ProjectionRunner:

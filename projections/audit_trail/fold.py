@@ -1,5 +1,7 @@
-"""A readable timeline per claim. Free text (notes, reasons, summaries) stays in the event store:
-the trail names what happened, by whom and when."""
+"""A readable timeline per claim, in codes. Free text (notes, reasons, summaries, the cause,
+names, payment references) and the medical flag stay in the event store, which is encrypted when
+a key is configured: the trail names what happened, by whom and when
+(docs/adr/0021-data-at-rest.md)."""
 
 from __future__ import annotations
 
@@ -22,25 +24,38 @@ AUDIT_TRAIL = Table(
         ("actor", "TEXT NOT NULL"),
         ("event_type", "TEXT NOT NULL"),
         ("business_date", "TEXT NOT NULL"),
-        ("summary", "TEXT NOT NULL"),
+        # Codes only. Was `summary`, which also held the medical flag and payment references:
+        # the new name changes the table's fingerprint, so an old trail rebuilds on start.
+        ("codes", "TEXT NOT NULL"),
     ),
     ("claim_id", "version"),
     (("recorded_at",),),
 )
 
-_FREE_TEXT = frozenset(
+# The fields the trail shows: codes, flags of the procedure, and amounts. Anything else (free
+# text, names, the cause, the trip, `medical_cause`, a payment's `reference`, and any field a
+# new event brings) stays out until it is listed here.
+CODES = frozenset(
     {
-        "text",
-        "summary",
-        "reason",
-        "cause",
-        "insured",
-        "trip",
-        "inputs",
-        "indemnity",
-        "fee_scale",
-        "subscription_number",
-        "flags",
+        "claim_number",
+        "contract",
+        "guarantee",
+        "settlement_mode",
+        "late_declaration",
+        "declaration_working_days_late",
+        "card_insurer_position_required",
+        "channel",
+        "handler",
+        "documents",
+        "document",
+        "decision",
+        "amount_paid",
+        "mode",
+        "amount",
+        "complaint_id",
+        "outcome",
+        "recours",
+        "act",
     }
 )
 
@@ -49,9 +64,7 @@ def describe(event: Any) -> str:
     """Pure: 'ProofReceived: document=medical_certificate' and the like, codes only."""
     details = []
     for name, value in vars(event).items():
-        if name in _FREE_TEXT or name.startswith("originator") or name in ("timestamp", "by"):
-            continue
-        if isinstance(value, date) or value is None:
+        if name not in CODES or value is None or isinstance(value, date):
             continue
         details.append(f"{name}={value}")
     if isinstance(event, Claim.Accepted):

@@ -4,7 +4,9 @@ from typing import Any
 
 from projections.store import ReadStore
 
-COLUMNS = ("version", "recorded_at", "actor", "event_type", "business_date", "summary")
+COLUMNS = ("version", "recorded_at", "actor", "event_type", "business_date", "codes")
+# The API names the codes column `summary` (its name before docs/adr/0021-data-at-rest.md).
+KEYS = ("version", "recorded_at", "actor", "event_type", "business_date", "summary")
 
 
 def audit_trail(store: ReadStore, claim_id: str) -> list[dict[str, Any]]:
@@ -12,7 +14,7 @@ def audit_trail(store: ReadStore, claim_id: str) -> list[dict[str, Any]]:
         f"SELECT {', '.join(COLUMNS)} FROM audit_trail WHERE claim_id = ? ORDER BY version",
         [claim_id],
     )
-    return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+    return [dict(zip(KEYS, row, strict=True)) for row in rows]
 
 
 def event_counts(store: ReadStore, event_types: tuple[str, ...], as_of: str) -> dict[str, int]:

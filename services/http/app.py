@@ -30,7 +30,7 @@ from infra.settings import Environment, Settings
 from services.http import admin, claims, pages, read_models
 from services.http.auth import DEV_TOKENS, TokenRegistry
 from services.http.deps import AnyRole, Claims
-from services.http.docs import docs_router
+from services.http.docs import install_docs
 from services.http.limits import BodyLimits, RequestGuard, RequestTooLarge, too_large_handler
 from services.http.problems import (
     PROBLEM_JSON,
@@ -296,9 +296,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runner.store.close()
             application.close()
 
-    title = "Claims back office"
-    # The documentation pages are served by services/http/docs.py, under their own policy.
-    app = FastAPI(title=title, version="1", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # Docs from local assets (services/http/docs.py), not FastAPI's CDN pages; no ReDoc.
+    app = FastAPI(
+        title="Claims back office",
+        version="1",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.settings = resolved
     app.state.tokens = tokens
     app.state.metrics = Metrics()
@@ -310,7 +315,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(claims.router)
     app.include_router(admin.router)
-    app.include_router(docs_router(title, app.openapi_url or "/openapi.json"))
+    install_docs(app)  # mounts /static/docs: before the pages' /static
     app.mount("/static", pages.static_files(), name="static")
     app.add_exception_handler(RequestTooLarge, too_large_handler)
 

@@ -54,7 +54,8 @@ class TokenRegistry:
             try:
                 parsed_role = Role(role.strip())
             except ValueError:
-                msg = f"CLAIMS_API_TOKENS item {index + 1}: unknown role {role.strip()!r}"
+                roles = ", ".join(Role)
+                msg = f"CLAIMS_API_TOKENS item {index + 1}: unknown role (roles: {roles})"
                 raise ValueError(msg) from None
             if len(token.strip()) < 12:
                 msg = f"CLAIMS_API_TOKENS item {index + 1}: tokens need at least 12 characters"
@@ -68,6 +69,11 @@ class TokenRegistry:
         """True while some configured token still belongs to this user with this role (a page
         session of a removed token ends at its next request)."""
         return any(known == principal for _, known in self._entries)
+
+    def has_role(self, user_id: str, role: Role) -> bool:
+        """Whether a configured token gives `user_id` this role (a claim is assigned only to a
+        user who may act on it as its handler)."""
+        return any(p.user_id == user_id and p.role == role for _, p in self._entries)
 
     def authenticate(self, token: str) -> Principal | None:
         presented = _digest(token)

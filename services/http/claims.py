@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, cast
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
@@ -23,6 +23,7 @@ from domain.values import (
     Trip,
 )
 from services.application import MAX_VERSION
+from services.http.auth import Role, TokenRegistry
 from services.http.deps import (
     AnyRole,
     Claims,
@@ -33,7 +34,12 @@ from services.http.deps import (
     plausible_query_date,
     today_in_paris,
 )
-from services.http.problems import COMMAND_RESPONSES, PROBLEM_RESPONSES, HTTPProblem
+from services.http.problems import (
+    COMMAND_RESPONSES,
+    PROBLEM_RESPONSES,
+    HTTPProblem,
+    invalid_input,
+)
 from services.http.schemas import (
     AcknowledgementCreate,
     AnswerCreate,
@@ -103,7 +109,8 @@ def declare_claim(body: ClaimCreate, ctx: DeclarationCommand) -> JSONResponse:
     declaration = _declaration(body)
     return ctx.run(
         body,
-        lambda expected_version, idempotency: ctx.app.declare(
+        # A new claim has no handler yet: no version to match, no ownership to check.
+        lambda expected_version, idempotency, access: ctx.app.declare(
             declaration, by=ctx.actor, idempotency=idempotency
         ),
         status_code=201,
@@ -278,8 +285,18 @@ def withdraw(claim_id: UUID, body: WithdrawalCreate, ctx: HandlerCommand) -> JSO
 
 
 @router.post("/{claim_id}/assignment", response_model=ClaimPublic, responses=COMMAND_RESPONSES)
-def assign(claim_id: UUID, body: AssignmentCreate, ctx: ManagerCommand) -> JSONResponse:
-    """Assign the claim to a handler (managers)."""
+def assign(
+    request: Request, claim_id: UUID, body: AssignmentCreate, ctx: ManagerCommand
+) -> JSONResponse:
+    """Assign the claim to a handler (managers): a user id with the handler role."""
+    tokens = cast("TokenRegistry", request.app.state.tokens)
+    if not tokens.has_role(body.handler, Role.HANDLER):
+        raise invalid_input(
+            "handler",
+            "must be the user id of a handler (a user with the handler role in the tokens)",
+            body.handler,
+            where="body",
+        )
     return ctx.run(
         body,
         lambda **kw: ctx.app.assign_handler(

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from domain.claim import Claim
@@ -25,6 +26,7 @@ from services.http.problems import FieldError, HTTPProblem, invalid_input
 from services.http.schemas import Day, implausible_dates
 from services.http.views import claim_body
 from services.idempotency import MAX_KEY_LENGTH, DuplicateRequest, IdempotencyKey
+from services.ownership import ClaimAccess
 
 PARIS = ZoneInfo("Europe/Paris")
 _IF_MATCH = re.compile(r'^\s*"?(\d{1,9})"?\s*$')
@@ -79,10 +81,19 @@ def bearer_principal(registry: TokenRegistry, authorization: str | None) -> Prin
 UNAUTHENTICATED = (401, "unauthenticated", "Unauthenticated", "send Authorization: Bearer <token>")
 
 
+# Declared in OpenAPI as the `HTTPBearer` scheme (the Authorize button of /docs); a missing or
+# non-Bearer header is answered below, as a problem document.
+bearer = HTTPBearer(
+    auto_error=False, description="a token of CLAIMS_API_TOKENS: `Authorization: Bearer <token>`"
+)
+
+
 def current_principal(
-    request: Request, authorization: Annotated[str | None, Header()] = None
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    principal = bearer_principal(cast("TokenRegistry", request.app.state.tokens), authorization)
+    registry = cast("TokenRegistry", request.app.state.tokens)
+    principal = registry.authenticate(credentials.credentials.strip()) if credentials else None
     if principal is None:
         raise HTTPProblem(*UNAUTHENTICATED, headers={"WWW-Authenticate": "Bearer"})
     request.state.actor = principal.user_id
@@ -152,6 +163,8 @@ class CommandContext:
     earlier_fingerprints: tuple[str, ...]
     today: date
     horizon_days: int
+    # Handler commands: who may act on the loaded claim (checked where the command loads it).
+    access: ClaimAccess | None = None
 
     @property
     def actor(self) -> str:
@@ -189,7 +202,9 @@ class CommandContext:
                     outcome.claim_id, outcome.version, outcome.status_code, location
                 )
         try:
-            result = command(expected_version=self.expected_version, idempotency=idempotency)
+            result = command(
+                expected_version=self.expected_version, idempotency=idempotency, access=self.access
+            )
         except DuplicateRequest as duplicate:
             o = duplicate.outcome
             return self._replay(o.claim_id, o.version, o.status_code, location)
@@ -247,6 +262,7 @@ async def _command_context(
     idempotency_key: str | None,
     *,
     creates: bool = False,
+    access: ClaimAccess | None = None,
 ) -> CommandContext:
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY_LENGTH:
         raise HTTPProblem(
@@ -268,6 +284,7 @@ async def _command_context(
         (raw_fingerprint,),
         today=today_in_paris(),
         horizon_days=horizon_days(request),
+        access=access,
     )
 
 
@@ -282,7 +299,10 @@ async def handler_command(
     if_match: Annotated[str | None, Header()] = None,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> CommandContext:
-    return await _command_context(request, app, principal, if_match, idempotency_key)
+    """A handler command: on a claim assigned to a handler, only that handler's (or an
+    admin's); managers do not run them (docs/adr/0020-claim-ownership.md)."""
+    access = ClaimAccess(principal.user_id, any_claim=principal.role == Role.ADMIN)
+    return await _command_context(request, app, principal, if_match, idempotency_key, access=access)
 
 
 async def declaration_command(

@@ -1,24 +1,22 @@
-"""FastAPI's interactive documentation, under a Content-Security-Policy of its own.
+"""The API docs (`/docs`, Swagger UI) served from an installed package's own assets, so they
+work without internet and load nothing from another origin; there is no ReDoc page.
 
-Swagger UI and Redoc load their code and styles from a CDN, and Swagger UI starts with an inline
-script: the strict policy of the pages (services/http/security_headers.py) would block them. Each
-documentation page names exactly what it loads, and its inline script by hash, computed from
-the page as served. They carry no personal data. FastAPI's OAuth2 redirect page is not served:
-the API takes bearer tokens, not OAuth2 flows.
-"""
+Swagger UI starts with an inline script, which the pages' Content-Security-Policy refuses
+(services/http/security_headers.py): the page names it in a policy of its own, by its hash,
+computed from the page as served (docs/adr/0020-security-headers-and-request-limits.md)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import re
-from collections.abc import Iterable
 
-from fastapi import APIRouter, Request
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
-CDN = "https://cdn.jsdelivr.net"
+ASSETS = "/static/docs"
 INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 
@@ -33,38 +31,34 @@ def inline_scripts(html: str) -> list[str]:
     return list(INLINE_SCRIPT.findall(html))
 
 
-def docs_csp(scripts: Iterable[str]) -> str:
-    hashes = "".join(f" '{script_hash(script)}'" for script in scripts)
+def docs_csp(html: str) -> str:
+    """The pages' policy, with the page's own inline scripts allowed by hash, and data: images
+    (Swagger UI's icons)."""
+    hashes = "".join(f" '{script_hash(script)}'" for script in inline_scripts(html))
     return (
-        f"default-src 'self'; script-src 'self' {CDN}{hashes}; "
-        # Both write inline styles (Redoc's styled components, <style> elements): these pages only.
-        f"style-src 'self' {CDN} https://fonts.googleapis.com 'unsafe-inline'; "
-        "font-src 'self' https://fonts.gstatic.com; "
-        "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-        "worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'"
+        f"default-src 'self'; script-src 'self'{hashes}; style-src 'self'; "
+        "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
     )
 
 
-def _with_policy(page: HTMLResponse) -> HTMLResponse:
-    page.headers["Content-Security-Policy"] = docs_csp(inline_scripts(bytes(page.body).decode()))
-    return page
+def install_docs(app: FastAPI) -> None:
+    """`GET /docs` and its assets: Swagger UI 5 as shipped by the `fastapi-offline` package
+    (its `static/` folder), for an app created with `docs_url=None, redoc_url=None`."""
+    app.mount(ASSETS, StaticFiles(packages=[("fastapi_offline", "static")]), name="docs-assets")
+    openapi_url = app.openapi_url or "/openapi.json"
+    title = f"{app.title} — API"
 
-
-def docs_router(title: str, openapi_url: str) -> APIRouter:
-    """`/docs` (Swagger UI) and `/redoc`, as FastAPI serves them, with their policy."""
-    router = APIRouter(include_in_schema=False)
-
-    @router.get("/docs")
-    def swagger_ui(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "").rstrip("/")
-        page = get_swagger_ui_html(openapi_url=root + openapi_url, title=f"{title} - Swagger UI")
-        return _with_policy(page)
-
-    @router.get("/redoc")
-    def redoc(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "").rstrip("/")
-        page = get_redoc_html(openapi_url=root + openapi_url, title=f"{title} - ReDoc")
-        return _with_policy(page)
-
-    return router
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        page = get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title=title,
+            swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{ASSETS}/favicon.png",
+            # No call to the public schema validator.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+        page.headers["Content-Security-Policy"] = docs_csp(bytes(page.body).decode())
+        return page

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.errors import ClaimError, ClaimNotFound, InvalidClaimData, VersionMismatch
 from services.idempotency import IdempotencyKeyReused
+from services.ownership import NotYourClaim
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)
@@ -98,6 +99,8 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 def claim_error_response(exc: ClaimError) -> JSONResponse:
     if isinstance(exc, ClaimNotFound):
         return problem_response(404, exc.rule, "Claim not found", exc.message)
+    if isinstance(exc, NotYourClaim):
+        return problem_response(403, exc.rule, "Not your claim", exc.message)
     if isinstance(exc, VersionMismatch):
         return problem_response(
             412, exc.rule, "Version mismatch", exc.message, headers={"ETag": f'"{exc.actual}"'}
@@ -181,7 +184,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     for status, description in (
         (400, "Malformed request"),
         (401, "Missing or unknown bearer token"),
-        (403, "Role not allowed"),
+        (403, "Role not allowed, or the claim is assigned to another handler (not-your-claim)"),
         (422, "Invalid input; `errors` names each field"),
     )
 }

@@ -294,7 +294,8 @@ class TrailPage(BaseModel):
 
 @router.get("/claims/{claim_id}/audit-trail", response_model=TrailPage, responses=RESPONSES)
 def trail(claim_id: UUID, runner: Runner, _who: AnyRole) -> TrailPage:
-    """The claim's readable timeline: who, what, business date, recorded time."""
+    """The claim's readable timeline: who, what, business date, recorded time. `summary` holds
+    codes only; free text, names and the medical flag are in the claim's history."""
     return TrailPage(
         claim_id=claim_id,
         items=[TrailEntry.model_validate(r) for r in audit_trail(runner.store, str(claim_id))],

@@ -4,9 +4,8 @@
   from this origin only, no inline script or style, no framing — `X-Frame-Options: DENY` for
   browsers without `frame-ancestors`, and `Referrer-Policy: no-referrer` (a claim page's URL
   names the claim).
-- FastAPI's interactive documentation (`/docs`, `/redoc`, services/http/docs.py) loads its
-  code and styles from a CDN and starts it with an inline script: it sets a policy of its own
-  naming exactly that (the script by its hash), and carries no personal data.
+- The API docs (`/docs`, services/http/docs.py) start Swagger UI with an inline script: that
+  page sets a policy of its own, the same with its script allowed by hash.
 - Everything else: `default-src 'none'` (a JSON answer loads nothing).
 - `X-Content-Type-Options: nosniff` everywhere.
 - `Cache-Control: no-store` on every answer except the static assets (`/static/`): pages and

@@ -58,10 +58,9 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 def make_client(database_url: str, token_spec: str = TOKEN_SPEC, **settings: Any) -> TestClient:
+    settings.setdefault("api_tokens", SecretStr(token_spec))
     return TestClient(
-        create_app(
-            Settings(database_url=database_url, api_tokens=SecretStr(token_spec), **settings)
-        ),
+        create_app(Settings(database_url=database_url, **settings)),
         base_url=SITE,
         raise_server_exceptions=False,
     )

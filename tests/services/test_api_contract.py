@@ -189,8 +189,10 @@ def test_twenty_concurrent_clients_commanding_one_claim_lose_no_update(live_serv
 # ---------------------------------------------------------------- roles
 
 READ = {"handler", "manager", "auditor", "admin"}
+# Handler commands; on a claim assigned to a handler, only that handler's and admins'
+# (claim ownership: tests/services/test_ownership.py runs each of them that way).
 COMMAND = {"handler", "admin"}
-ASSIGN = {"manager", "admin"}
+ASSIGN = {"manager", "admin"}  # to a user with the handler role only
 MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/healthz"): None,  # no authentication
     ("GET", "/readyz"): READ,
@@ -270,7 +272,7 @@ def test_permission_matrix(api_sqlite: TestClient, method: str, path: str) -> No
 
 def test_the_actor_recorded_is_the_authenticated_user(api_sqlite: TestClient) -> None:
     cid = Handler(api_sqlite).declare()["claim_id"]
-    Handler(api_sqlite, role="manager").command(cid, "assignment", {"handler": "marie"})
+    Handler(api_sqlite, role="manager").command(cid, "assignment", {"handler": "handler-user"})
     items = api_sqlite.get(f"/api/v1/claims/{cid}/history", headers=auth("auditor")).json()
     assert [i["actor"] for i in items["items"]] == ["handler-user", "manager-user"]
 

@@ -75,7 +75,7 @@ def command_bodies() -> dict[str, dict[str, Any]]:
         f"{claim}/settlement": {"paid_on": DAY, "mode": "cash", "reference": "VIR-1"},
         f"{claim}/closure": {"closed_on": DAY},
         f"{claim}/withdrawal": {"withdrawn_on": DAY},
-        f"{claim}/assignment": {"handler": "marie", "assigned_on": DAY},
+        f"{claim}/assignment": {"handler": "handler-user", "assigned_on": DAY},
         f"{claim}/complaints": {
             "sent_on": DAY,
             "received_on": DAY,
