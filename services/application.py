@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypedDict, TypeVar, Unpack
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -58,6 +58,14 @@ MAX_VERSION = 2**31 - 1
 _EVENT_METADATA = frozenset(
     {"originator_id", "originator_version", "originator_topic", "timestamp", "by"}
 )
+
+
+class CommandOptions(TypedDict, total=False):
+    """The caller's preconditions of a claim command (the HTTP layer passes them through)."""
+
+    expected_version: int | None  # If-Match
+    idempotency: IdempotencyKey | None  # Idempotency-Key
+    access: ClaimAccess | None  # whose claim it is (docs/adr/0020-claim-ownership.md)
 
 
 @dataclass(frozen=True)
@@ -371,6 +379,24 @@ class ClaimsApplication(Application[UUID]):
             if outcome is not None:
                 raise DuplicateRequest(outcome)
 
+    def _decide(
+        self, claim_id: UUID, decide: Callable[[Claim], T], **options: Unpack[CommandOptions]
+    ) -> tuple[Claim, T]:
+        """The one path of every claim command: load, check the caller's preconditions
+        (`options`), decide, save (`_execute`)."""
+        return self._execute(
+            claim_id,
+            options.get("expected_version"),
+            options.get("idempotency"),
+            options.get("access"),
+            decide,
+        )
+
+    def _on_claim(
+        self, claim_id: UUID, decide: Callable[[Claim], object], **options: Unpack[CommandOptions]
+    ) -> Claim:
+        return self._decide(claim_id, decide, **options)[0]
+
     def assign_handler(
         self,
         claim_id: UUID,
@@ -378,17 +404,13 @@ class ClaimsApplication(Application[UUID]):
         handler: str,
         assigned_on: date,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.assign_handler(handler=handler, assigned_on=assigned_on, by=by),
-        )[0]
+            **options,
+        )
 
     def request_proofs(
         self,
@@ -397,17 +419,13 @@ class ClaimsApplication(Application[UUID]):
         documents: list[str],
         requested_on: date,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.request_proofs(documents=documents, requested_on=requested_on, by=by),
-        )[0]
+            **options,
+        )
 
     def receive_proof(
         self,
@@ -416,17 +434,13 @@ class ClaimsApplication(Application[UUID]):
         document: str,
         received_on: date,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.receive_proof(document=document, received_on=received_on, by=by),
-        )[0]
+            **options,
+        )
 
     def receive_card_insurer_position(
         self,
@@ -436,19 +450,15 @@ class ClaimsApplication(Application[UUID]):
         amount_paid: Decimal,
         received_on: date,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.receive_card_insurer_position(
                 decision=decision, amount_paid=amount_paid, received_on=received_on, by=by
             ),
-        )[0]
+            **options,
+        )
 
     def accept(
         self,
@@ -457,20 +467,16 @@ class ClaimsApplication(Application[UUID]):
         decided_on: date,
         inputs: AssessmentInputs,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
         """Accept the claim with the indemnity computed under its contract."""
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.accept(
                 decided_on=decided_on, inputs=inputs, terms=self._terms(c.contract), by=by
             ),
-        )[0]
+            **options,
+        )
 
     def refuse(
         self,
@@ -479,17 +485,11 @@ class ClaimsApplication(Application[UUID]):
         decided_on: date,
         reason: str,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
-            claim_id,
-            expected_version,
-            idempotency,
-            access,
-            lambda c: c.refuse(decided_on=decided_on, reason=reason, by=by),
-        )[0]
+        return self._on_claim(
+            claim_id, lambda c: c.refuse(decided_on=decided_on, reason=reason, by=by), **options
+        )
 
     def settle(
         self,
@@ -499,17 +499,13 @@ class ClaimsApplication(Application[UUID]):
         mode: str,
         reference: str,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.settle(paid_on=paid_on, mode=mode, reference=reference, by=by),
-        )[0]
+            **options,
+        )
 
     def close_claim(
         self,
@@ -517,17 +513,9 @@ class ClaimsApplication(Application[UUID]):
         *,
         closed_on: date,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
-            claim_id,
-            expected_version,
-            idempotency,
-            access,
-            lambda c: c.close(closed_on=closed_on, by=by),
-        )[0]
+        return self._on_claim(claim_id, lambda c: c.close(closed_on=closed_on, by=by), **options)
 
     def withdraw(
         self,
@@ -535,17 +523,11 @@ class ClaimsApplication(Application[UUID]):
         *,
         withdrawn_on: date,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
-            claim_id,
-            expected_version,
-            idempotency,
-            access,
-            lambda c: c.withdraw(withdrawn_on=withdrawn_on, by=by),
-        )[0]
+        return self._on_claim(
+            claim_id, lambda c: c.withdraw(withdrawn_on=withdrawn_on, by=by), **options
+        )
 
     def reopen(
         self,
@@ -554,17 +536,11 @@ class ClaimsApplication(Application[UUID]):
         reopened_on: date,
         reason: str,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
-            claim_id,
-            expected_version,
-            idempotency,
-            access,
-            lambda c: c.reopen(reopened_on=reopened_on, reason=reason, by=by),
-        )[0]
+        return self._on_claim(
+            claim_id, lambda c: c.reopen(reopened_on=reopened_on, reason=reason, by=by), **options
+        )
 
     def open_complaint(
         self,
@@ -575,19 +551,15 @@ class ClaimsApplication(Application[UUID]):
         channel: str,
         summary: str,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> tuple[Claim, str]:
         """Returns the claim and the new complaint's id."""
-        return self._execute(
+        return self._decide(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.open_complaint(
                 sent_on=sent_on, received_on=received_on, channel=channel, summary=summary, by=by
             ),
+            **options,
         )
 
     def acknowledge_complaint(
@@ -597,17 +569,13 @@ class ClaimsApplication(Application[UUID]):
         complaint_id: str,
         sent_on: date,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.acknowledge_complaint(complaint_id=complaint_id, sent_on=sent_on, by=by),
-        )[0]
+            **options,
+        )
 
     def answer_complaint(
         self,
@@ -617,19 +585,15 @@ class ClaimsApplication(Application[UUID]):
         sent_on: date,
         outcome: str,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.answer_complaint(
                 complaint_id=complaint_id, sent_on=sent_on, outcome=outcome, by=by
             ),
-        )[0]
+            **options,
+        )
 
     def escalate_complaint(
         self,
@@ -638,19 +602,15 @@ class ClaimsApplication(Application[UUID]):
         complaint_id: str,
         received_on: date,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.escalate_complaint(
                 complaint_id=complaint_id, received_on=received_on, by=by
             ),
-        )[0]
+            **options,
+        )
 
     def refer_to_mediation(
         self,
@@ -658,17 +618,13 @@ class ClaimsApplication(Application[UUID]):
         *,
         referred_on: date,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.refer_to_mediation(referred_on=referred_on, calendar=self.calendar, by=by),
-        )[0]
+            **options,
+        )
 
     def conclude_mediation(
         self,
@@ -677,17 +633,13 @@ class ClaimsApplication(Application[UUID]):
         decided_on: date,
         outcome: str,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.conclude_mediation(decided_on=decided_on, outcome=outcome, by=by),
-        )[0]
+            **options,
+        )
 
     def add_note(
         self,
@@ -696,17 +648,11 @@ class ClaimsApplication(Application[UUID]):
         text: str,
         noted_on: date,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
-            claim_id,
-            expected_version,
-            idempotency,
-            access,
-            lambda c: c.add_note(text=text, noted_on=noted_on, by=by),
-        )[0]
+        return self._on_claim(
+            claim_id, lambda c: c.add_note(text=text, noted_on=noted_on, by=by), **options
+        )
 
     def interrupt_prescription(
         self,
@@ -715,17 +661,13 @@ class ClaimsApplication(Application[UUID]):
         act: str,
         interrupted_on: date,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.interrupt_prescription(act=act, interrupted_on=interrupted_on, by=by),
-        )[0]
+            **options,
+        )
 
     # ------------------------------------------------------------------ queries and replay
 

@@ -106,15 +106,14 @@ def _declaration(body: ClaimCreate) -> ClaimDeclaration:
 @router.post("", status_code=201, response_model=ClaimPublic, responses=COMMAND_RESPONSES)
 def declare_claim(body: ClaimCreate, ctx: DeclarationCommand) -> JSONResponse:
     """Declare a claim; it gets the next claim number."""
-    declaration = _declaration(body)
     return ctx.run(
         body,
-        # A new claim has no handler yet: no version to match, no ownership to check.
-        lambda expected_version, idempotency, access: ctx.app.declare(
-            declaration, by=ctx.actor, idempotency=idempotency
-        ),
+        ctx.app.declare,
+        _declaration(body),
+        by=ctx.actor,
         status_code=201,
         location=True,
+        new_claim=True,
     )
 
 
@@ -179,13 +178,11 @@ def request_proofs(claim_id: UUID, body: ProofRequestCreate, ctx: HandlerCommand
     """Ask the insured for documents."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.request_proofs(
-            claim_id,
-            documents=[d.value for d in body.documents],
-            requested_on=body.requested_on,
-            by=ctx.actor,
-            **kw,
-        ),
+        ctx.app.request_proofs,
+        claim_id,
+        documents=[d.value for d in body.documents],
+        requested_on=body.requested_on,
+        by=ctx.actor,
     )
 
 
@@ -194,9 +191,11 @@ def receive_proof(claim_id: UUID, body: ProofCreate, ctx: HandlerCommand) -> JSO
     """Record a document received; proofs are complete when every requested one is in."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.receive_proof(
-            claim_id, document=body.document.value, received_on=body.received_on, by=ctx.actor, **kw
-        ),
+        ctx.app.receive_proof,
+        claim_id,
+        document=body.document.value,
+        received_on=body.received_on,
+        by=ctx.actor,
     )
 
 
@@ -209,14 +208,12 @@ def card_insurer_position(
     """Record the bank-card insurer's written position (001: trips over €10,000 per person)."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.receive_card_insurer_position(
-            claim_id,
-            decision=body.decision.value,
-            amount_paid=body.amount_paid,
-            received_on=body.received_on,
-            by=ctx.actor,
-            **kw,
-        ),
+        ctx.app.receive_card_insurer_position,
+        claim_id,
+        decision=body.decision.value,
+        amount_paid=body.amount_paid,
+        received_on=body.received_on,
+        by=ctx.actor,
     )
 
 
@@ -227,9 +224,11 @@ def assess(claim_id: UUID, body: AssessmentCreate, ctx: HandlerCommand) -> JSONR
         reason = body.reason or ""
         return ctx.run(
             body,
-            lambda **kw: ctx.app.refuse(
-                claim_id, decided_on=body.decided_on, reason=reason, by=ctx.actor, **kw
-            ),
+            ctx.app.refuse,
+            claim_id,
+            decided_on=body.decided_on,
+            reason=reason,
+            by=ctx.actor,
         )
     inputs = AssessmentInputs(
         fees=tuple(FeeInput(f.insured, f.invoiced, f.non_refundable) for f in body.fees),
@@ -244,9 +243,11 @@ def assess(claim_id: UUID, body: AssessmentCreate, ctx: HandlerCommand) -> JSONR
     )
     return ctx.run(
         body,
-        lambda **kw: ctx.app.accept(
-            claim_id, decided_on=body.decided_on, inputs=inputs, by=ctx.actor, **kw
-        ),
+        ctx.app.accept,
+        claim_id,
+        decided_on=body.decided_on,
+        inputs=inputs,
+        by=ctx.actor,
     )
 
 
@@ -255,14 +256,12 @@ def settle(claim_id: UUID, body: SettlementCreate, ctx: HandlerCommand) -> JSONR
     """Record payment of the accepted indemnity (cash or voucher)."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.settle(
-            claim_id,
-            paid_on=body.paid_on,
-            mode=body.mode.value,
-            reference=body.reference,
-            by=ctx.actor,
-            **kw,
-        ),
+        ctx.app.settle,
+        claim_id,
+        paid_on=body.paid_on,
+        mode=body.mode.value,
+        reference=body.reference,
+        by=ctx.actor,
     )
 
 
@@ -271,7 +270,10 @@ def close(claim_id: UUID, body: ClosureCreate, ctx: HandlerCommand) -> JSONRespo
     """Close the claim."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.close_claim(claim_id, closed_on=body.closed_on, by=ctx.actor, **kw),
+        ctx.app.close_claim,
+        claim_id,
+        closed_on=body.closed_on,
+        by=ctx.actor,
     )
 
 
@@ -280,7 +282,10 @@ def withdraw(claim_id: UUID, body: WithdrawalCreate, ctx: HandlerCommand) -> JSO
     """The insured withdraws the claim."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.withdraw(claim_id, withdrawn_on=body.withdrawn_on, by=ctx.actor, **kw),
+        ctx.app.withdraw,
+        claim_id,
+        withdrawn_on=body.withdrawn_on,
+        by=ctx.actor,
     )
 
 
@@ -299,13 +304,11 @@ def assign(
         )
     return ctx.run(
         body,
-        lambda **kw: ctx.app.assign_handler(
-            claim_id,
-            handler=body.handler,
-            assigned_on=body.assigned_on or today_in_paris(),
-            by=ctx.actor,
-            **kw,
-        ),
+        ctx.app.assign_handler,
+        claim_id,
+        handler=body.handler,
+        assigned_on=body.assigned_on or today_in_paris(),
+        by=ctx.actor,
     )
 
 
@@ -314,15 +317,13 @@ def open_complaint(claim_id: UUID, body: ComplaintCreate, ctx: HandlerCommand) -
     """Record a complaint; the last item of `complaints` is the new one."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.open_complaint(
-            claim_id,
-            sent_on=body.sent_on,
-            received_on=body.received_on,
-            channel=body.channel.value,
-            summary=body.summary,
-            by=ctx.actor,
-            **kw,
-        ),
+        ctx.app.open_complaint,
+        claim_id,
+        sent_on=body.sent_on,
+        received_on=body.received_on,
+        channel=body.channel.value,
+        summary=body.summary,
+        by=ctx.actor,
     )
 
 
@@ -337,9 +338,11 @@ def acknowledge_complaint(
     """Record the acknowledgement sent to the complainant."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.acknowledge_complaint(
-            claim_id, complaint_id=complaint_id, sent_on=body.sent_on, by=ctx.actor, **kw
-        ),
+        ctx.app.acknowledge_complaint,
+        claim_id,
+        complaint_id=complaint_id,
+        sent_on=body.sent_on,
+        by=ctx.actor,
     )
 
 
@@ -354,14 +357,12 @@ def answer_complaint(
     """Record the answer (or the recours' answer after an escalation)."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.answer_complaint(
-            claim_id,
-            complaint_id=complaint_id,
-            sent_on=body.sent_on,
-            outcome=body.outcome.value,
-            by=ctx.actor,
-            **kw,
-        ),
+        ctx.app.answer_complaint,
+        claim_id,
+        complaint_id=complaint_id,
+        sent_on=body.sent_on,
+        outcome=body.outcome.value,
+        by=ctx.actor,
     )
 
 
@@ -376,9 +377,11 @@ def escalate_complaint(
     """Record a second-level recours on an answered complaint."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.escalate_complaint(
-            claim_id, complaint_id=complaint_id, received_on=body.received_on, by=ctx.actor, **kw
-        ),
+        ctx.app.escalate_complaint,
+        claim_id,
+        complaint_id=complaint_id,
+        received_on=body.received_on,
+        by=ctx.actor,
     )
 
 
@@ -387,9 +390,10 @@ def refer_to_mediation(claim_id: UUID, body: MediationCreate, ctx: HandlerComman
     """Record the referral to the Médiateur de l'Assurance."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.refer_to_mediation(
-            claim_id, referred_on=body.referred_on, by=ctx.actor, **kw
-        ),
+        ctx.app.refer_to_mediation,
+        claim_id,
+        referred_on=body.referred_on,
+        by=ctx.actor,
     )
 
 
@@ -402,9 +406,11 @@ def conclude_mediation(
     """Record the mediator's opinion."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.conclude_mediation(
-            claim_id, decided_on=body.decided_on, outcome=body.outcome.value, by=ctx.actor, **kw
-        ),
+        ctx.app.conclude_mediation,
+        claim_id,
+        decided_on=body.decided_on,
+        outcome=body.outcome.value,
+        by=ctx.actor,
     )
 
 
@@ -413,9 +419,11 @@ def reopen(claim_id: UUID, body: ReopeningCreate, ctx: HandlerCommand) -> JSONRe
     """Reopen the claim for a new assessment."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.reopen(
-            claim_id, reopened_on=body.reopened_on, reason=body.reason, by=ctx.actor, **kw
-        ),
+        ctx.app.reopen,
+        claim_id,
+        reopened_on=body.reopened_on,
+        reason=body.reason,
+        by=ctx.actor,
     )
 
 
@@ -424,9 +432,11 @@ def add_note(claim_id: UUID, body: NoteCreate, ctx: HandlerCommand) -> JSONRespo
     """Add a note to the claim's history."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.add_note(
-            claim_id, text=body.text, noted_on=body.noted_on or today_in_paris(), by=ctx.actor, **kw
-        ),
+        ctx.app.add_note,
+        claim_id,
+        text=body.text,
+        noted_on=body.noted_on or today_in_paris(),
+        by=ctx.actor,
     )
 
 
@@ -441,7 +451,9 @@ def interrupt_prescription(
     """Record an act that restarts the 2-year prescription (L.114-2)."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.interrupt_prescription(
-            claim_id, act=body.act.value, interrupted_on=body.interrupted_on, by=ctx.actor, **kw
-        ),
+        ctx.app.interrupt_prescription,
+        claim_id,
+        act=body.act.value,
+        interrupted_on=body.interrupted_on,
+        by=ctx.actor,
     )

@@ -185,12 +185,16 @@ class CommandContext:
         self,
         body: BaseModel,
         command: Callable[..., Any],
-        *,
+        *args: Any,
         status_code: int = 200,
         location: bool = False,
+        new_claim: bool = False,
+        **kwargs: Any,
     ) -> JSONResponse:
-        """Run a command once, if its body's dates are plausible (422 naming each one that is
-        not, and nothing written); replay the first response for a known Idempotency-Key."""
+        """Run `command(*args, **kwargs)` (an application method) once, with the caller's
+        preconditions (If-Match, Idempotency-Key, claim ownership; a new claim takes only the
+        key), if its body's dates are plausible (422 naming each one that is not, and nothing
+        written); replay the first response for a known Idempotency-Key."""
         errors = implausible_dates(body, today=self.today, horizon_days=self.horizon_days)
         if errors:
             raise RequestValidationError(errors)
@@ -202,9 +206,16 @@ class CommandContext:
                     outcome.claim_id, outcome.version, outcome.status_code, location
                 )
         try:
-            result = command(
-                expected_version=self.expected_version, idempotency=idempotency, access=self.access
-            )
+            if new_claim:  # no version to match, no handler whose claim it is yet
+                result = command(*args, **kwargs, idempotency=idempotency)
+            else:
+                result = command(
+                    *args,
+                    **kwargs,
+                    expected_version=self.expected_version,
+                    idempotency=idempotency,
+                    access=self.access,
+                )
         except DuplicateRequest as duplicate:
             o = duplicate.outcome
             return self._replay(o.claim_id, o.version, o.status_code, location)
