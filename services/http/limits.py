@@ -1,5 +1,5 @@
 """Bounded requests: the bearer token and the body's size are checked before a byte of the
-body is read (docs/adr/0020-security-headers-and-request-limits.md).
+body is read (docs/adr/0022-security-headers-and-request-limits.md).
 
 FastAPI reads and parses a body before it runs the dependencies that authenticate, so an
 anonymous client could make the server hold any body it sends. `RequestGuard`, a plain ASGI

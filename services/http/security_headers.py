@@ -1,4 +1,4 @@
-"""Security headers on every answer (docs/adr/0020-security-headers-and-request-limits.md).
+"""Security headers on every answer (docs/adr/0022-security-headers-and-request-limits.md).
 
 - Pages (`text/html`): a strict Content-Security-Policy — scripts, styles and everything else
   from this origin only, no inline script or style, no framing — `X-Frame-Options: DENY` for
