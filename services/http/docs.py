@@ -3,7 +3,7 @@ work without internet and load nothing from another origin; there is no ReDoc pa
 
 Swagger UI starts with an inline script, which the pages' Content-Security-Policy refuses
 (services/http/security_headers.py): the page names it in a policy of its own, by its hash,
-computed from the page as served (docs/adr/0020-security-headers-and-request-limits.md)."""
+computed from the page as served (docs/adr/0022-security-headers-and-request-limits.md)."""
 
 from __future__ import annotations
 
