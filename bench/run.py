@@ -40,6 +40,7 @@ from bench.harness import (
 )
 from bench.scale import build_read_models, load_sqlite
 from bench.scale import read_queries as scale_queries
+from bench.support import PeakMemory, send_large_body
 from infra.kafka import KafkaProjectionWorker, Relay
 from infra.settings import Settings, eventsourcing_env
 from projections.rebuild import rebuild
@@ -196,6 +197,35 @@ def command_path(kind: str, url: str, ceiling: float, seconds: float) -> None:
                     p99 <= 25 if connections == 8 else None,
                 )
             )
+
+
+# ---------------------------------------------------------------------- request limits
+
+
+def request_limits(kind: str, url: str) -> None:
+    """A 100 MB body without a token: answered 401 from its headers, the body left unread
+    (services/http/limits.py), so the server's peak memory barely moves."""
+    size = 100 * 1024 * 1024
+    with server(url) as running:
+        time.sleep(0.5)  # settled after start-up
+        port = int(running.base.rsplit(":", 1)[1])
+        with PeakMemory(running.pid) as peak:
+            refusal = send_large_body(port, "/api/v1/claims", size, {})
+        status = refusal.answer.split(b" ", 2)[1].decode()
+        growth = peak.growth_bytes / 1024 / 1024
+        record(
+            Figure(
+                "request limits",
+                "peak memory growth under a 100 MB body without token",
+                kind,
+                growth,
+                "MiB",
+                f"answered {status} after 64 KiB; {refusal.taken_after / 1024 / 1024:.1f} MiB "
+                "more taken before the connection closed",
+                "< 32 MiB, 401 before the body",
+                growth < 32 and status == "401",
+            )
+        )
 
 
 # ---------------------------------------------------------------------- 3-7 with a workload
@@ -489,6 +519,7 @@ def main(argv: list[str] | None = None) -> int:
             ceiling = raw_ceiling(kind, url, 300 if quick else 3000)
             cache_before_after(kind, url, 200 if quick else 1000)
             command_path(kind, url, ceiling, 2 if quick else 10)
+            request_limits(kind, url)
         with store_url(kind) as url:
             app = claims_app(url)
             bulk_import(kind, app, 300 if quick else 5000)

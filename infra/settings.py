@@ -21,6 +21,7 @@ from infra.files import private_sqlite_file
 from projections.store import sqlite_path as sqlite_path  # also offered here, beside the URLs
 
 DEFAULT_DATABASE_URL = "sqlite:///var/claims.db"
+MIB = 1024 * 1024
 
 
 class Environment(StrEnum):
@@ -114,6 +115,22 @@ class Settings(BaseSettings):
             "header is ignored"
         ),
     ] = ""
+    max_body_bytes: Annotated[
+        int,
+        Field(
+            ge=1024,
+            description="largest request body accepted (bytes); larger ones get 413 before "
+            "they are read",
+        ),
+    ] = MIB
+    max_body_bytes_by_path: Annotated[
+        dict[str, Annotated[int, Field(ge=1)]],
+        Field(
+            description='JSON {"path pattern": bytes}: another limit for the paths a pattern '
+            "matches (* matches any characters, / included; the first matching pattern wins), "
+            "e.g. for upload routes",
+        ),
+    ] = {}
 
     kafka_bootstrap: Annotated[
         str | None, Field(description="host:port of a Kafka broker; unset: no Kafka")
@@ -127,6 +144,15 @@ class Settings(BaseSettings):
             if name in ("database_url", "read_model_url") and isinstance(value, str):
                 value = redact_url(value)
             yield name, value
+
+    @field_validator("max_body_bytes_by_path")
+    @classmethod
+    def _path_patterns(cls, value: dict[str, int]) -> dict[str, int]:
+        for pattern in value:
+            if not pattern.startswith("/"):
+                msg = f"max_body_bytes_by_path: {pattern!r} is not a path pattern (starts with /)"
+                raise ValueError(msg)
+        return value
 
     @field_validator("projections")
     @classmethod

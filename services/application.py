@@ -204,7 +204,7 @@ class ClaimsApplication(BulkMode, AuditReplay):
         except AggregateNotFoundError:
             return None
         assert isinstance(record, IdempotentRequest)
-        if record.fingerprint != idempotency.fingerprint:
+        if not idempotency.same_request(record.fingerprint):
             raise IdempotencyKeyReused(
                 f"Idempotency-Key {idempotency.key!r} was used for a different request"
             )

@@ -21,12 +21,18 @@ MAX_KEY_LENGTH = 200
 
 @dataclass(frozen=True)
 class IdempotencyKey:
-    """A caller's key for one request, with a fingerprint of what was asked."""
+    """A caller's key for one request, with a fingerprint of what was asked (the one recorded)
+    and the other fingerprints the same request had under earlier versions (accepted when an
+    earlier record is compared, never recorded)."""
 
     caller: str
     key: str
     fingerprint: str
     status_code: int
+    earlier_fingerprints: tuple[str, ...] = ()
+
+    def same_request(self, recorded_fingerprint: str) -> bool:
+        return recorded_fingerprint in (self.fingerprint, *self.earlier_fingerprints)
 
     @property
     def record_id(self) -> UUID:

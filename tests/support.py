@@ -3,6 +3,20 @@ benchmarks' (bench/support.py), so that the benchmarks never import the tests.""
 
 from __future__ import annotations
 
-from bench.support import free_port, read_topic, start_tansu
+from bench.support import (
+    PeakMemory,
+    Refusal,
+    free_port,
+    read_topic,
+    send_large_body,
+    start_tansu,
+)
 
-__all__ = ["free_port", "read_topic", "start_tansu"]
+__all__ = [
+    "PeakMemory",
+    "Refusal",
+    "free_port",
+    "read_topic",
+    "send_large_body",
+    "start_tansu",
+]

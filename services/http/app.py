@@ -31,12 +31,14 @@ from services.http import admin, claims, pages, read_models
 from services.http.auth import DEV_TOKENS, TokenRegistry
 from services.http.deps import AnyRole, Claims
 from services.http.docs import install_docs
+from services.http.limits import BodyLimits, RequestGuard, RequestTooLarge, too_large_handler
 from services.http.problems import (
     PROBLEM_JSON,
     PROBLEM_RESPONSES,
     install_problem_handlers,
     problem_response,
 )
+from services.http.security_headers import SecurityHeaders
 from services.http.sessions import PageSessions
 from services.wiring import build_application, build_runner
 
@@ -313,7 +315,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(claims.router)
     app.include_router(admin.router)
-    install_docs(app)
+    install_docs(app)  # mounts /static/docs: before the pages' /static
+    app.mount("/static", pages.static_files(), name="static")
+    app.add_exception_handler(RequestTooLarge, too_large_handler)
 
+    # Outermost last: security headers on every answer (a 500 of RequestContext's included),
+    # then the request's log line and metrics, then the guard, before anything reads a body.
+    limits = BodyLimits(resolved.max_body_bytes, resolved.max_body_bytes_by_path)
+    app.add_middleware(RequestGuard, tokens=tokens, limits=limits)
     app.add_middleware(RequestContext)
+    app.add_middleware(SecurityHeaders)
     return app

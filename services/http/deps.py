@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,14 +22,14 @@ from domain.claim import Claim
 from domain.plausibility import DateKind, ImplausibleInputError, check_business_date
 from services.application import ClaimsApplication
 from services.http.auth import Principal, Role, TokenRegistry
-from services.http.problems import HTTPProblem, invalid_input
+from services.http.problems import FieldError, HTTPProblem, invalid_input
 from services.http.schemas import Day, implausible_dates
 from services.http.views import claim_body
 from services.idempotency import MAX_KEY_LENGTH, DuplicateRequest, IdempotencyKey
 from services.ownership import ClaimAccess
 
 PARIS = ZoneInfo("Europe/Paris")
-_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
+_IF_MATCH = re.compile(r'^\s*"?(\d{1,9})"?\s*$')
 
 
 def today_in_paris() -> date:
@@ -71,6 +72,15 @@ def get_application(request: Request) -> ClaimsApplication:
 Claims = Annotated[ClaimsApplication, Depends(get_application)]
 
 
+def bearer_principal(registry: TokenRegistry, authorization: str | None) -> Principal | None:
+    """Who an `Authorization: Bearer <token>` header belongs to, if anyone."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return registry.authenticate(token.strip()) if scheme.lower() == "bearer" else None
+
+
+UNAUTHENTICATED = (401, "unauthenticated", "Unauthenticated", "send Authorization: Bearer <token>")
+
+
 # Declared in OpenAPI as the `HTTPBearer` scheme (the Authorize button of /docs); a missing or
 # non-Bearer header is answered below, as a problem document.
 bearer = HTTPBearer(
@@ -85,13 +95,7 @@ def current_principal(
     registry = cast("TokenRegistry", request.app.state.tokens)
     principal = registry.authenticate(credentials.credentials.strip()) if credentials else None
     if principal is None:
-        raise HTTPProblem(
-            401,
-            "unauthenticated",
-            "Unauthenticated",
-            "send Authorization: Bearer <token>",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise HTTPProblem(*UNAUTHENTICATED, headers={"WWW-Authenticate": "Bearer"})
     request.state.actor = principal.user_id
     return principal
 
@@ -123,13 +127,26 @@ def expected_version(request: Request, if_match: str | None, *, creates: bool) -
                 'send If-Match: "<version>" from the claim\'s ETag',
             )
         return None
+    if if_match.strip().startswith(("W/", "w/")):
+        # If-Match compares strongly (RFC 9110 §13.1.1): a weak ETag never matches, and the
+        # claim's ETags are strong. Refused rather than answered 412, which would say "reload".
+        detail = 'If-Match takes the strong ETag of the claim\'s version, such as "3", not W/"3"'
+        raise HTTPProblem(
+            400,
+            "weak-if-match",
+            "Weak If-Match",
+            detail,
+            errors=[FieldError(field="If-Match", message=detail)],
+        )
     match = _IF_MATCH.fullmatch(if_match)
     if match is None:
+        detail = 'If-Match must be a version ETag such as "3"'
         raise HTTPProblem(
             400,
             "malformed-if-match",
             "Malformed If-Match",
-            'If-Match must be a version ETag such as "3"',
+            detail,
+            errors=[FieldError(field="If-Match", message=detail)],
         )
     return int(match.group(1))
 
@@ -143,6 +160,7 @@ class CommandContext:
     expected_version: int | None
     idempotency_key: str | None
     fingerprint: str
+    earlier_fingerprints: tuple[str, ...]
     today: date
     horizon_days: int
     # Handler commands: who may act on the loaded claim (checked where the command loads it).
@@ -156,7 +174,11 @@ class CommandContext:
         if self.idempotency_key is None:
             return None
         return IdempotencyKey(
-            self.principal.user_id, self.idempotency_key, self.fingerprint, status_code
+            self.principal.user_id,
+            self.idempotency_key,
+            self.fingerprint,
+            status_code,
+            self.earlier_fingerprints,
         )
 
     def run(
@@ -224,6 +246,25 @@ def claim_response(
     )
 
 
+def request_fingerprints(method: str, path: str, body: bytes) -> tuple[str, str]:
+    """What an Idempotency-Key's request was, as SHA-256 of its method, path and body: the
+    canonical fingerprint, whose body is the JSON parsed and written again with sorted keys,
+    no insignificant whitespace and ensure_ascii=False (so the same JSON formatted otherwise
+    is the same request), and the raw one, of the body's bytes as sent.
+
+    The canonical one is recorded. The raw one is what earlier versions recorded (the round-1
+    store holds one: tests/fixtures/round1), so a record is the same request when it holds
+    either. A body that is not JSON has only its raw bytes."""
+    head = f"{method} {path}\n".encode()
+    raw = hashlib.sha256(head + body).hexdigest()
+    try:
+        parsed = json.loads(body)
+    except ValueError:  # not JSON (or not UTF-8): FastAPI answers it before any command runs
+        return raw, raw
+    canonical = json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(head + canonical.encode()).hexdigest(), raw
+
+
 async def _command_context(
     request: Request,
     app: ClaimsApplication,
@@ -241,10 +282,9 @@ async def _command_context(
             "Malformed Idempotency-Key",
             f"Idempotency-Key must have 1 to {MAX_KEY_LENGTH} characters",
         )
-    body = await request.body()
-    fingerprint = hashlib.sha256(
-        request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
-    ).hexdigest()
+    fingerprint, raw_fingerprint = request_fingerprints(
+        request.method, request.url.path, await request.body()
+    )
     version = expected_version(request, if_match, creates=creates)
     return CommandContext(
         app,
@@ -252,6 +292,7 @@ async def _command_context(
         version,
         idempotency_key,
         fingerprint,
+        (raw_fingerprint,),
         today=today_in_paris(),
         horizon_days=horizon_days(request),
         access=access,

@@ -21,6 +21,7 @@ from urllib.parse import quote, urlencode
 from dateutil.relativedelta import relativedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
@@ -308,6 +309,12 @@ def _logout(request: Request, form: dict[str, str]) -> Response:
         samesite="strict",
     )
     return response
+
+
+def static_files() -> StaticFiles:
+    """The pages' scripts and styles (services/http/static): files, never inline, under the
+    pages' Content-Security-Policy (services/http/security_headers.py)."""
+    return StaticFiles(directory=str(Path(__file__).with_name("static")))
 
 
 @router.get("/static/plotly.min.js")

@@ -200,6 +200,7 @@ COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
             (404, "Unknown claim"),
             (409, "The command is not allowed in the claim's state; `type` names the rule"),
             (412, "If-Match does not match the claim's version"),
+            (413, "The body exceeds the limit (CLAIMS_MAX_BODY_BYTES)"),
             (428, "If-Match is required"),
         )
     },

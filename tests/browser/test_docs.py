@@ -17,7 +17,13 @@ from pydantic import SecretStr
 
 from infra.settings import Settings
 from services.http.app import create_app
-from tests.browser.test_pages import ARTIFACTS, CHROMEDRIVER, CHROMIUM, _need_browser
+from tests.browser.test_pages import (
+    ARTIFACTS,
+    CHROMEDRIVER,
+    CHROMIUM,
+    _assert_no_csp_violation,
+    _need_browser,
+)
 from tests.services.conftest import TOKEN_SPEC
 from tests.support import free_port
 
@@ -77,6 +83,7 @@ def offline_browser() -> Iterator[Any]:
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
     ):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # CSP violations
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -110,3 +117,4 @@ def test_the_api_docs_work_offline_from_the_servers_own_assets(
     origin = urlsplit(server).netloc
     assert {urlsplit(url).netloc for url in resources} == {origin}, resources
     offline_browser.save_screenshot(str(ARTIFACTS / "api-docs-offline.png"))
+    _assert_no_csp_violation(offline_browser)  # under its own policy (services/http/docs.py)

@@ -105,6 +105,8 @@ def browser() -> Iterator[Any]:
         "--disable-quic",
     ):
         options.add_argument(flag)
+    # The console, to see Content-Security-Policy violations (_assert_no_csp_violation).
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -123,6 +125,17 @@ def _text(driver: Any, element_id: str) -> str:
         expected_conditions.presence_of_element_located((By.ID, element_id))
     )
     return str(element.text)
+
+
+def _assert_no_csp_violation(driver: Any) -> None:
+    """Nothing on the pages shown since the last call was refused by their Content-Security-
+    Policy: Chromium reports each refusal on the console (read and cleared here)."""
+    violations = [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]
+    ]
+    assert violations == []
 
 
 def _click_and_wait(driver: Any, element: Any) -> None:
@@ -169,6 +182,7 @@ def test_a_manager_logs_in_changes_the_date_and_opens_a_breached_claim(
     assert _text(browser, "shown-as-of") == TODAY.isoformat()
     _check_tiles(browser, _api_dashboard(site, TODAY.isoformat()))
     browser.save_screenshot(str(ARTIFACTS / "dashboard-today.png"))
+    _assert_no_csp_violation(browser)  # the log-in page, its error, the dashboard
 
     browser.execute_script("document.getElementById('as-of').value = '2026-06-30'")
     _click_and_wait(browser, browser.find_element(By.ID, "apply-as-of"))
@@ -180,7 +194,21 @@ def test_a_manager_logs_in_changes_the_date_and_opens_a_breached_claim(
         )
         >= 4
     )
+    # Styled by the static stylesheets: the page's and plotly.js's (no inline style).
+    assert (
+        browser.execute_script(
+            "return getComputedStyle(document.querySelector('#chart-sla')).height"
+        )
+        == "320px"
+    )
+    assert (
+        browser.execute_script(
+            "return getComputedStyle(document.querySelector('#chart-sla .main-svg')).position"
+        )
+        == "absolute"
+    )
     browser.save_screenshot(str(ARTIFACTS / "dashboard-2026-06-30.png"))
+    _assert_no_csp_violation(browser)
 
     link = browser.find_elements(By.CSS_SELECTOR, "#breached a.claim-link")[0]
     number = link.text
@@ -194,6 +222,7 @@ def test_a_manager_logs_in_changes_the_date_and_opens_a_breached_claim(
     timeline_rows = browser.find_elements(By.CSS_SELECTOR, "#timeline tr")
     assert len(timeline_rows) == claim["version"] + 1  # a header row, then one per event
     browser.save_screenshot(str(ARTIFACTS / f"claim-{number}.png"))
+    _assert_no_csp_violation(browser)
 
     # The session cookie (Secure, HttpOnly, SameSite=Strict) is no token, and logging out
     # (a POST with the page's CSRF token) ends it.
@@ -206,6 +235,7 @@ def test_a_manager_logs_in_changes_the_date_and_opens_a_breached_claim(
     _click_and_wait(browser, browser.find_element(By.ID, "logout"))
     assert "/login" in browser.current_url
     assert browser.get_cookie("__Host-claims_session") is None
+    _assert_no_csp_violation(browser)  # the log-out form and the log-in page after it
     with httpx.Client(base_url=site, timeout=30) as client:  # the old cookie opens nothing
         stale = client.get(
             "/dashboard", headers={"Cookie": f"__Host-claims_session={cookie['value']}"}
