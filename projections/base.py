@@ -13,217 +13,69 @@ that event is parked in `projection_dead_letters` with the claim's later events 
 the claim's order is kept), and everything else commits with the position as usual. A parked
 claim's events are parked on arrival until `replay` applies them after a fix. Failures of the
 database itself (`store.systemic`) are never parked: the batch fails and is retried whole.
-See docs/adr/0016-dead-letters.md.
+See docs/adr/0016-dead-letters.md. What a projection is: `projections/tables.py`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import traceback
-from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, ClassVar, cast
-from uuid import UUID, uuid5
+from typing import Any
+from uuid import UUID
 
 import structlog
 
+from projections.dead_letters import (
+    DEAD_LETTER_COLUMNS,
+    DEAD_LETTERS,
+    DeadLetter,
+    Replayed,
+    dead_letter_id,
+    describe_error,
+    held_behind,
+    utc_now,
+)
 from projections.store import ReadStore, Tx, systemic
+from projections.tables import (
+    KAFKA_OFFSETS,
+    SCHEMAS,
+    TRACKING,
+    Projection,
+    Row,
+    State,
+    Table,
+    Totals,
+    TotalsKey,
+    state_table,
+    totals_table,
+)
+
+__all__ = [  # what the other modules import from here, wherever it is defined
+    "DEAD_LETTERS",
+    "KAFKA_OFFSETS",
+    "SCHEMAS",
+    "TRACKING",
+    "DeadLetter",
+    "Projection",
+    "ProjectionEngine",
+    "Replayed",
+    "Row",
+    "State",
+    "Table",
+    "Totals",
+    "TotalsKey",
+    "dead_letter_id",
+    "describe_error",
+    "totals_table",
+]
 
 log = structlog.get_logger(__name__)
 
-State = dict[str, Any]
 CHUNK = 500  # claim ids per IN (...) list: within SQLite's and PostgreSQL's parameter limits
-Row = tuple[Any, ...]
-TotalsKey = tuple[str, str, str]  # (measure, value, day as ISO date)
-Totals = Mapping[TotalsKey, int]
 FaultHook = Callable[[str], None]
 Sources = Mapping[int, tuple[int, int]]  # position -> (Kafka partition, offset) of its message
-_ROOT = Path(__file__).resolve().parents[1]
-_DEAD_LETTER_IDS = UUID("7d0c5c0e-3f7b-4d43-9a43-1f0f4f1b7a01")
-
-
-@dataclass(frozen=True)
-class Table:
-    """A view table: its name, columns (the first ones form the key) and indexes."""
-
-    name: str
-    columns: tuple[tuple[str, str], ...]
-    key: tuple[str, ...]
-    indexes: tuple[tuple[str, ...], ...] = ()
-
-    def ddl(self, suffix: str) -> list[str]:
-        cols = ", ".join(f"{name} {sqltype}" for name, sqltype in self.columns)
-        statements = [
-            f"CREATE TABLE IF NOT EXISTS {self.name}{suffix} "
-            f"({cols}, PRIMARY KEY ({', '.join(self.key)}))"
-        ]
-        statements += [
-            f"CREATE INDEX IF NOT EXISTS ix_{self.name}{suffix}_{'_'.join(index)} "
-            f"ON {self.name}{suffix} ({', '.join(index)})"
-            for index in self.indexes
-        ]
-        return statements
-
-    @property
-    def column_names(self) -> list[str]:
-        return [name for name, _ in self.columns]
-
-
-class Projection(ABC):
-    """One read model: a fold per claim and the rows derived from it.
-
-    The engine keeps each claim's state in a JSON column between batches. Within a batch it
-    works on the `thaw`ed form (by default the JSON itself) and owns it: a fold may change the
-    state it is given and return it, which spares a projection with a rich state (the SLA
-    clocks) converting it on every event. `freeze` gives the JSON to store."""
-
-    name: ClassVar[str]
-    tables: ClassVar[tuple[Table, ...]]
-    # True when an event only ever adds rows (the audit trail): `rows` then returns the rows of
-    # the events folded since the state was thawed, and the engine deletes none.
-    append_only: ClassVar[bool] = False
-    # True when the projection keeps totals across claims (`<name>_totals`): each claim adds
-    # its `totals` to them, and the engine applies the difference when the claim changes.
-    keeps_totals: ClassVar[bool] = False
-    # Raised when the fold's rules change what it derives from the same events: the tables'
-    # fingerprint changes with it, so the projection rebuilds itself from position zero.
-    rules_version: ClassVar[int] = 1
-
-    @abstractmethod
-    def fold(self, state: Any | None, event: Any, position: int) -> Any | None:
-        """The claim's new state after `event` (None: the event changes nothing)."""
-
-    @abstractmethod
-    def rows(self, claim_id: UUID, state: Any) -> dict[str, list[Row]]:
-        """Every row of the claim (or its new rows, if append-only), by table name; rows
-        start with claim_id."""
-
-    def totals(self, state: Any) -> Totals:
-        """The claim's share of the totals: (measure, value, day) -> amount. A total read
-        "as of day d" is the sum of the amounts of days up to d."""
-        return {}
-
-    def thaw(self, stored: State) -> Any:
-        """The working state from the stored JSON."""
-        return stored
-
-    def freeze(self, state: Any) -> State:
-        """The JSON to store from the working state."""
-        return cast(State, state)
-
-
-TRACKING = Table(
-    "projection_tracking",
-    (("projection", "TEXT NOT NULL"), ("position", "BIGINT NOT NULL")),
-    ("projection",),
-)
-
-
-KAFKA_OFFSETS = Table(
-    "kafka_offsets",
-    (
-        ("projection", "TEXT NOT NULL"),
-        ("topic_partition", "INTEGER NOT NULL"),
-        ("next_offset", "BIGINT NOT NULL"),
-    ),
-    ("projection", "topic_partition"),
-)
-
-
-SCHEMAS = Table(
-    "projection_schema",
-    (("projection", "TEXT NOT NULL"), ("fingerprint", "TEXT NOT NULL")),
-    ("projection",),
-)
-
-
-DEAD_LETTERS = Table(
-    "projection_dead_letters",
-    (
-        ("projection", "TEXT NOT NULL"),
-        ("claim_id", "TEXT NOT NULL"),
-        ("position", "BIGINT NOT NULL"),
-        ("id", "TEXT NOT NULL"),
-        ("claim_version", "INTEGER NOT NULL"),
-        ("event_type", "TEXT NOT NULL"),
-        ("error", "TEXT NOT NULL"),
-        ("first_attempt", "TEXT NOT NULL"),
-        ("last_attempt", "TEXT NOT NULL"),
-        ("attempts", "INTEGER NOT NULL"),
-        # Where the event came from when a Kafka worker parked it (NULL: the store's log).
-        ("topic_partition", "INTEGER"),
-        ("kafka_offset", "BIGINT"),
-    ),
-    ("projection", "claim_id", "position"),
-    (("id",),),
-)
-_DEAD_LETTER_COLUMNS = ", ".join(DEAD_LETTERS.column_names)
-
-
-@dataclass(frozen=True)
-class DeadLetter:
-    """A parked event: the one that failed (`attempts` >= 1, `error` says how) or one held
-    behind it (`error` names the position it waits for)."""
-
-    projection: str
-    claim_id: str
-    position: int
-    id: str
-    claim_version: int
-    event_type: str
-    error: str
-    first_attempt: str
-    last_attempt: str
-    attempts: int
-    topic_partition: int | None
-    kafka_offset: int | None
-
-    @classmethod
-    def from_row(cls, row: Row) -> DeadLetter:
-        return cls(*row)
-
-
-@dataclass(frozen=True)
-class Replayed:
-    """The outcome of replaying a claim's parked events: how many were applied, and the
-    dead letters that remain (the event that still fails and those behind it)."""
-
-    projection: str
-    claim_id: str
-    applied: int
-    remaining: list[DeadLetter]
-
-
-def dead_letter_id(projection: str, claim_id: str, position: int) -> str:
-    """Stable across retries, re-deliveries and rebuilds of the projection."""
-    return str(uuid5(_DEAD_LETTER_IDS, f"{projection}/{claim_id}/{position}"))
-
-
-def describe_error(exc: BaseException) -> str:
-    """The error's type and where it was raised, never its message: a message may quote the
-    event's data, and dead letters are read models (no personal data)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    if not frames:
-        return type(exc).__name__
-    path = Path(frames[-1].filename)
-    if "site-packages" in path.parts:  # a library's: from its package folder
-        where = Path(*path.parts[path.parts.index("site-packages") + 1 :])
-    else:
-        where = path.relative_to(_ROOT) if path.is_relative_to(_ROOT) else Path(path.name)
-    return f"{type(exc).__name__} at {where.as_posix()}:{frames[-1].lineno}"
-
-
-def _held_behind(position: int) -> str:
-    return f"held: waits for the parked event at position {position}"
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 def _by_claim(events: Sequence[tuple[int, Any]]) -> list[list[tuple[int, Any]]]:
@@ -234,33 +86,6 @@ def _by_claim(events: Sequence[tuple[int, Any]]) -> list[list[tuple[int, Any]]]:
     return [groups[claim_id] for claim_id in sorted(groups)]
 
 
-def totals_table(projection: Projection) -> Table:
-    return Table(
-        f"{projection.name}_totals",
-        (
-            ("measure", "TEXT NOT NULL"),
-            ("value", "TEXT NOT NULL"),
-            ("day", "TEXT NOT NULL"),
-            ("amount", "BIGINT NOT NULL"),
-        ),
-        ("measure", "value", "day"),
-        (("day",),),
-    )
-
-
-def _state_table(projection: Projection) -> Table:
-    # `version` is the claim version last folded: a duplicate delivery (Kafka) is skipped.
-    return Table(
-        f"{projection.name}_state",
-        (
-            ("claim_id", "TEXT NOT NULL"),
-            ("version", "INTEGER NOT NULL"),
-            ("state", "TEXT NOT NULL"),
-        ),
-        ("claim_id",),
-    )
-
-
 class ProjectionEngine:
     """Applies batches of events to one projection's table set (live, or a rebuild's)."""
 
@@ -269,7 +94,7 @@ class ProjectionEngine:
         self.projection = projection
         self.suffix = suffix
         self.tracking_key = projection.name + suffix
-        self.state_table = _state_table(projection)
+        self.state_table = state_table(projection)
 
     @property
     def all_tables(self) -> tuple[Table, ...]:
@@ -466,7 +291,7 @@ class ProjectionEngine:
                 if systemic(exc):
                     raise
                 self._park(tx, [(position, event)], describe_error(exc), sources)
-                self._park(tx, events[index + 1 :], _held_behind(position), sources)
+                self._park(tx, events[index + 1 :], held_behind(position), sources)
                 return
 
     def _hold(self, tx: Tx, events: list[tuple[int, Any]], sources: Sources) -> None:
@@ -484,12 +309,12 @@ class ProjectionEngine:
         for position, event in events:
             claim_id = str(event.originator_id)
             if event.originator_version > states[claim_id][0]:
-                self._park(tx, [(position, event)], _held_behind(first[claim_id]), sources)
+                self._park(tx, [(position, event)], held_behind(first[claim_id]), sources)
 
     def _park(
         self, tx: Tx, events: Sequence[tuple[int, Any]], error: str, sources: Sources
     ) -> None:
-        now = _now()
+        now = utc_now()
         name = self.projection.name
         rows = []
         for position, event in events:
@@ -520,7 +345,7 @@ class ProjectionEngine:
                 error=error,
             )
         tx.executemany(
-            f"INSERT INTO projection_dead_letters ({_DEAD_LETTER_COLUMNS}) "
+            f"INSERT INTO projection_dead_letters ({DEAD_LETTER_COLUMNS}) "
             f"VALUES ({', '.join('?' for _ in DEAD_LETTERS.columns)}) "
             "ON CONFLICT (projection, claim_id, position) DO NOTHING",
             rows,
@@ -544,7 +369,7 @@ class ProjectionEngine:
         self, tx: Tx | None = None, *, claim_id: str | None = None
     ) -> list[DeadLetter]:
         """This projection's parked events (of one claim), by claim and position."""
-        sql = f"SELECT {_DEAD_LETTER_COLUMNS} FROM projection_dead_letters WHERE projection = ?"
+        sql = f"SELECT {DEAD_LETTER_COLUMNS} FROM projection_dead_letters WHERE projection = ?"
         params: list[Any] = [self.tracking_key]
         if claim_id is not None:
             sql += " AND claim_id = ?"
@@ -591,7 +416,7 @@ class ProjectionEngine:
         self, tx: Tx, claim_id: str, events: list[tuple[int, Any]], error: str
     ) -> None:
         failing = events[0][0]
-        now = _now()
+        now = utc_now()
         tx.execute(
             "UPDATE projection_dead_letters SET error = ?, last_attempt = ?, "
             "attempts = attempts + 1 WHERE projection = ? AND claim_id = ? AND position = ?",
@@ -600,7 +425,7 @@ class ProjectionEngine:
         tx.executemany(
             "UPDATE projection_dead_letters SET error = ? "
             "WHERE projection = ? AND claim_id = ? AND position = ?",
-            [(_held_behind(failing), self.tracking_key, claim_id, p) for p, _ in events[1:]],
+            [(held_behind(failing), self.tracking_key, claim_id, p) for p, _ in events[1:]],
         )
 
     def _load_states(self, tx: Tx, claim_ids: set[str]) -> dict[str, tuple[int, Any | None]]:
