@@ -151,7 +151,7 @@ def test_the_login_form_sets_a_pre_session_cookie_and_is_not_cached(site: TestCl
     attributes = {part.strip().lower() for part in header.split(";")[1:]}
     assert {"httponly", "secure", "samesite=strict", "path=/"} <= attributes
     assert 'type="hidden" name="csrf"' in form.text
-    assert "(admin, manager)" in form.text  # the roles that may log in
+    assert "(administrateurs, responsables)" in form.text  # the roles that may log in
 
 
 def test_in_development_the_cookie_is_not_secure(database_url: str) -> None:
@@ -323,7 +323,7 @@ def test_every_role_with_a_page_logs_in_and_the_others_do_not(site: TestClient) 
     for role in ("handler", "auditor"):
         response = page_login(site, role)
         assert response.status_code == 401
-        assert "Unknown token" in response.text
+        assert "Jeton inconnu" in response.text
     for role in ("manager", "admin"):
         assert page_login(site, role).status_code == 303
         assert _opens_dashboard(site)
@@ -358,7 +358,7 @@ def test_eleven_wrong_tokens_are_429_with_retry_after_until_the_window_passes(
     assert refused.status_code == 429
     retry_after = int(refused.headers["retry-after"])
     assert retry_after == 15 * 60 - 100  # the first failure leaves the window then
-    assert "Too many failed logins" in refused.text
+    assert "Trop d&#39;échecs de connexion" in refused.text
     assert _post_login(site, TOKENS["manager"]).status_code == 429  # even the right token
     # No address is stored, only a keyed digest of it.
     assert "testclient" not in repr(_rows(database_url, "SELECT * FROM login_failures"))
