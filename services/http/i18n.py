@@ -159,6 +159,16 @@ LABELS: dict[str, dict[str, str]] = {
         "reopened": "reopened",
         "paid": "paid",
     },
+    "action": {
+        "acknowledge the complaint": "Acknowledge the complaint",
+        "answer the complaint": "Answer the complaint",
+        "assess the claim": "Assess the claim",
+        "pay the indemnity": "Pay the indemnity",
+        "request the proofs": "Request the proofs",
+        "chase the missing proofs": "Chase the missing proofs",
+        "obtain the card insurer's position": "Obtain the card insurer's position",
+        "close the claim": "Close the claim",
+    },
     "card_decision": {"paid": "Paid by the card insurer", "refused": "Refused by the card insurer"},
     "mode": {"cash": "Transfer", "voucher": "Voucher"},
     "mediation_outcome": {

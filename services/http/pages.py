@@ -39,6 +39,7 @@ from domain.values import ClaimStatus
 from projections.dashboard.queries import dashboard
 from projections.paging import BadCursor
 from projections.sla.queries import ClockPage, count_states_on, page_clocks
+from projections.worklist.queries import worklist
 from services.audit import HistoryEntry
 from services.http import charts, i18n
 from services.http.auth import Principal, Role, TokenRegistry
@@ -89,8 +90,10 @@ templates = Jinja2Templates(
 i18n.install(templates.env)
 # Who may open each page; the login accepts the roles that have at least one page.
 PAGE_ROLES: dict[str, frozenset[Role]] = {
+    "home": frozenset(Role),
     "dashboard": frozenset({Role.MANAGER, Role.ADMIN}),
-    "claim": frozenset({Role.MANAGER, Role.ADMIN}),
+    "worklist": frozenset({Role.HANDLER, Role.ADMIN}),
+    "claim": frozenset(Role),
 }
 LOGIN_ROLES: frozenset[Role] = frozenset().union(*PAGE_ROLES.values())
 ROLE_NAMES = {
@@ -126,13 +129,33 @@ def _session(request: Request) -> tuple[str, Principal] | None:
     return session_id, principal
 
 
+class _NotForYourRoleError(Exception):
+    """A logged-in user whose role may not open the page: answered 403, not with the login."""
+
+
 def _principal(request: Request, page: str) -> Principal | None:
-    """The logged-in user, if their role may open `page`."""
+    """The logged-in user, if their role may open `page`; None when nobody is logged in
+    (the caller sends to the login); _NotForYourRoleError when the role may not open it."""
     found = _session(request)
-    if found is None or found[1].role not in PAGE_ROLES[page]:
+    if found is None:
         return None
     request.state.actor = found[1].user_id
+    if found[1].role not in PAGE_ROLES[page]:
+        raise _NotForYourRoleError(page)
     return found[1]
+
+
+def _forbidden_page(request: Request) -> Response:
+    return templates.TemplateResponse(request, "forbidden.html", {}, status_code=403)
+
+
+def _guard(request: Request, page: str) -> Principal | Response:
+    """The user who may open `page`, or the answer to give instead: the login, or 403."""
+    try:
+        principal = _principal(request, page)
+    except _NotForYourRoleError:
+        return _forbidden_page(request)
+    return _login_redirect(request) if principal is None else principal
 
 
 def _login_redirect(request: Request) -> RedirectResponse:
@@ -178,7 +201,7 @@ def _bad_as_of_page(request: Request, bad: _BadAsOfError) -> Response:
 
 def _safe_target(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/dashboard"  # never redirect off-site
+        return "/"  # never redirect off-site
     return target
 
 
@@ -430,10 +453,60 @@ def _clock_lists(request: Request, as_of: date, figures: dict[str, Any]) -> dict
     return lists
 
 
+@router.get("/", response_class=HTMLResponse)
+def home_page(request: Request) -> Response:
+    """Where a login lands: the pages of the user's role and a claim-number lookup."""
+    who = _guard(request, "home")
+    if isinstance(who, Response):
+        return who
+    number = request.query_params.get("claim_number", "").strip().upper()
+    if number:
+        return RedirectResponse(f"/claims/{quote(number)}", status_code=303)
+    pages = [page for page in ("worklist", "dashboard") if who.role in PAGE_ROLES[page]]
+    return templates.TemplateResponse(request, "home.html", {"pages": pages, "who": who})
+
+
+@router.get("/worklist", response_class=HTMLResponse)
+def worklist_page(request: Request) -> Response:
+    """What to do next on the handler's claims (an admin: everybody's), earliest due first,
+    paged through the worklist read model."""
+    who = _guard(request, "worklist")
+    if isinstance(who, Response):
+        return who
+    today = today_in_paris()
+    cursor = request.query_params.get("after") or None
+    handler = None if who.role == Role.ADMIN else who.user_id
+    try:
+        rows, next_cursor = worklist(
+            request.app.state.runner.store, handler=handler, limit=PAGE_SIZE, cursor=cursor
+        )
+    except BadCursor:
+        return _invalid(request, "after", _t(request, "not a cursor of this list"))
+    soon = today + timedelta(days=3)
+    items = []
+    for row in rows:
+        due = date.fromisoformat(str(row["due_on"])[:10]) if row["due_on"] else None
+        urgency = "" if due is None else "breached" if due < today else ""
+        if due is not None and not urgency and due <= soon:
+            urgency = "at_risk"
+        items.append({**row, "due_on": due, "urgency": urgency})
+    return templates.TemplateResponse(
+        request,
+        "worklist.html",
+        {
+            "items": items,
+            "next_url": f"/worklist?{urlencode({'after': next_cursor})}" if next_cursor else None,
+            "everybody": handler is None,
+            "today": today,
+        },
+    )
+
+
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard_page(request: Request) -> Response:
-    if _principal(request, "dashboard") is None:
-        return _login_redirect(request)
+    who = _guard(request, "dashboard")
+    if isinstance(who, Response):
+        return who
     try:
         as_of = _as_of(request)
     except _BadAsOfError as bad:
@@ -463,8 +536,9 @@ def dashboard_page(request: Request) -> Response:
 
 @router.get("/claims/{claim_number}", response_class=HTMLResponse)
 def claim_page(request: Request, claim_number: str) -> Response:
-    if _principal(request, "claim") is None:
-        return _login_redirect(request)
+    who = _guard(request, "claim")
+    if isinstance(who, Response):
+        return who
     app = request.app.state.claims
     try:
         as_of = _as_of(request)

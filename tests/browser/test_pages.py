@@ -203,9 +203,9 @@ def test_a_manager_logs_in_changes_the_date_and_opens_a_breached_claim(
 
     browser.get(f"{site}/dashboard?as_of={TODAY.isoformat()}")
     assert "/login" in browser.current_url  # not logged in yet
-    browser.find_element(By.ID, "token").send_keys(TOKENS["auditor"])
+    browser.find_element(By.ID, "token").send_keys("not-a-token")
     _click_and_wait(browser, browser.find_element(By.ID, "login"))
-    assert "Jeton inconnu" in _text(browser, "login-error")  # auditors have no dashboard
+    assert "Jeton inconnu" in _text(browser, "login-error")  # no such token
     browser.find_element(By.ID, "token").send_keys(TOKENS["manager"])
     _click_and_wait(browser, browser.find_element(By.ID, "login"))
     assert _text(browser, "shown-as-of") == _day(TODAY.isoformat())

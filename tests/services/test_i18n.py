@@ -73,5 +73,5 @@ def test_the_pages_are_french_whatever_the_browser_asks_and_english_by_the_switc
     assert '<html lang="en">' in english
     assert "Back office as of" in english
     back = api_sqlite.get("/language", params={"lang": "fr", "next": "//evil.example/"})
-    assert back.url.path == "/dashboard"  # never off-site
+    assert back.url.path == "/"  # never off-site: the home page
     assert '<html lang="fr">' in back.text

@@ -58,8 +58,9 @@ def test_every_page_carries_the_security_headers(api_sqlite: TestClient) -> None
     assert {"/login", "/logout", "/dashboard", "/claims/{claim_number}", "/docs"} <= pages
     urls = sorted({path.format(claim_number=number) for path in pages})
     anonymous = [client.get(url, follow_redirects=False) for url in urls]
-    refused = page_login(client, "handler")  # 401 page: handlers have no pages
-    assert page_login(client).status_code == 303
+    assert page_login(client, "handler").status_code == 303
+    refused = client.get("/dashboard")  # 403 page: not a handler's
+    assert page_login(client, "admin").status_code == 303  # every page
     logged_in = [client.get(url) for url in urls]
     errors = [
         client.get("/dashboard", params={"as_of": "2026-13-45"}),  # 422 page
@@ -67,13 +68,14 @@ def test_every_page_carries_the_security_headers(api_sqlite: TestClient) -> None
         client.get("/dashboard", params={"as_of": "2026-04-01", "breached_after": "nope"}),
         refused,
     ]
-    assert [r.status_code for r in errors] == [422, 404, 422, 401]
+    assert [r.status_code for r in errors] == [422, 404, 422, 403]
     assert all(r.status_code == 200 for r in logged_in)
     for response in logged_in + errors + [r for r in anonymous if r.status_code == 200]:
         assert_page_headers(response)
     redirects = [r for r in anonymous if r.status_code == 303]
-    # The dashboard, the claim page and the log-out page send to the log-in page.
-    assert len(redirects) == 3
+    # Home, the dashboard, the worklist, the claim page and the log-out page send to the
+    # log-in page.
+    assert len(redirects) == 5
     for response in redirects:
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Cache-Control"] == "no-store"
