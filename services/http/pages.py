@@ -1,28 +1,28 @@
 """The management pages: log in, the dashboard as of any day, and a claim's page.
 
-Server-rendered with Jinja2; charts with plotly.js served from the installed `plotly` package
-(no CDN: the pages work offline). Managers and admins only (PAGE_ROLES). A login through the
-form (CSRF token, same origin, throttled) opens a server-side page session whose opaque id is
+Server-rendered with Jinja2, in French unless switched to English (services/http/i18n.py,
+docs/adr/0023); charts drawn on the server as SVG (services/http/charts.py, docs/adr/0024).
+Who may open each page: PAGE_ROLES. A login through the form (CSRF token, same origin,
+throttled) opens a server-side page session whose opaque id is
 the cookie; logout is a POST that ends it (services/http/sessions.py, docs/adr/0018). No
 health data on the dashboard.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from dateutil.relativedelta import relativedelta
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from domain.errors import ClaimError
@@ -39,7 +39,9 @@ from domain.values import ClaimStatus
 from projections.dashboard.queries import dashboard
 from projections.paging import BadCursor
 from projections.sla.queries import ClockPage, count_states_on, page_clocks
+from projections.worklist.queries import worklist
 from services.audit import HistoryEntry
+from services.http import charts, i18n
 from services.http.auth import Principal, Role, TokenRegistry
 from services.http.deps import horizon_days, today_in_paris
 from services.http.problems import problem_response
@@ -57,20 +59,49 @@ from services.http.sessions import (
 
 
 def _page_context(request: Request) -> dict[str, Any]:
-    """What every page's layout needs: the logout form's CSRF token when logged in."""
-    return {"logout_csrf": getattr(request.state, "logout_csrf", None)}
+    """What every page's layout needs: the logout form's CSRF token when logged in, and the
+    page's language (French unless switched: services/http/i18n.py)."""
+    lang = _language(request)
+    other = "en" if lang == "fr" else "fr"
+    here = str(request.url.path) + ("?" + request.url.query if request.url.query else "")
+    return {
+        "logout_csrf": getattr(request.state, "logout_csrf", None),
+        "lang": lang,
+        "switch_url": "/language?" + urlencode({"lang": other, "next": here}),
+    }
+
+
+def _language(request: Request) -> str:
+    return i18n.language_of(
+        request.cookies.get(i18n.LANGUAGE_COOKIE), request.query_params.get("lang")
+    )
+
+
+def _t(request: Request, message: str, **variables: Any) -> str:
+    """A message of the pages' code (not of a template) in the request's language."""
+    text = i18n.gettext(_language(request), message)
+    return text % variables if variables else text
 
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(
     directory=str(Path(__file__).with_name("templates")), context_processors=[_page_context]
 )
+i18n.install(templates.env)
 # Who may open each page; the login accepts the roles that have at least one page.
 PAGE_ROLES: dict[str, frozenset[Role]] = {
+    "home": frozenset(Role),
     "dashboard": frozenset({Role.MANAGER, Role.ADMIN}),
-    "claim": frozenset({Role.MANAGER, Role.ADMIN}),
+    "worklist": frozenset({Role.HANDLER, Role.ADMIN}),
+    "claim": frozenset(Role),
 }
 LOGIN_ROLES: frozenset[Role] = frozenset().union(*PAGE_ROLES.values())
+ROLE_NAMES = {
+    Role.HANDLER: "handlers",
+    Role.MANAGER: "managers",
+    Role.AUDITOR: "auditors",
+    Role.ADMIN: "administrators",
+}
 NO_STORE = {"Cache-Control": "no-store"}
 PAGE_SIZE = 50  # clocks per page of the breached and at-risk lists
 ZERO = Decimal("0.00")
@@ -98,13 +129,33 @@ def _session(request: Request) -> tuple[str, Principal] | None:
     return session_id, principal
 
 
+class _NotForYourRoleError(Exception):
+    """A logged-in user whose role may not open the page: answered 403, not with the login."""
+
+
 def _principal(request: Request, page: str) -> Principal | None:
-    """The logged-in user, if their role may open `page`."""
+    """The logged-in user, if their role may open `page`; None when nobody is logged in
+    (the caller sends to the login); _NotForYourRoleError when the role may not open it."""
     found = _session(request)
-    if found is None or found[1].role not in PAGE_ROLES[page]:
+    if found is None:
         return None
     request.state.actor = found[1].user_id
+    if found[1].role not in PAGE_ROLES[page]:
+        raise _NotForYourRoleError(page)
     return found[1]
+
+
+def _forbidden_page(request: Request) -> Response:
+    return templates.TemplateResponse(request, "forbidden.html", {}, status_code=403)
+
+
+def _guard(request: Request, page: str) -> Principal | Response:
+    """The user who may open `page`, or the answer to give instead: the login, or 403."""
+    try:
+        principal = _principal(request, page)
+    except _NotForYourRoleError:
+        return _forbidden_page(request)
+    return _login_redirect(request) if principal is None else principal
 
 
 def _login_redirect(request: Request) -> RedirectResponse:
@@ -150,7 +201,7 @@ def _bad_as_of_page(request: Request, bad: _BadAsOfError) -> Response:
 
 def _safe_target(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/dashboard"  # never redirect off-site
+        return "/"  # never redirect off-site
     return target
 
 
@@ -175,7 +226,7 @@ def _login_page(
             "next": target,
             "error": error,
             "csrf": sessions.csrf_token(pre_session, "login"),
-            "roles": sorted(role.value for role in LOGIN_ROLES),
+            "roles": [_t(request, ROLE_NAMES[role]) for role in sorted(LOGIN_ROLES)],
         },
         status_code=status,
         headers={**NO_STORE, **(headers or {})},
@@ -198,6 +249,18 @@ def _refused(detail: str, status: int = 403) -> Response:
         415: ("unsupported-media-type", "Unsupported media type"),
     }[status]
     return problem_response(status, rule, title, detail)
+
+
+@router.get("/language")
+def switch_language(request: Request) -> Response:
+    """The explicit switch between French (the default) and English: a cookie, then back to
+    the page it was clicked on."""
+    lang = i18n.language_of(None, request.query_params.get("lang"))
+    response = RedirectResponse(_safe_target(request.query_params.get("next")), status_code=303)
+    response.set_cookie(
+        i18n.LANGUAGE_COOKIE, lang, max_age=365 * 86400, path="/", httponly=True, samesite="lax"
+    )
+    return response
 
 
 @router.get("/login")
@@ -223,7 +286,7 @@ def _login(request: Request, form: dict[str, str]) -> Response:
         well_formed(pre_session)
         and sessions.csrf_valid(form.get("csrf", ""), pre_session, "login", LOGIN_FORM_SECONDS)
     ):
-        error = "This form has expired or did not come from this site: log in again."
+        error = _t(request, "This form has expired or did not come from this site: log in again.")
         return _login_page(request, target, error=error, status=403)
     token = form.get("token", "").strip()
     registry: TokenRegistry = request.app.state.tokens
@@ -235,7 +298,11 @@ def _login(request: Request, form: dict[str, str]) -> Response:
     outcome = sessions.throttled_login(client_address(request), authenticate)
     if isinstance(outcome, Throttled):
         minutes = -(-outcome.retry_after // 60)
-        error = f"Too many failed logins from your address: try again in {minutes} min."
+        error = _t(
+            request,
+            "Too many failed logins from your address: try again in %(minutes)s min.",
+            minutes=minutes,
+        )
         return _login_page(
             request,
             target,
@@ -244,8 +311,10 @@ def _login(request: Request, form: dict[str, str]) -> Response:
             headers={"Retry-After": str(outcome.retry_after)},
         )
     if outcome is None:
-        roles = " and ".join(f"{role.value}s" for role in sorted(LOGIN_ROLES))
-        error = f"Unknown token, or not one of a role with pages ({roles})"
+        roles = ", ".join(_t(request, ROLE_NAMES[role]) for role in sorted(LOGIN_ROLES))
+        error = _t(
+            request, "Unknown token, or not one of a role with pages (%(roles)s)", roles=roles
+        )
         return _login_page(request, target, error=error, status=401)
     previous = request.cookies.get(sessions.session_cookie, "")
     if previous:
@@ -295,7 +364,7 @@ def _logout(request: Request, form: dict[str, str]) -> Response:
     if found is not None:
         max_age = int(sessions.policy.absolute.total_seconds())
         if not sessions.csrf_valid(form.get("csrf", ""), found[0], "logout", max_age):
-            error = "This form did not come from this session: log out here."
+            error = _t(request, "This form did not come from this session: log out here.")
             return templates.TemplateResponse(
                 request, "logout.html", {"error": error}, status_code=403, headers=NO_STORE
             )
@@ -315,16 +384,6 @@ def static_files() -> StaticFiles:
     """The pages' scripts and styles (services/http/static): files, never inline, under the
     pages' Content-Security-Policy (services/http/security_headers.py)."""
     return StaticFiles(directory=str(Path(__file__).with_name("static")))
-
-
-@router.get("/static/plotly.min.js")
-def plotly_js() -> Response:
-    path = resources.files("plotly").joinpath("package_data/plotly.min.js")
-    return FileResponse(
-        str(path),
-        media_type="application/javascript",
-        headers={"Cache-Control": "public, max-age=86400"},
-    )
 
 
 def _month_ends(as_of: date, months: int = 12) -> list[date]:
@@ -394,10 +453,60 @@ def _clock_lists(request: Request, as_of: date, figures: dict[str, Any]) -> dict
     return lists
 
 
+@router.get("/", response_class=HTMLResponse)
+def home_page(request: Request) -> Response:
+    """Where a login lands: the pages of the user's role and a claim-number lookup."""
+    who = _guard(request, "home")
+    if isinstance(who, Response):
+        return who
+    number = request.query_params.get("claim_number", "").strip().upper()
+    if number:
+        return RedirectResponse(f"/claims/{quote(number)}", status_code=303)
+    pages = [page for page in ("worklist", "dashboard") if who.role in PAGE_ROLES[page]]
+    return templates.TemplateResponse(request, "home.html", {"pages": pages, "who": who})
+
+
+@router.get("/worklist", response_class=HTMLResponse)
+def worklist_page(request: Request) -> Response:
+    """What to do next on the handler's claims (an admin: everybody's), earliest due first,
+    paged through the worklist read model."""
+    who = _guard(request, "worklist")
+    if isinstance(who, Response):
+        return who
+    today = today_in_paris()
+    cursor = request.query_params.get("after") or None
+    handler = None if who.role == Role.ADMIN else who.user_id
+    try:
+        rows, next_cursor = worklist(
+            request.app.state.runner.store, handler=handler, limit=PAGE_SIZE, cursor=cursor
+        )
+    except BadCursor:
+        return _invalid(request, "after", _t(request, "not a cursor of this list"))
+    soon = today + timedelta(days=3)
+    items = []
+    for row in rows:
+        due = date.fromisoformat(str(row["due_on"])[:10]) if row["due_on"] else None
+        urgency = "" if due is None else "breached" if due < today else ""
+        if due is not None and not urgency and due <= soon:
+            urgency = "at_risk"
+        items.append({**row, "due_on": due, "urgency": urgency})
+    return templates.TemplateResponse(
+        request,
+        "worklist.html",
+        {
+            "items": items,
+            "next_url": f"/worklist?{urlencode({'after': next_cursor})}" if next_cursor else None,
+            "everybody": handler is None,
+            "today": today,
+        },
+    )
+
+
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard_page(request: Request) -> Response:
-    if _principal(request, "dashboard") is None:
-        return _login_redirect(request)
+    who = _guard(request, "dashboard")
+    if isinstance(who, Response):
+        return who
     try:
         as_of = _as_of(request)
     except _BadAsOfError as bad:
@@ -408,20 +517,7 @@ def dashboard_page(request: Request) -> Response:
         clock_lists = _clock_lists(request, as_of, figures)
     except BadCursor as exc:
         return _invalid(request, str(exc), "not a cursor of this list; start from its first page")
-    insurer_clocks = [
-        k.value
-        for k in ClockKind
-        if k not in (ClockKind.MEDIATION_REFERRAL, ClockKind.PRESCRIPTION)
-    ]
-    history: dict[str, list[Any]] = {"months": [], **{k: [] for k in insurer_clocks}}
-    month_ends = _month_ends(as_of)
-    by_month = count_states_on(runner.store, month_ends)
-    for day in month_ends:
-        states = by_month[day]
-        history["months"].append(day.isoformat())
-        for kind in insurer_clocks:
-            done = states[kind]["met"] + states[kind]["missed"]
-            history[kind].append(round(100 * states[kind]["met"] / done, 1) if done else None)
+    lang = _language(request)
     ages = figures["ageing"]
     context = {
         "as_of": as_of,
@@ -433,25 +529,16 @@ def dashboard_page(request: Request) -> Response:
         "over_30": ages["31-60"] + ages["61-90"] + ages["over-90"],
         "over_60": ages["61-90"] + ages["over-90"],
         "over_90": ages["over-90"],
-        "charts": json.dumps(
-            {
-                "history": history,
-                "complaint_stages": figures["complaint_stages"],
-                "by_status": {
-                    status.value: figures["by_status"].get(status.value, 0)
-                    for status in ClaimStatus
-                },
-                "by_contract": figures["by_contract"],
-            }
-        ),
+        "charts": _dashboard_charts(request, lang, as_of, figures),
     }
     return templates.TemplateResponse(request, "dashboard.html", context)
 
 
 @router.get("/claims/{claim_number}", response_class=HTMLResponse)
 def claim_page(request: Request, claim_number: str) -> Response:
-    if _principal(request, "claim") is None:
-        return _login_redirect(request)
+    who = _guard(request, "claim")
+    if isinstance(who, Response):
+        return who
     app = request.app.state.claims
     try:
         as_of = _as_of(request)
@@ -481,6 +568,88 @@ def claim_page(request: Request, claim_number: str) -> Response:
             ),
         },
     )
+
+
+def _dashboard_charts(
+    request: Request, lang: str, as_of: date, figures: dict[str, Any]
+) -> dict[str, Markup]:
+    """The dashboard's four charts as SVG (services/http/charts.py), each colour fixed by its
+    code's place in a fixed order (clock kinds, statuses, the catalogue's contracts)."""
+    runner = request.app.state.runner
+    nothing = i18n.gettext(lang, "no data")
+    insurer_clocks = [
+        k for k in ClockKind if k not in (ClockKind.MEDIATION_REFERRAL, ClockKind.PRESCRIPTION)
+    ]
+    month_ends = _month_ends(as_of)
+    by_month = count_states_on(runner.store, month_ends)
+    series = []
+    for position, kind in enumerate(insurer_clocks):
+        values: list[float | None] = []
+        for day in month_ends:
+            states = by_month[day][kind.value]
+            done = states["met"] + states["missed"]
+            values.append(round(100 * states["met"] / done, 1) if done else None)
+        series.append(
+            charts.Series(i18n.label(lang, "clock", kind), values, charts.colour(position))
+        )
+    months = [i18n.day(lang, day, "MMM yy") for day in month_ends]
+    stages = figures["complaint_stages"]
+    contracts = sorted(request.app.state.claims.catalogue.contracts)
+    by_contract = figures["by_contract"]
+    return {
+        "sla": charts.lines(
+            "chart-sla",
+            i18n.gettext(lang, "SLA compliance (% met, month ends)"),
+            months,
+            series,
+            nothing,
+            lambda v: i18n.percent(lang, v),
+        ),
+        "complaints": charts.bars(
+            "chart-complaints",
+            i18n.gettext(lang, "Complaint and mediation stages reached"),
+            [
+                charts.Bar(
+                    i18n.label(lang, "stage", stage),
+                    count,
+                    i18n.number(lang, count),
+                    charts.colour(position),
+                )
+                for position, (stage, count) in enumerate(stages.items())
+            ],
+            nothing,
+        ),
+        "status": charts.bars(
+            "chart-status",
+            i18n.gettext(lang, "Claims by status"),
+            [
+                charts.Bar(
+                    i18n.label(lang, "status", status),
+                    figures["by_status"].get(status.value, 0),
+                    i18n.number(lang, figures["by_status"].get(status.value, 0)),
+                    charts.colour(position),
+                )
+                for position, status in enumerate(ClaimStatus)
+            ],
+            nothing,
+        ),
+        "contract": charts.bars(
+            "chart-contract",
+            i18n.gettext(lang, "Claims by contract"),
+            [
+                charts.Bar(
+                    code,
+                    by_contract.get(code, 0),
+                    i18n.number(lang, by_contract.get(code, 0)),
+                    charts.colour(position),
+                )
+                for position, code in enumerate(
+                    [*contracts, *sorted(set(by_contract) - set(contracts))]
+                )
+            ],
+            nothing,
+        ),
+    }
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,15 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
 from pydantic import SecretStr
 
 from infra.settings import Settings, eventsourcing_env
@@ -155,16 +158,42 @@ def _api_dashboard(site: str, day: str) -> dict[str, Any]:
     return result
 
 
+def _eur(amount: str) -> str:
+    return str(format_currency(Decimal(amount), "EUR", locale="fr_FR"))
+
+
+def _count(value: int) -> str:
+    return str(format_decimal(value, locale="fr_FR"))
+
+
+def _day(value: str) -> str:
+    return str(format_date(date.fromisoformat(value), "long", locale="fr_FR"))
+
+
+def _content(driver: Any, element_id: str) -> str:
+    _text(driver, element_id)  # waits for it
+    content = driver.execute_script(
+        "return document.getElementById(arguments[0]).textContent", element_id
+    )
+    return str(content).strip()
+
+
 def _check_tiles(driver: Any, figures: dict[str, Any]) -> None:
+    """The tiles show the API's figures as Babel's fr_FR writes them (read as the DOM's
+    textContent: WebDriver's text turns no-break spaces into spaces)."""
     ages = figures["ageing"]
-    assert _text(driver, "kpi-open") == str(figures["open_claims"])
-    assert _text(driver, "kpi-over-30") == str(ages["31-60"] + ages["61-90"] + ages["over-90"])
-    assert _text(driver, "kpi-over-90") == str(ages["over-90"])
-    assert _text(driver, "kpi-accepted-month") == figures["indemnities"]["accepted_this_month"]
-    assert _text(driver, "kpi-paid-month") == figures["indemnities"]["paid_this_month"]
-    assert _text(driver, "kpi-complaints") == str(figures["open_complaints"])
+    assert _content(driver, "kpi-open") == _count(figures["open_claims"])
+    assert _content(driver, "kpi-over-30") == _count(
+        ages["31-60"] + ages["61-90"] + ages["over-90"]
+    )
+    assert _content(driver, "kpi-over-90") == _count(ages["over-90"])
+    assert _content(driver, "kpi-accepted-month") == _eur(
+        figures["indemnities"]["accepted_this_month"]
+    )
+    assert _content(driver, "kpi-paid-month") == _eur(figures["indemnities"]["paid_this_month"])
+    assert _content(driver, "kpi-complaints") == _count(figures["open_complaints"])
     breached = sum(v["breached"] for v in figures["sla"].values())
-    assert _text(driver, "breached-count") == str(breached)  # the true count, not a page's
+    assert _content(driver, "breached-count") == _count(breached)  # the true count, not a page's
 
 
 def test_a_manager_logs_in_changes_the_date_and_opens_a_breached_claim(
@@ -174,39 +203,46 @@ def test_a_manager_logs_in_changes_the_date_and_opens_a_breached_claim(
 
     browser.get(f"{site}/dashboard?as_of={TODAY.isoformat()}")
     assert "/login" in browser.current_url  # not logged in yet
-    browser.find_element(By.ID, "token").send_keys(TOKENS["auditor"])
+    browser.find_element(By.ID, "token").send_keys("not-a-token")
     _click_and_wait(browser, browser.find_element(By.ID, "login"))
-    assert "Unknown token" in _text(browser, "login-error")  # auditors have no dashboard
+    assert "Jeton inconnu" in _text(browser, "login-error")  # no such token
     browser.find_element(By.ID, "token").send_keys(TOKENS["manager"])
     _click_and_wait(browser, browser.find_element(By.ID, "login"))
-    assert _text(browser, "shown-as-of") == TODAY.isoformat()
+    assert _text(browser, "shown-as-of") == _day(TODAY.isoformat())
     _check_tiles(browser, _api_dashboard(site, TODAY.isoformat()))
     browser.save_screenshot(str(ARTIFACTS / "dashboard-today.png"))
     _assert_no_csp_violation(browser)  # the log-in page, its error, the dashboard
 
     browser.execute_script("document.getElementById('as-of').value = '2026-06-30'")
     _click_and_wait(browser, browser.find_element(By.ID, "apply-as-of"))
-    assert _text(browser, "shown-as-of") == "2026-06-30"
+    assert _text(browser, "shown-as-of") == _day("2026-06-30")
     _check_tiles(browser, _api_dashboard(site, "2026-06-30"))
+    # The charts are SVG from the server: the SLA chart has a line per insurer clock, and
+    # the page's stylesheet sizes it (no inline style).
     assert (
         browser.execute_script(
-            "return document.querySelectorAll('#chart-sla .scatterlayer .trace').length"
+            "return document.querySelectorAll('#chart-sla g.series polyline').length"
         )
         >= 4
     )
-    # Styled by the static stylesheets: the page's and plotly.js's (no inline style).
     assert (
         browser.execute_script(
-            "return getComputedStyle(document.querySelector('#chart-sla')).height"
+            "return getComputedStyle(document.querySelector('#chart-sla')).display"
         )
-        == "320px"
+        == "block"
     )
-    assert (
-        browser.execute_script(
-            "return getComputedStyle(document.querySelector('#chart-sla .main-svg')).position"
-        )
-        == "absolute"
+    # The layout holds at 1,024 px: nothing scrolls sideways.
+    browser.set_window_size(1024, 1800)
+    assert browser.execute_script(
+        "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     )
+    browser.save_screenshot(str(ARTIFACTS / "dashboard-2026-06-30-1024.png"))
+    browser.set_window_size(390, 1800)
+    assert browser.execute_script(
+        "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+    browser.save_screenshot(str(ARTIFACTS / "dashboard-2026-06-30-390.png"))
+    browser.set_window_size(1400, 1800)
     browser.save_screenshot(str(ARTIFACTS / "dashboard-2026-06-30.png"))
     _assert_no_csp_violation(browser)
 
@@ -217,8 +253,10 @@ def test_a_manager_logs_in_changes_the_date_and_opens_a_breached_claim(
     claim = httpx.get(
         f"{site}/api/v1/claims/by-number/{number}", headers=_auth("auditor"), timeout=30
     ).json()
-    assert _text(browser, "claim-status") == claim["status"]
-    assert "breached" in _text(browser, "clocks")
+    status = browser.find_element(By.ID, "claim-status")
+    assert status.get_attribute("data-code") == claim["status"]
+    assert status.text != claim["status"] or "_" not in claim["status"]  # words, not the code
+    assert "Dépassé" in _text(browser, "clocks")
     timeline_rows = browser.find_elements(By.CSS_SELECTOR, "#timeline tr")
     assert len(timeline_rows) == claim["version"] + 1  # a header row, then one per event
     browser.save_screenshot(str(ARTIFACTS / f"claim-{number}.png"))
@@ -260,6 +298,6 @@ def test_the_dashboard_carries_no_health_data(site: str) -> None:
             params={"as_of": TODAY.isoformat()},
             headers={"Cookie": f"__Host-claims_session={session}"},
         ).text
-    assert "Back office as of" in page
+    assert "Sinistres au" in page
     for health in ("hospital", "illness", "fracture", "death", "sprained"):
         assert health not in page

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from babel.dates import format_date
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
@@ -497,11 +498,13 @@ def test_the_date_refused_on_a_page_is_escaped(manager_pages: TestClient) -> Non
 def test_a_page_shows_a_plausible_as_of_and_today_without_one(manager_pages: TestClient) -> None:
     shown = manager_pages.get("/dashboard", params={"as_of": "2026-04-17"})
     assert shown.status_code == 200
-    assert 'id="shown-as-of">2026-04-17<' in shown.text
+    assert 'id="shown-as-of" datetime="2026-04-17">17 avril 2026<' in shown.text
     for params in ({}, {"as_of": ""}):
         page = manager_pages.get("/dashboard", params=params)
         assert page.status_code == 200
-        assert f'id="shown-as-of">{today_in_paris().isoformat()}<' in page.text
+        today = today_in_paris()
+        written = format_date(today, "long", locale="fr_FR")
+        assert f'id="shown-as-of" datetime="{today.isoformat()}">{written}<' in page.text
     claim = manager_pages.get("/claims/S20000001", params={"as_of": "2026-04-17"})
     assert claim.status_code == 200
 

@@ -151,7 +151,8 @@ def test_the_login_form_sets_a_pre_session_cookie_and_is_not_cached(site: TestCl
     attributes = {part.strip().lower() for part in header.split(";")[1:]}
     assert {"httponly", "secure", "samesite=strict", "path=/"} <= attributes
     assert 'type="hidden" name="csrf"' in form.text
-    assert "(admin, manager)" in form.text  # the roles that may log in
+    # The roles that may log in: all four have pages.
+    assert "(administrateurs, auditeurs, gestionnaires, responsables)" in form.text
 
 
 def test_in_development_the_cookie_is_not_secure(database_url: str) -> None:
@@ -319,20 +320,35 @@ def test_a_login_with_this_sites_referer_and_no_origin_is_taken(site: TestClient
     assert response.status_code == 303
 
 
-def test_every_role_with_a_page_logs_in_and_the_others_do_not(site: TestClient) -> None:
+def test_every_role_logs_in_and_opens_only_its_pages(site: TestClient) -> None:
     for role in ("handler", "auditor"):
-        response = page_login(site, role)
-        assert response.status_code == 401
-        assert "Unknown token" in response.text
+        assert page_login(site, role).status_code == 303
+        refused = site.get("/dashboard", follow_redirects=False)
+        assert refused.status_code == 403  # logged in, but not a manager's page
+        assert 'id="forbidden"' in refused.text
+        assert site.get("/", follow_redirects=False).status_code == 200
+    assert page_login(site, "handler").status_code == 303
+    assert site.get("/worklist", follow_redirects=False).status_code == 200
+    assert page_login(site, "auditor").status_code == 303
+    assert site.get("/worklist", follow_redirects=False).status_code == 403
     for role in ("manager", "admin"):
         assert page_login(site, role).status_code == 303
         assert _opens_dashboard(site)
+    form = site.get("/login")
+    response = site.post(
+        "/login",
+        data={"token": "not-a-token", "csrf": csrf_of(form.text), "next": "/"},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
+    assert response.status_code == 401
+    assert "Jeton inconnu" in response.text
 
 
 def test_a_login_never_redirects_off_site(site: TestClient) -> None:
     for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
         response = page_login(site, target=target)
-        assert response.headers["location"] == "/dashboard"
+        assert response.headers["location"] == "/"  # the home page, open to every role
 
 
 def test_a_new_login_gets_a_new_session_and_ends_the_previous_one(site: TestClient) -> None:
@@ -358,7 +374,7 @@ def test_eleven_wrong_tokens_are_429_with_retry_after_until_the_window_passes(
     assert refused.status_code == 429
     retry_after = int(refused.headers["retry-after"])
     assert retry_after == 15 * 60 - 100  # the first failure leaves the window then
-    assert "Too many failed logins" in refused.text
+    assert "Trop d&#39;échecs de connexion" in refused.text
     assert _post_login(site, TOKENS["manager"]).status_code == 429  # even the right token
     # No address is stored, only a keyed digest of it.
     assert "testclient" not in repr(_rows(database_url, "SELECT * FROM login_failures"))

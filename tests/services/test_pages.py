@@ -9,11 +9,14 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from html import unescape
 from typing import Any
 
 import pytest
 import structlog
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
 from fastapi.testclient import TestClient
 
 from infra.settings import eventsourcing_env
@@ -27,8 +30,21 @@ from tests.services.conftest import Handler, auth, make_client, page_login
 TODAY = date(2026, 11, 22)
 ROW = re.compile(
     r'<tr><td><a class="claim-link" href="/claims/(\w+)\?as_of=[\d-]+">\w+</a></td>\s*'
-    r"<td>(\w+)</td><td>([\d-]+)</td>"
+    r'<td data-code="(\w+)">[^<]*</td><td data-date="([\d-]+)">[^<]*</td>'
 )
+
+
+def _eur(amount: str) -> str:
+    """An amount as the pages write it: Babel's fr_FR format (narrow no-break spaces)."""
+    return str(format_currency(Decimal(amount), "EUR", locale="fr_FR"))
+
+
+def _count(value: int) -> str:
+    return str(format_decimal(value, locale="fr_FR"))
+
+
+def _day(value: str) -> str:
+    return str(format_date(date.fromisoformat(value), "long", locale="fr_FR"))
 
 
 def _login(client: TestClient) -> None:
@@ -104,34 +120,38 @@ def test_the_dashboard_shows_the_apis_figures_which_a_scan_of_the_events_gives(
     page = site.get("/dashboard", params={"as_of": TODAY.isoformat()}).text
     groups, money = figures["status_groups"], figures["indemnities"]
     for element_id, value in {
-        "kpi-in-progress": groups["in_progress"],
-        "kpi-awaiting-closure": groups["awaiting_closure"],
-        "kpi-closed": groups["closed"],
-        "kpi-open": figures["open_claims"],
-        "kpi-accepted": money["accepted"],
-        "kpi-paid": money["paid"],
-        "kpi-paid-current": money["paid_on_current_acceptances"],
-        "kpi-paid-before-reopening": money["paid_before_reopening"],
-        "kpi-paid-month": money["paid_this_month"],
-        "breached-count": figures["breached_clocks"],
-        "at-risk-count": figures["at_risk_clocks"],
+        "kpi-in-progress": _count(groups["in_progress"]),
+        "kpi-awaiting-closure": _count(groups["awaiting_closure"]),
+        "kpi-closed": _count(groups["closed"]),
+        "kpi-open": _count(figures["open_claims"]),
+        "kpi-accepted": _eur(money["accepted"]),
+        "kpi-paid": _eur(money["paid"]),
+        "kpi-paid-current": _eur(money["paid_on_current_acceptances"]),
+        "kpi-paid-before-reopening": _eur(money["paid_before_reopening"]),
+        "kpi-paid-month": _eur(money["paid_this_month"]),
+        "breached-count": _count(figures["breached_clocks"]),
+        "at-risk-count": _count(figures["at_risk_clocks"]),
     }.items():
-        assert _by_id(page, element_id) == str(value), element_id
+        assert _by_id(page, element_id) == value, element_id
     assert (
         groups["in_progress"] + groups["awaiting_closure"] + groups["closed"] == (figures["claims"])
     )
     # Each tile carries its definition, and the page lists them all.
     assert f'title="{figures["definitions"]["status_groups.in_progress"]}"' in unescape(page)
     assert unescape(page).count("<dt>") == len(figures["definitions"])
-    # The complaint stages as plain bars, from the API's counts (the page carries the data,
-    # a static script draws it: no inline script under the pages' CSP).
-    data = re.search(r'<div id="chart-data" hidden data-charts="([^"]*)"></div>', page)
-    assert data is not None
-    charts = json.loads(unescape(data.group(1)))
-    assert charts["complaint_stages"] == figures["complaint_stages"]
-    script = site.get("/static/dashboard.js").text
-    assert 'Plotly.newPlot("chart-complaints", [{type: "bar", orientation: "h"' in script
-    assert '"funnel"' not in page + script
+    # The complaint stages as plain bars (a stage can be skipped: not a funnel), drawn on the
+    # server as SVG, each bar's value Babel-formatted, in the API's order, in French.
+    chart = re.search(r'<svg id="chart-complaints".*?</svg>', page, re.S)
+    assert chart is not None
+    bars = re.findall(
+        r'<g class="bar"><text[^>]*>([^<]*)</text>.*?</rect><text[^>]*>([^<]*)</text>',
+        chart.group(0),
+    )
+    assert [unescape(shown) for _, shown in bars] == [
+        _count(n) for n in figures["complaint_stages"].values()
+    ]
+    assert unescape(bars[0][0]) == "Réclamations reçues"
+    assert "<script" not in page
 
 
 def test_the_breached_list_shows_the_true_count_and_pages_through_it(site: TestClient) -> None:
@@ -156,12 +176,12 @@ def test_the_breached_list_shows_the_true_count_and_pages_through_it(site: TestC
     assert len(listed) == figures["breached_clocks"] > 50  # more than one page
 
     page = site.get("/dashboard", params={"as_of": day}).text
-    assert _by_id(page, "breached-count") == str(len(listed))
+    assert _by_id(page, "breached-count") == _count(len(listed))
     assert _link(page, "breached-previous") is None
     pages = [_rows(page, "breached")]
     while (next_url := _link(page, "breached-next")) is not None:
         page = site.get(next_url).text
-        assert _by_id(page, "breached-count") == str(len(listed))
+        assert _by_id(page, "breached-count") == _count(len(listed))
         pages.append(_rows(page, "breached"))
     assert [row for rows in pages for row in rows] == listed
     assert [len(rows) for rows in pages[:-1]] == [50] * (len(pages) - 1)
@@ -216,24 +236,25 @@ def test_after_a_reopening_the_claim_page_shows_the_earlier_payment_and_the_hist
     _login(api)
 
     page = _claim_page(api, number)
-    assert "Not assessed" not in page
-    assert _by_id(page, "indemnity-state") == "Reopened: not assessed again yet."
-    assert _by_id(page, "amount-paid") == "450.00"
-    assert _by_id(page, "paid-before-reopening") == "450.00"
+    assert "Pas encore examiné" not in page
+    assert _by_id(page, "indemnity-state") == "Rouvert : pas encore réexaminé."
+    assert _by_id(page, "amount-paid") == _eur("450.00")
+    assert _by_id(page, "paid-before-reopening") == _eur("450.00")
+    before = "avant une réouverture"
     assert _history(page) == [
-        ["2026-03-12", "accepted", "450.00", "", "handler-user", "before a reopening"],
-        ["2026-03-20", "paid", "450.00", "VIR-1", "handler-user", "before a reopening"],
-        ["2026-04-01", "reopened", "", "", "handler-user", ""],
+        [_day("2026-03-12"), "acceptée", _eur("450.00"), "", "handler-user", before],
+        [_day("2026-03-20"), "payé", _eur("450.00"), "VIR-1", "handler-user", before],
+        [_day("2026-04-01"), "rouvert", "", "", "handler-user", ""],
     ]
     assert "complaint upheld" not in page  # reasons are free text: not on the pages
 
     assess("2026-04-02", "900.00")  # 550.00 owed now
     h.command(cid, "settlement", {"paid_on": "2026-05-05", "mode": "cash", "reference": "VIR-2"})
     page = _claim_page(api, number)
-    assert _by_id(page, "indemnity-total") == "550.00"
-    assert _by_id(page, "amount-paid") == "550.00"
-    assert _by_id(page, "paid-before-reopening") == "450.00"
+    assert _by_id(page, "indemnity-total") == _eur("550.00")
+    assert _by_id(page, "amount-paid") == _eur("550.00")
+    assert _by_id(page, "paid-before-reopening") == _eur("450.00")
     assert _history(page)[3:] == [
-        ["2026-04-02", "accepted", "550.00", "", "handler-user", ""],
-        ["2026-05-05", "paid", "100.00", "VIR-2", "handler-user", ""],
+        [_day("2026-04-02"), "acceptée", _eur("550.00"), "", "handler-user", ""],
+        [_day("2026-05-05"), "payé", _eur("100.00"), "VIR-2", "handler-user", ""],
     ]

@@ -1,0 +1,284 @@
+"""The pages' language: French first, English only by an explicit switch (docs/adr/0023).
+
+The French catalogue is services/http/locale/fr/LC_MESSAGES/messages.po, with the English
+texts as message ids. It is read and compiled in memory when this module is imported (Babel's
+`read_po` and `write_mo`), so no compiled `.mo` file is kept in the repository or needed at
+build time: `make run` and `make test` on a fresh machine use the `.po` as it is. A message
+missing from the catalogue shows in English, and tests/services/test_i18n.py fails on it.
+
+Amounts, numbers and dates are formatted by Babel for the page's locale (fr_FR, or en_GB when
+switched): `16 826,66 €` with its narrow no-break space, `17 avril 2026`. Codes (statuses,
+clocks, event types, causes, documents...) are never shown raw: `label(kind, code)` gives
+their words, through the catalogue.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal, format_percent
+from babel.support import NullTranslations, Translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+LANGUAGES = {"fr": "fr_FR", "en": "en_GB"}
+DEFAULT_LANGUAGE = "fr"
+LANGUAGE_COOKIE = "claims_lang"
+CATALOGUE = Path(__file__).with_name("locale") / "fr" / "LC_MESSAGES" / "messages.po"
+
+
+def _compile(po_file: Path) -> Translations:
+    with po_file.open("rb") as source:
+        catalog = read_po(source, locale="fr")
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+TRANSLATIONS: dict[str, NullTranslations] = {
+    "fr": _compile(CATALOGUE),
+    "en": NullTranslations(),
+}
+
+# The words for each code the pages show, in English (the catalogue's message ids).
+LABELS: dict[str, dict[str, str]] = {
+    "status": {
+        "declared": "Declared",
+        "proofs_requested": "Proofs requested",
+        "proofs_complete": "Proofs complete",
+        "awaiting_card_insurer": "Awaiting the card insurer",
+        "accepted": "Accepted",
+        "refused": "Refused",
+        "settled": "Paid",
+        "closed": "Closed",
+        "withdrawn": "Withdrawn",
+    },
+    "clock": {
+        "declaration": "Declaration deadline",
+        "complaint_acknowledgement": "Complaint acknowledgement",
+        "complaint_answer": "Complaint answer",
+        "handling": "Handling",
+        "payment": "Payment",
+        "mediation_referral": "Referral to the mediator",
+        "prescription": "Prescription",
+    },
+    "clock_state": {
+        "running": "Running",
+        "at_risk": "At risk",
+        "breached": "Breached",
+        "met": "Met",
+        "missed": "Missed",
+    },
+    "event": {
+        "Declared": "Claim declared",
+        "HandlerAssigned": "Handler assigned",
+        "ProofsRequested": "Proofs requested",
+        "ProofReceived": "Proof received",
+        "CardInsurerPositionReceived": "Card insurer's position received",
+        "Accepted": "Indemnity accepted",
+        "Refused": "Claim refused",
+        "Settled": "Indemnity paid",
+        "Closed": "Claim closed",
+        "Withdrawn": "Claim withdrawn",
+        "Reopened": "Claim reopened",
+        "ComplaintOpened": "Complaint received",
+        "ComplaintAcknowledged": "Complaint acknowledged",
+        "ComplaintAnswered": "Complaint answered",
+        "ComplaintEscalated": "Complaint escalated (recours)",
+        "MediationReferred": "Referred to the mediator",
+        "MediationConcluded": "Mediator's opinion",
+        "PrescriptionInterrupted": "Prescription interrupted",
+        "NoteAdded": "Note added",
+    },
+    "guarantee": {
+        "cancellation": "Trip cancellation",
+        "interruption": "Trip interruption",
+        "baggage": "Baggage",
+        "flight_delay": "Flight delay",
+        "missed_departure": "Missed departure",
+    },
+    "cause": {
+        "serious_illness": "Serious illness",
+        "serious_accident": "Serious accident",
+        "death": "Death",
+        "economic_dismissal": "Economic dismissal",
+        "visa_refusal": "Visa refused",
+        "home_damage": "Serious damage to the home",
+        "unforeseeable_event": "Unforeseeable event",
+        "personal_reason": "Personal reason",
+        "illness": "Illness",
+        "accident": "Accident",
+        "dismissal": "Dismissal",
+        "job_transfer": "Job transfer",
+        "exam_resit": "Exam resit",
+    },
+    "document": {
+        "medical_certificate": "Medical certificate",
+        "death_certificate": "Death certificate",
+        "civil_status_record": "Civil status record",
+        "cancellation_invoice": "Cancellation invoice",
+        "booking_form": "Booking form",
+        "identity_document": "Identity document",
+        "bank_details": "Bank details",
+        "card_insurer_position": "Card insurer's position",
+        "police_report": "Police report",
+        "carrier_report": "Carrier's report",
+        "other": "Other document",
+    },
+    "channel": {
+        "online": "Online",
+        "email": "Email",
+        "post": "Post",
+        "phone": "Phone",
+        "agency": "Agency",
+    },
+    "flag": {
+        "late_declaration": "Late declaration",
+        "event_before_subscription": "Event before subscription",
+        "subscription_after_window": "Subscription after the window",
+    },
+    "stage": {
+        "received": "Complaints received",
+        "acknowledged": "Acknowledged",
+        "answered": "Answers sent",
+        "escalated": "Recours received",
+        "mediation_referred": "Referred to the mediator",
+        "mediation_concluded": "Mediator's opinions",
+    },
+    "indemnity_step": {
+        "accepted": "accepted",
+        "refused": "refused",
+        "reopened": "reopened",
+        "paid": "paid",
+    },
+    "action": {
+        "acknowledge the complaint": "Acknowledge the complaint",
+        "answer the complaint": "Answer the complaint",
+        "assess the claim": "Assess the claim",
+        "pay the indemnity": "Pay the indemnity",
+        "request the proofs": "Request the proofs",
+        "chase the missing proofs": "Chase the missing proofs",
+        "obtain the card insurer's position": "Obtain the card insurer's position",
+        "close the claim": "Close the claim",
+    },
+    "card_decision": {"paid": "Paid by the card insurer", "refused": "Refused by the card insurer"},
+    "mode": {"cash": "Transfer", "voucher": "Voucher"},
+    "mediation_outcome": {
+        "in_favour_of_insured": "In favour of the insured",
+        "in_favour_of_insurer": "In favour of the insurer",
+        "partial": "Partly in favour of the insured",
+    },
+    "category": {
+        "A": "Category A",
+        "B": "Category B",
+        "C": "Category C",
+        "D": "Category D",
+        "medical": "Medical cause",
+        "other": "Other cause",
+    },
+}
+
+
+def language_of(cookie: str | None, query: str | None = None) -> str:
+    """The page's language: `?lang=` when given, else the cookie, else French. The
+    browser's Accept-Language is not read: the back office is French whatever it says."""
+    for choice in (query, cookie):
+        if choice in LANGUAGES:
+            return choice
+    return DEFAULT_LANGUAGE
+
+
+def gettext(language: str, message: str) -> str:
+    return TRANSLATIONS[language].gettext(message)
+
+
+def label(language: str, kind: str, code: object) -> str:
+    """The words for a code, never the code itself (an unknown one is spelled out)."""
+    text = str(code.value if hasattr(code, "value") else code)
+    words = LABELS.get(kind, {}).get(text)
+    if words is None:
+        words = text.replace("_", " ").capitalize()
+    return gettext(language, words)
+
+
+def money(language: str, amount: Decimal | str | int | None, currency: str = "EUR") -> str:
+    if amount is None or amount == "":
+        return "—"
+    return str(format_currency(Decimal(str(amount)), currency, locale=LANGUAGES[language]))
+
+
+def number(language: str, value: int | Decimal | float | None) -> str:
+    if value is None:
+        return "—"
+    return str(format_decimal(value, locale=LANGUAGES[language]))
+
+
+def percent(language: str, value: float | None) -> str:
+    if value is None:
+        return "—"
+    return str(format_percent(value / 100, format="#,##0.#\u00a0%", locale=LANGUAGES[language]))
+
+
+def day(language: str, value: date | str | None, form: str = "long") -> str:
+    if value is None or value == "":
+        return "—"
+    when = date.fromisoformat(value) if isinstance(value, str) else value
+    return str(format_date(when, form, locale=LANGUAGES[language]))
+
+
+def moment(language: str, value: datetime | None) -> str:
+    """A recorded time, in UTC (the store's), to the second."""
+    if value is None:
+        return "—"
+    return (
+        str(
+            format_datetime(value.astimezone(UTC), "medium", tzinfo=UTC, locale=LANGUAGES[language])
+        )
+        + " UTC"
+    )
+
+
+def _lang(context: Context) -> str:
+    found = context.get("lang", DEFAULT_LANGUAGE)
+    return found if found in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def install(environment: Any) -> None:
+    """The gettext callables, `label` and the Babel filters, in a Jinja environment whose
+    templates get `lang` from their context."""
+    environment.add_extension("jinja2.ext.i18n")
+
+    @pass_context
+    def _gettext(context: Context, message: str, **variables: Any) -> str:
+        text = gettext(_lang(context), message)
+        return text % variables if variables else text
+
+    @pass_context
+    def _ngettext(context: Context, one: str, many: str, n: int, **variables: Any) -> str:
+        text = TRANSLATIONS[_lang(context)].ngettext(one, many, n)
+        return text % {"num": n, **variables}
+
+    environment.install_gettext_callables(_gettext, _ngettext, newstyle=False)
+    environment.globals["_"] = _gettext
+
+    def with_lang(function: Any) -> Any:
+        @pass_context
+        def bound(context: Context, *args: Any) -> Any:
+            return function(_lang(context), *args)
+
+        return bound
+
+    environment.filters["money"] = with_lang(money)
+    environment.filters["number"] = with_lang(number)
+    environment.filters["percent"] = with_lang(percent)
+    environment.filters["day"] = with_lang(day)
+    environment.filters["moment"] = with_lang(moment)
+    environment.globals["label"] = with_lang(label)
