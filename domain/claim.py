@@ -15,6 +15,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import complaints as complaint_rules
 from domain.calendar import FrenchCalendar
 from domain.catalogue import ContractTerms
 from domain.deadlines import mediation_referral_deadline, mediation_referral_possible
@@ -56,7 +57,9 @@ from domain.values import (
     ClaimStatus,
     Complaint,
     ComplaintChannel,
+    ComplaintMotive,
     ComplaintOutcome,
+    CorrectiveAction,
     DeclarationChannel,
     Document,
     FeeBracket,
@@ -65,6 +68,7 @@ from domain.values import (
     Mediation,
     MediationOutcome,
     PrescriptionAct,
+    RootCause,
     Settlement,
     SettlementMode,
     Trip,
@@ -727,17 +731,40 @@ class Claim(Aggregate):
         received_on: date
         channel: str
         summary: str
+        motive: str | None
+        root_cause: str | None
         by: str
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.received_on
 
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Round-1 complaints were opened unqualified."""
+            state["motive"] = None
+            state["root_cause"] = None
+
     def open_complaint(
-        self, *, sent_on: date, received_on: date, channel: str, summary: str, by: str
+        self,
+        *,
+        sent_on: date,
+        received_on: date,
+        channel: str,
+        summary: str,
+        by: str,
+        motive: str | None = None,
+        root_cause: str | None = None,
     ) -> str:
-        """Record a complaint (allowed on closed and withdrawn claims); returns its id."""
+        """Record a complaint (allowed on closed and withdrawn claims), qualified or not yet;
+        returns its id."""
         code = require_code("channel", channel, ComplaintChannel)
+        motive_code = None if motive is None else require_code("motive", motive, ComplaintMotive)
+        cause_code = (
+            None if root_cause is None else require_code("root_cause", root_cause, RootCause)
+        )
         not_before("received_on", received_on, "sent_on", sent_on)
         self._after_declaration("received_on", received_on)
         complaint_id = f"{self.claim_number}-R{len(self.complaints) + 1}"
@@ -747,6 +774,8 @@ class Claim(Aggregate):
             received_on=received_on,
             channel=code,
             summary=require_text("summary", summary),
+            motive=motive_code,
+            root_cause=cause_code,
             by=by,
         )
         return complaint_id
@@ -760,6 +789,8 @@ class Claim(Aggregate):
         received_on: date,
         channel: str,
         summary: str,
+        motive: str | None,
+        root_cause: str | None,
         by: str,
     ) -> None:
         self._fact(received_on, "the complaint's receipt")
@@ -770,6 +801,9 @@ class Claim(Aggregate):
                 received_on=received_on,
                 channel=channel,
                 summary=summary,
+                motive=motive,
+                root_cause=root_cause,
+                qualified_on=received_on if motive or root_cause else None,
             )
         )
 
@@ -882,6 +916,154 @@ class Claim(Aggregate):
     def _complaint_escalated(self, *, complaint_id: str, received_on: date, by: str) -> None:
         self._fact(received_on, "the recours")
         self._update_complaint(replace(self.complaint(complaint_id), escalated_on=received_on))
+
+    # Qualification and corrective actions (ACPR recommendation 2024-R-02: the register of
+    # complaints keeps their motive, the analysis of causes and the corrective actions).
+    # The rules are in domain/complaints.py.
+
+    class ComplaintQualified(Aggregate.Event):
+        complaint_id: str
+        qualified_on: date
+        motive: str
+        root_cause: str
+        by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.qualified_on
+
+    def qualify_complaint(
+        self, *, complaint_id: str, qualified_on: date, motive: str, root_cause: str, by: str
+    ) -> None:
+        """Set (or revise) the complaint's motive and root cause."""
+        decision = complaint_rules.qualify(
+            self.complaint(complaint_id),
+            qualified_on=qualified_on,
+            motive=motive,
+            root_cause=root_cause,
+        )
+        self._complaint_qualified(
+            complaint_id=complaint_id,
+            qualified_on=qualified_on,
+            motive=decision.motive,
+            root_cause=decision.root_cause,
+            by=by,
+        )
+
+    @event(ComplaintQualified)
+    def _complaint_qualified(
+        self, *, complaint_id: str, qualified_on: date, motive: str, root_cause: str, by: str
+    ) -> None:
+        self._fact(qualified_on, "the complaint's qualification")
+        self._update_complaint(
+            replace(
+                self.complaint(complaint_id),
+                motive=motive,
+                root_cause=root_cause,
+                qualified_on=qualified_on,
+            )
+        )
+
+    class CorrectiveActionRecorded(Aggregate.Event):
+        complaint_id: str
+        action_id: str
+        recorded_on: date
+        action: str
+        owner: str
+        due_on: date
+        by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.recorded_on
+
+    def record_corrective_action(
+        self,
+        *,
+        complaint_id: str,
+        recorded_on: date,
+        action: str,
+        owner: str,
+        due_on: date,
+        by: str,
+    ) -> str:
+        """Record an action decided after the complaint's analysis; returns its id."""
+        complaint = self.complaint(complaint_id)
+        complaint_rules.check_new_action(complaint, recorded_on=recorded_on, due_on=due_on)
+        action_id = complaint_rules.next_action_id(complaint)
+        self._corrective_action_recorded(
+            complaint_id=complaint_id,
+            action_id=action_id,
+            recorded_on=recorded_on,
+            action=require_text("action", action),
+            owner=require_text("owner", owner),
+            due_on=due_on,
+            by=by,
+        )
+        return action_id
+
+    @event(CorrectiveActionRecorded)
+    def _corrective_action_recorded(
+        self,
+        *,
+        complaint_id: str,
+        action_id: str,
+        recorded_on: date,
+        action: str,
+        owner: str,
+        due_on: date,
+        by: str,
+    ) -> None:
+        self._fact(recorded_on, "the corrective action")
+        complaint = self.complaint(complaint_id)
+        recorded = CorrectiveAction(
+            action_id=action_id, action=action, owner=owner, recorded_on=recorded_on, due_on=due_on
+        )
+        self._update_complaint(
+            replace(
+                complaint,
+                corrective_actions=complaint_rules.in_order(
+                    (*complaint.corrective_actions, recorded)
+                ),
+            )
+        )
+
+    class CorrectiveActionCompleted(Aggregate.Event):
+        complaint_id: str
+        action_id: str
+        done_on: date
+        by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.done_on
+
+    def complete_corrective_action(
+        self, *, complaint_id: str, action_id: str, done_on: date, by: str
+    ) -> None:
+        """Record that the corrective action was carried out."""
+        complaint_rules.check_completion(
+            self.complaint(complaint_id), action_id=action_id, done_on=done_on, claim_id=self.id
+        )
+        self._corrective_action_completed(
+            complaint_id=complaint_id, action_id=action_id, done_on=done_on, by=by
+        )
+
+    @event(CorrectiveActionCompleted)
+    def _corrective_action_completed(
+        self, *, complaint_id: str, action_id: str, done_on: date, by: str
+    ) -> None:
+        self._fact(done_on, "the corrective action's completion")
+        complaint = self.complaint(complaint_id)
+        self._update_complaint(
+            replace(
+                complaint,
+                corrective_actions=tuple(
+                    replace(a, done_on=done_on) if a.action_id == action_id else a
+                    for a in complaint.corrective_actions
+                ),
+            )
+        )
 
     # ------------------------------------------------------------------ mediation (§11)
 

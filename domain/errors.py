@@ -112,8 +112,23 @@ class ClaimNotReopenable(ClaimError):
     rule = "claim-not-reopenable"
 
 
-class UnknownComplaint(ClaimError):
+class UnknownItem(ClaimError):
+    """A command names an item of the claim (a complaint, a corrective action...) that the
+    claim does not have: 404, like an unknown claim."""
+
+    rule = "unknown-item"
+
+
+class UnknownComplaint(UnknownItem):
     rule = "unknown-complaint"
+
+
+class UnknownCorrectiveAction(UnknownItem):
+    rule = "unknown-corrective-action"
+
+
+class CorrectiveActionAlreadyCompleted(ClaimError):
+    rule = "corrective-action-already-completed"
 
 
 class ComplaintAlreadyAcknowledged(ClaimError):

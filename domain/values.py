@@ -75,6 +75,29 @@ class ComplaintOutcome(StrEnum):
     REJECTED = "rejected"
 
 
+class ComplaintMotive(StrEnum):
+    """Why the complainant is dissatisfied (the register's motive, ACPR 2024-R-02)."""
+
+    DELAY = "delay"
+    REFUSAL = "refusal"
+    AMOUNT = "amount"
+    INFORMATION = "information"
+    SERVICE = "service"
+    CONTRACT_TERMS = "contract_terms"
+    OTHER = "other"
+
+
+class RootCause(StrEnum):
+    """What the analysis of the complaint found behind it (ACPR 2024-R-02)."""
+
+    HANDLING_ERROR = "handling_error"
+    PROCESS_DELAY = "process_delay"
+    CONTRACT_WORDING = "contract_wording"
+    THIRD_PARTY = "third_party"
+    NONE_FOUND = "none_found"
+    OTHER = "other"
+
+
 class MediationOutcome(StrEnum):
     IN_FAVOUR_OF_INSURED = "in_favour_of_insured"
     IN_FAVOUR_OF_INSURER = "in_favour_of_insurer"
@@ -251,6 +274,18 @@ class Settlement:
 
 
 @dataclass(frozen=True)
+class CorrectiveAction:
+    """An action decided after a complaint's analysis, and when it was done."""
+
+    action_id: str
+    action: str
+    owner: str
+    recorded_on: date
+    due_on: date
+    done_on: date | None = None
+
+
+@dataclass(frozen=True)
 class Complaint:
     complaint_id: str
     sent_on: date
@@ -263,6 +298,14 @@ class Complaint:
     escalated_on: date | None = None
     recours_answered_on: date | None = None
     recours_outcome: str | None = None
+    # Qualification and corrective actions (ACPR 2024-R-02); round-1 snapshots lack them.
+    motive: str | None = None
+    root_cause: str | None = None
+    qualified_on: date | None = None
+    corrective_actions: tuple[CorrectiveAction, ...] = ()
+
+    def corrective_action(self, action_id: str) -> CorrectiveAction | None:
+        return next((a for a in self.corrective_actions if a.action_id == action_id), None)
 
     @property
     def is_written(self) -> bool:

@@ -32,6 +32,7 @@ HEALTH_FIELDS: dict[str, tuple[str, ...]] = {
     "Declared": ("cause.description",),
     "NoteAdded": ("text",),
     "ComplaintOpened": ("summary",),
+    "CorrectiveActionRecorded": ("action",),
     "Refused": ("reason",),
     "Reopened": ("reason",),
 }

@@ -33,6 +33,7 @@ from domain.claim_number import (
 from domain.declaration import ClaimDeclaration
 from domain.errors import ClaimNotFound, ConcurrentUpdate, InvalidClaimData, VersionMismatch
 from domain.values import AssessmentInputs
+from infra.event_log import StoredEventLog
 from projections.retry import attempts
 from services.audit import AuditReplay
 from services.bulk import COLLISION_BACKOFF, DECLARATION_ATTEMPTS, BulkMode
@@ -44,6 +45,7 @@ from services.idempotency import (
     IdempotentRequest,
 )
 from services.ownership import ClaimAccess
+from services.reports.complaints import complaints_register
 from services.transcodings import register_domain_transcodings
 
 T = TypeVar("T")
@@ -388,13 +390,21 @@ class ClaimsApplication(BulkMode, AuditReplay):
         channel: str,
         summary: str,
         by: str,
+        motive: str | None = None,
+        root_cause: str | None = None,
         **options: Unpack[CommandOptions],
     ) -> tuple[Claim, str]:
         """Returns the claim and the new complaint's id."""
         return self._decide(
             claim_id,
             lambda c: c.open_complaint(
-                sent_on=sent_on, received_on=received_on, channel=channel, summary=summary, by=by
+                sent_on=sent_on,
+                received_on=received_on,
+                channel=channel,
+                summary=summary,
+                motive=motive,
+                root_cause=root_cause,
+                by=by,
             ),
             **options,
         )
@@ -447,6 +457,91 @@ class ClaimsApplication(BulkMode, AuditReplay):
                 complaint_id=complaint_id, received_on=received_on, by=by
             ),
             **options,
+        )
+
+    def qualify_complaint(
+        self,
+        claim_id: UUID,
+        *,
+        complaint_id: str,
+        qualified_on: date,
+        motive: str,
+        root_cause: str,
+        by: str,
+        **options: Unpack[CommandOptions],
+    ) -> Claim:
+        return self._on_claim(
+            claim_id,
+            lambda c: c.qualify_complaint(
+                complaint_id=complaint_id,
+                qualified_on=qualified_on,
+                motive=motive,
+                root_cause=root_cause,
+                by=by,
+            ),
+            **options,
+        )
+
+    def record_corrective_action(
+        self,
+        claim_id: UUID,
+        *,
+        complaint_id: str,
+        recorded_on: date,
+        action: str,
+        owner: str,
+        due_on: date,
+        by: str,
+        **options: Unpack[CommandOptions],
+    ) -> Claim:
+        return self._on_claim(
+            claim_id,
+            lambda c: c.record_corrective_action(
+                complaint_id=complaint_id,
+                recorded_on=recorded_on,
+                action=action,
+                owner=owner,
+                due_on=due_on,
+                by=by,
+            ),
+            **options,
+        )
+
+    def complete_corrective_action(
+        self,
+        claim_id: UUID,
+        *,
+        complaint_id: str,
+        action_id: str,
+        done_on: date,
+        by: str,
+        **options: Unpack[CommandOptions],
+    ) -> Claim:
+        return self._on_claim(
+            claim_id,
+            lambda c: c.complete_corrective_action(
+                complaint_id=complaint_id, action_id=action_id, done_on=done_on, by=by
+            ),
+            **options,
+        )
+
+    def complaints_register(
+        self,
+        *,
+        received_from: date,
+        received_to: date,
+        as_of: date,
+        progress: Callable[[int], object] | None = None,
+    ) -> dict[str, Any]:
+        """The register of complaints received in the period, as of a day (its JSON body)."""
+        return complaints_register(
+            StoredEventLog(self.recorder, self.mapper),
+            self._events_of,
+            self.calendar,
+            received_from=received_from,
+            received_to=received_to,
+            as_of=as_of,
+            progress=progress,
         )
 
     def refer_to_mediation(

@@ -1,4 +1,4 @@
-"""The `claims` command: `serve` and `replay`."""
+"""The `claims` command: `serve`, `replay`, `report` and the workers."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ from services.audit import HistoryEntry
 from services.demo import generate
 from services.http.deps import today_in_paris
 from services.http.views import claim_body, history_entry
+from services.reports.complaints import COLUMNS as REGISTER_COLUMNS
+from services.reports.output import ReportFormat, render
 from services.wiring import (
     build_application,
     build_event_log,
@@ -51,6 +53,14 @@ def _parse_timestamp(text: str) -> datetime:
         msg = "the timestamp needs an offset, e.g. 2026-03-04T10:00:00+00:00"
         raise argparse.ArgumentTypeError(msg)
     return moment
+
+
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        msg = f"not a date YYYY-MM-DD: {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -97,6 +107,17 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="compare with the live read model; exit 1 on any difference",
     )
+
+    report = commands.add_parser("report", help="write a report to a file (scheduled jobs)")
+    reports = report.add_subparsers(dest="report", required=True)
+    register = reports.add_parser(
+        "complaints-register", help="the register of complaints received in a period"
+    )
+    register.add_argument("--from", dest="received_from", type=_parse_day, required=True)
+    register.add_argument("--to", dest="received_to", type=_parse_day, required=True)
+    register.add_argument("--as-of", type=_parse_day, help="default: today in Paris")
+    register.add_argument("--format", choices=[f.value for f in ReportFormat], default="csv")
+    register.add_argument("-o", "--output", required=True, help="the file to write ('-': stdout)")
 
     replay = commands.add_parser("replay", help="show a claim and its history (audit replay)")
     replay.add_argument("claim_number")
@@ -380,6 +401,48 @@ def _rebuild(settings: Settings, name: str | None, verify: bool) -> int:
     return 1 if failed or parked else 0
 
 
+def _report(settings: Settings, args: argparse.Namespace) -> int:
+    """`claims report complaints-register`: the same bytes as the HTTP report."""
+    today = today_in_paris()
+    as_of = args.as_of or today
+    problem = (
+        "--to is in the future"
+        if args.received_to > today
+        else "--from is after --to"
+        if args.received_from > args.received_to
+        else "--as-of is in the future"
+        if as_of > today
+        else "--as-of is before --to"
+        if as_of < args.received_to
+        else None
+    )
+    if problem is not None:
+        print(f"claims: {problem}", file=sys.stderr)
+        return 2
+    app = build_application(settings)
+    try:
+        total = int(app.recorder.max_notification_id() or 0)
+        with tqdm(
+            total=total, desc="complaints register", unit="ev", file=sys.stderr, delay=1.0
+        ) as bar:
+            body = app.complaints_register(
+                received_from=args.received_from,
+                received_to=args.received_to,
+                as_of=as_of,
+                progress=bar.update,
+            )
+    finally:
+        app.close()
+    stem = f"complaints-register_{args.received_from}_{args.received_to}"
+    rendered = render(ReportFormat(args.format), stem=stem, body=body, columns=REGISTER_COLUMNS)
+    if args.output == "-":
+        sys.stdout.buffer.write(rendered.content)
+    else:
+        Path(args.output).write_bytes(rendered.content)
+        print(f"wrote {len(body['items'])} complaints to {args.output}", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -426,6 +489,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _schemas(args.output)
     if args.command == "rebuild":
         return _rebuild(settings, args.name, args.verify)
+    if args.command == "report":
+        return _report(settings, args)
 
     app = build_application(settings)
     try:

@@ -63,6 +63,7 @@ VALUE_OBJECTS: tuple[type[Any], ...] = (
     values.Indemnity,
     values.CardInsurerPosition,
     values.Settlement,
+    values.CorrectiveAction,
     values.Complaint,
     values.Mediation,
 )

@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infra.health import StallWatch
 from infra.settings import Environment, Settings
-from services.http import admin, claims, pages, read_models
+from services.http import admin, claims, pages, read_models, reports
 from services.http.auth import DEV_TOKENS, TokenRegistry
 from services.http.deps import AnyRole, Claims
 from services.http.docs import install_docs
@@ -315,6 +315,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(claims.router)
     app.include_router(admin.router)
+    app.include_router(reports.router)
     install_docs(app)  # mounts /static/docs: before the pages' /static
     app.mount("/static", pages.static_files(), name="static")
     app.add_exception_handler(RequestTooLarge, too_large_handler)

@@ -50,6 +50,8 @@ from services.http.schemas import (
     ClaimPublic,
     ClosureCreate,
     ComplaintCreate,
+    CorrectiveActionCompletionCreate,
+    CorrectiveActionCreate,
     Day,
     EscalationCreate,
     HistoryPublic,
@@ -59,6 +61,7 @@ from services.http.schemas import (
     PrescriptionInterruptionCreate,
     ProofCreate,
     ProofRequestCreate,
+    QualificationCreate,
     ReopeningCreate,
     SettlementCreate,
     WithdrawalCreate,
@@ -323,6 +326,76 @@ def open_complaint(claim_id: UUID, body: ComplaintCreate, ctx: HandlerCommand) -
         received_on=body.received_on,
         channel=body.channel.value,
         summary=body.summary,
+        motive=None if body.motive is None else body.motive.value,
+        root_cause=None if body.root_cause is None else body.root_cause.value,
+        by=ctx.actor,
+    )
+
+
+@router.post(
+    "/{claim_id}/complaints/{complaint_id}/qualification",
+    response_model=ClaimPublic,
+    responses=COMMAND_RESPONSES,
+)
+def qualify_complaint(
+    claim_id: UUID, complaint_id: str, body: QualificationCreate, ctx: HandlerCommand
+) -> JSONResponse:
+    """Set or revise the complaint's motive and root cause (the register's analysis)."""
+    return ctx.run(
+        body,
+        ctx.app.qualify_complaint,
+        claim_id,
+        complaint_id=complaint_id,
+        qualified_on=body.qualified_on,
+        motive=body.motive.value,
+        root_cause=body.root_cause.value,
+        by=ctx.actor,
+    )
+
+
+@router.post(
+    "/{claim_id}/complaints/{complaint_id}/corrective-actions",
+    response_model=ClaimPublic,
+    responses=COMMAND_RESPONSES,
+)
+def record_corrective_action(
+    claim_id: UUID, complaint_id: str, body: CorrectiveActionCreate, ctx: HandlerCommand
+) -> JSONResponse:
+    """Record a corrective action; the complaint's last `corrective_actions` item is the new
+    one, with its `action_id`."""
+    return ctx.run(
+        body,
+        ctx.app.record_corrective_action,
+        claim_id,
+        complaint_id=complaint_id,
+        recorded_on=body.recorded_on,
+        action=body.action,
+        owner=body.owner,
+        due_on=body.due_on,
+        by=ctx.actor,
+    )
+
+
+@router.post(
+    "/{claim_id}/complaints/{complaint_id}/corrective-actions/{action_id}/completion",
+    response_model=ClaimPublic,
+    responses=COMMAND_RESPONSES,
+)
+def complete_corrective_action(
+    claim_id: UUID,
+    complaint_id: str,
+    action_id: str,
+    body: CorrectiveActionCompletionCreate,
+    ctx: HandlerCommand,
+) -> JSONResponse:
+    """Record that the corrective action was carried out."""
+    return ctx.run(
+        body,
+        ctx.app.complete_corrective_action,
+        claim_id,
+        complaint_id=complaint_id,
+        action_id=action_id,
+        done_on=body.done_on,
         by=ctx.actor,
     )
 

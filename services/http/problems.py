@@ -11,7 +11,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from domain.errors import ClaimError, ClaimNotFound, InvalidClaimData, VersionMismatch
+from domain.errors import (
+    ClaimError,
+    ClaimNotFound,
+    InvalidClaimData,
+    UnknownItem,
+    VersionMismatch,
+)
 from services.idempotency import IdempotencyKeyReused
 from services.ownership import NotYourClaim
 
@@ -99,6 +105,8 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 def claim_error_response(exc: ClaimError) -> JSONResponse:
     if isinstance(exc, ClaimNotFound):
         return problem_response(404, exc.rule, "Claim not found", exc.message)
+    if isinstance(exc, UnknownItem):
+        return problem_response(404, exc.rule, "Not found", exc.message)
     if isinstance(exc, NotYourClaim):
         return problem_response(403, exc.rule, "Not your claim", exc.message)
     if isinstance(exc, VersionMismatch):

@@ -42,12 +42,14 @@ from domain.values import (
     CardInsurerDecision,
     CauseCategory,
     ComplaintChannel,
+    ComplaintMotive,
     ComplaintOutcome,
     DeclarationChannel,
     Document,
     Guarantee,
     MediationOutcome,
     PrescriptionAct,
+    RootCause,
     SettlementMode,
 )
 
@@ -303,6 +305,27 @@ class ComplaintCreate(Command):
     received_on: Day
     channel: ComplaintChannel
     summary: LongText
+    motive: ComplaintMotive | None = None
+    root_cause: RootCause | None = None
+
+
+class QualificationCreate(Command):
+    qualified_on: Day
+    motive: ComplaintMotive
+    root_cause: RootCause
+
+
+class CorrectiveActionCreate(Command):
+    planned_dates: ClassVar[frozenset[str]] = frozenset({"due_on"})
+
+    recorded_on: Day
+    action: LongText
+    owner: Text
+    due_on: Day
+
+
+class CorrectiveActionCompletionCreate(Command):
+    done_on: Day
 
 
 class AcknowledgementCreate(Command):
@@ -400,6 +423,15 @@ class SettlementPublic(BaseModel):
     amount: MoneyOut
 
 
+class CorrectiveActionPublic(BaseModel):
+    action_id: str
+    action: str
+    owner: str
+    recorded_on: date
+    due_on: date
+    done_on: date | None
+
+
 class ComplaintPublic(BaseModel):
     complaint_id: str
     sent_on: date
@@ -412,6 +444,10 @@ class ComplaintPublic(BaseModel):
     escalated_on: date | None
     recours_answered_on: date | None
     recours_outcome: str | None
+    motive: str | None
+    root_cause: str | None
+    qualified_on: date | None
+    corrective_actions: list[CorrectiveActionPublic]
 
 
 class MediationPublic(BaseModel):

@@ -45,6 +45,13 @@ def _complaint_id(claim: Claim, pick: int) -> str:
     return claim.complaints[pick % len(claim.complaints)].complaint_id
 
 
+def _action_id(claim: Claim, pick: int) -> str:
+    complaint_id = _complaint_id(claim, pick)
+    actions = [a for c in claim.complaints for a in c.corrective_actions]
+    mine = [a for a in actions if a.action_id.startswith(f"{complaint_id}-A")]
+    return mine[pick % len(mine)].action_id if mine else f"{complaint_id}-A1"
+
+
 Command = Callable[[Claim, date, int], object]
 
 COMMANDS: dict[str, Command] = {
@@ -87,6 +94,24 @@ COMMANDS: dict[str, Command] = {
     ),
     "escalate": lambda c, on, p: c.escalate_complaint(
         complaint_id=_complaint_id(c, p), received_on=on, by=HANDLER
+    ),
+    "qualify": lambda c, on, p: c.qualify_complaint(
+        complaint_id=_complaint_id(c, p),
+        qualified_on=on,
+        motive=("delay", "amount", "refusal")[p % 3],
+        root_cause=("handling_error", "none_found")[p % 2],
+        by=HANDLER,
+    ),
+    "action": lambda c, on, p: c.record_corrective_action(
+        complaint_id=_complaint_id(c, p),
+        recorded_on=on,
+        action="train the team",
+        owner="quality",
+        due_on=on + timedelta(days=p),
+        by=HANDLER,
+    ),
+    "complete": lambda c, on, p: c.complete_corrective_action(
+        complaint_id=_complaint_id(c, p), action_id=_action_id(c, p), done_on=on, by=HANDLER
     ),
     "refer": lambda c, on, p: c.refer_to_mediation(referred_on=on, calendar=CALENDAR, by=HANDLER),
     "conclude": lambda c, on, p: c.conclude_mediation(decided_on=on, outcome="partial", by=HANDLER),

@@ -208,6 +208,7 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/api/v1/dashboard"): {"manager", "admin"},
     ("GET", "/api/v1/admin/dead-letters"): {"auditor", "admin"},
     ("POST", "/api/v1/admin/dead-letters/{dead_letter_id}/retry"): {"admin"},
+    ("GET", "/api/v1/reports/complaints-register"): {"manager", "auditor", "admin"},
     ("POST", "/api/v1/claims"): COMMAND,
     ("POST", "/api/v1/claims/{claim_id}/assignment"): ASSIGN,
     **{
@@ -224,6 +225,9 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
             "complaints/{complaint_id}/acknowledgement",
             "complaints/{complaint_id}/answer",
             "complaints/{complaint_id}/escalation",
+            "complaints/{complaint_id}/qualification",
+            "complaints/{complaint_id}/corrective-actions",
+            "complaints/{complaint_id}/corrective-actions/{action_id}/completion",
             "mediation",
             "mediation/outcome",
             "reopening",
@@ -247,6 +251,7 @@ def test_permission_matrix(api_sqlite: TestClient, method: str, path: str) -> No
     url = path.format(
         claim_id="00000000-0000-0000-0000-000000000001",
         complaint_id="R1",
+        action_id="R1-A1",
         claim_number="S20000001",
         dead_letter_id="00000000-0000-0000-0000-000000000002",
     )

@@ -25,7 +25,7 @@ from tests.services.conftest import Handler, auth, declaration_body, make_client
 
 DAY = "2026-03-05"
 HORIZON = 730
-MULTILINE = {"cause.description", "reason", "summary", "text"}
+MULTILINE = {"action", "cause.description", "reason", "summary", "text"}
 WINDOW_MESSAGES = ("before 2000-01-01", "in the future", "too far ahead")
 
 
@@ -82,10 +82,24 @@ def command_bodies() -> dict[str, dict[str, Any]]:
             "received_on": DAY,
             "channel": "email",
             "summary": "slow",
+            "motive": "delay",
+            "root_cause": "process_delay",
         },
         f"{complaint}/acknowledgement": {"sent_on": DAY},
         f"{complaint}/answer": {"sent_on": DAY, "outcome": "rejected"},
         f"{complaint}/escalation": {"received_on": DAY},
+        f"{complaint}/qualification": {
+            "qualified_on": DAY,
+            "motive": "delay",
+            "root_cause": "process_delay",
+        },
+        f"{complaint}/corrective-actions": {
+            "recorded_on": DAY,
+            "action": "remind the team of the deadline",
+            "owner": "quality",
+            "due_on": DAY,
+        },
+        f"{complaint}/corrective-actions/{{action_id}}/completion": {"done_on": DAY},
         f"{claim}/mediation": {"referred_on": DAY},
         f"{claim}/mediation/outcome": {"decided_on": DAY, "outcome": "partial"},
         f"{claim}/reopening": {"reopened_on": DAY, "reason": "a new invoice"},
@@ -169,7 +183,7 @@ class Probe:
     def send(self, url: str, path: Path, value: Any, *messages: str) -> None:
         role = "manager" if url.endswith("/assignment") else "handler"
         response = self.client.post(
-            url.format(claim_id=self.claim_id, complaint_id="R1"),
+            url.format(claim_id=self.claim_id, complaint_id="R1", action_id="R1-A1"),
             json=with_value(self.bodies[url], path, value),
             headers=auth(role),
         )
@@ -208,7 +222,7 @@ def test_a_date_in_year_9999_or_before_2000_is_422_naming_it_on_every_command(
     dates = fields_of(probe.spec, "date")
     assert len(dates) >= 28  # 10 in a declaration, 18 in the other commands
     for url, path, _ in dates:
-        planned = path in (("trip", "departure_date"), ("trip", "return_date"))
+        planned = path in (("trip", "departure_date"), ("trip", "return_date"), ("due_on",))
         just_too_late = today + timedelta(days=HORIZON + 1 if planned else 2)
         for value in ("9999-12-31", "1999-12-31", just_too_late.isoformat()):
             probe.send(url, path, value, *WINDOW_MESSAGES)

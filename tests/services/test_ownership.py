@@ -49,7 +49,7 @@ def _assign(client: TestClient, claim_id: str, handler: str, role: str = "manage
 
 def _post(client: TestClient, claim_id: str, path: str, headers: dict[str, str]) -> int:
     body = command_bodies()[f"/api/v1/claims/{{claim_id}}/{path}"]
-    url = f"/api/v1/claims/{claim_id}/{path.format(complaint_id='R1')}"
+    url = f"/api/v1/claims/{claim_id}/{path.format(complaint_id='R1', action_id='R1-A1')}"
     return int(client.post(url, json=body, headers=headers).status_code)
 
 
@@ -66,7 +66,7 @@ def test_ownership_narrows_every_handler_command_of_the_role_matrix() -> None:
         if method == "POST" and roles == COMMAND and path != "/api/v1/claims"
     }
     assert set(HANDLER_COMMANDS) == in_matrix
-    assert len(HANDLER_COMMANDS) == 16
+    assert len(HANDLER_COMMANDS) == 19
 
 
 def test_given_an_unassigned_claim_when_any_handler_acts_then_it_is_done(
@@ -87,7 +87,7 @@ def test_given_a_claim_assigned_to_h1_when_h2_runs_a_handler_command_then_403_no
     cid = Handler(client_sqlite).declare()["claim_id"]
     _assign(client_sqlite, cid, "handler-user")
     body = command_bodies()[f"/api/v1/claims/{{claim_id}}/{path}"]
-    url = f"/api/v1/claims/{cid}/{path.format(complaint_id='R1')}"
+    url = f"/api/v1/claims/{cid}/{path.format(complaint_id='R1', action_id='R1-A1')}"
     for headers in (SECOND_HANDLER, {**SECOND_HANDLER, "Idempotency-Key": "k-1"}):
         response = client_sqlite.post(url, json=body, headers=headers)
         assert response.status_code == 403, response.text
