@@ -1,7 +1,7 @@
 """Reports (api.md v2 §2): the complaints register, as JSON, CSV or XLSX.
 
 Computed from the event store when asked (services/reports); written by the shared
-`services.reports.output` (docs/adr/0023), which the bordereau and triangles will use too.
+`services.reports.output` (docs/adr/0025), which the bordereau and triangles will use too.
 """
 
 from __future__ import annotations

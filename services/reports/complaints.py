@@ -4,7 +4,7 @@ then each of them is folded from its own events (`domain/complaints_register.py`
 
 No read model: the register needs the corrective actions' free text, which stays out of the
 read models (docs/adr/0021-data-at-rest.md). The scan reads the whole log, once per report
-(docs/adr/0023 says when to replace it).
+(docs/adr/0025 says when to replace it).
 """
 
 from __future__ import annotations

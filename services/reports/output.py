@@ -1,4 +1,4 @@
-"""Writing a report as JSON, CSV or XLSX, the same for every report (docs/adr/0023).
+"""Writing a report as JSON, CSV or XLSX, the same for every report (docs/adr/0025).
 
 A report is a JSON body (its `items` are the rows, plus whatever the report says about itself:
 its period, cut-off, totals) and the columns of its rows. JSON and CSV are deterministic: the
