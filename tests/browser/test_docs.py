@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -107,7 +109,15 @@ def test_the_api_docs_work_offline_from_the_servers_own_assets(
     operations = offline_browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")
     paths = {element.get_attribute("data-path") for element in operations}
     assert "/api/v1/claims/{claim_id}/assignment" in paths
-    assert len(operations) == 32  # every operation of the OpenAPI document
+    with urllib.request.urlopen(f"{server}/openapi.json", timeout=10) as answer:
+        spec = json.load(answer)
+    documented = sum(
+        1
+        for item in spec["paths"].values()
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
+    )
+    assert len(operations) == documented  # every operation of the OpenAPI document
     assert offline_browser.find_elements(By.CSS_SELECTOR, "button.authorize")  # bearer scheme
     resources = offline_browser.execute_script(
         "return performance.getEntriesByType('resource').map(e => e.name)"
