@@ -19,13 +19,15 @@ from urllib.parse import quote, urlencode
 
 from dateutil.relativedelta import relativedelta
 from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from domain.errors import ClaimError
+from domain.errors import ClaimError, VersionMismatch
 from domain.plausibility import (
     EARLIEST_DATE,
     DateKind,
@@ -41,10 +43,10 @@ from projections.paging import BadCursor
 from projections.sla.queries import ClockPage, count_states_on, page_clocks
 from projections.worklist.queries import worklist
 from services.audit import HistoryEntry
-from services.http import charts, i18n
+from services.http import charts, forms, i18n
 from services.http.auth import Principal, Role, TokenRegistry
 from services.http.deps import horizon_days, today_in_paris
-from services.http.problems import problem_response
+from services.http.problems import HTTPProblem, problem_response
 from services.http.sessions import (
     LOGIN_FORM_SECONDS,
     PageSessions,
@@ -94,6 +96,7 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "dashboard": frozenset({Role.MANAGER, Role.ADMIN}),
     "worklist": frozenset({Role.HANDLER, Role.ADMIN}),
     "claim": frozenset(Role),
+    "declare": frozenset({Role.HANDLER, Role.ADMIN}),
 }
 LOGIN_ROLES: frozenset[Role] = frozenset().union(*PAGE_ROLES.values())
 ROLE_NAMES = {
@@ -126,6 +129,7 @@ def _session(request: Request) -> tuple[str, Principal] | None:
         sessions.end(session_id)
         return None
     request.state.logout_csrf = sessions.csrf_token(session_id, "logout")
+    request.state.session_id = session_id
     return session_id, principal
 
 
@@ -534,6 +538,78 @@ def dashboard_page(request: Request) -> Response:
     return templates.TemplateResponse(request, "dashboard.html", context)
 
 
+@router.get("/claims/new", response_class=HTMLResponse)
+def declaration_page(request: Request) -> Response:
+    """The declaration form (handlers, admins): the API's declaration body as a form."""
+    who = _guard(request, "declare")
+    if isinstance(who, Response):
+        return who
+    return _declaration_page(request, {}, forms.FormOutcome(200))
+
+
+def _declaration_page(
+    request: Request, values: dict[str, list[str]], outcome: forms.FormOutcome
+) -> Response:
+    contracts = sorted(request.app.state.claims.catalogue.contracts)
+    return templates.TemplateResponse(
+        request,
+        "declare.html",
+        {
+            "fields": forms.declaration_fields(contracts),
+            "values": values,
+            "errors": outcome.errors,
+            "csrf": _command_csrf(request),
+        },
+        status_code=outcome.status,
+    )
+
+
+@router.post("/claims/new")
+async def declare(request: Request) -> Response:
+    body = await request.body()
+    return await run_in_threadpool(_declare, request, body)
+
+
+def _declare(request: Request, body: bytes) -> Response:
+    who = _guard(request, "declare")
+    if isinstance(who, Response):
+        return who
+    form = forms.parse_fields(body)
+    refused = _refused_form(request, form)
+    if refused is not None:
+        return refused
+    try:
+        number = forms.declare(request, who, form)
+    except (ValidationError, RequestValidationError, ClaimError, HTTPProblem) as exc:
+        return _declaration_page(request, forms.form_values(form), forms.error_outcome(exc))
+    return RedirectResponse(f"/claims/{quote(number)}?done=declare", status_code=303)
+
+
+def _command_csrf(request: Request) -> str:
+    return _sessions(request).csrf_token(request.state.session_id, "claim-command")
+
+
+def _refused_form(request: Request, form: dict[str, list[str]]) -> Response | None:
+    """A command form's answer before it runs: refused unless urlencoded, from this site,
+    with this session's CSRF token."""
+    if not form_media_type(request):
+        return _refused("the form is sent as application/x-www-form-urlencoded", 415)
+    if not same_origin(request):
+        return _refused("the form is posted from this site's own pages")
+    sessions = _sessions(request)
+    token = (form.get("csrf") or [""])[0]
+    max_age = int(sessions.policy.absolute.total_seconds())
+    if not sessions.csrf_valid(token, request.state.session_id, "claim-command", max_age):
+        return templates.TemplateResponse(
+            request,
+            "logout.html",
+            {"error": _t(request, "This form did not come from this session: reload the page.")},
+            status_code=403,
+            headers=NO_STORE,
+        )
+    return None
+
+
 @router.get("/claims/{claim_number}", response_class=HTMLResponse)
 def claim_page(request: Request, claim_number: str) -> Response:
     who = _guard(request, "claim")
@@ -550,9 +626,34 @@ def claim_page(request: Request, claim_number: str) -> Response:
         return templates.TemplateResponse(
             request, "not_found.html", {"claim_number": claim_number}, status_code=404
         )
+    done = request.query_params.get("done", "")
+    return _claim_page(request, who, claim, as_of, done=done)
+
+
+@dataclass
+class ActiveForm:
+    """The form being answered on a claim page: its values, messages, and a preview."""
+
+    slug: str
+    values: dict[str, list[str]]
+    outcome: forms.FormOutcome
+    preview: Any = None
+
+
+def _claim_page(
+    request: Request,
+    who: Principal,
+    claim: Any,
+    as_of: date,
+    *,
+    active: ActiveForm | None = None,
+    done: str = "",
+) -> Response:
+    app = request.app.state.claims
     clocks = sorted(app.sla_clocks(claim.id, as_of=as_of), key=lambda s: s.clock.due_on)
     history = app.history(claim.id)
     steps = indemnity_history(history)
+    actions = [a for a in forms.ACTIONS.values() if who.role in a.roles]
     return templates.TemplateResponse(
         request,
         "claim.html",
@@ -566,7 +667,76 @@ def claim_page(request: Request, claim_number: str) -> Response:
                 (step.amount for step in steps if step.what == "paid" and step.set_aside),
                 ZERO,
             ),
+            "actions": actions,
+            "csrf": _command_csrf(request) if actions else "",
+            "assessment_fields": forms.assessment_fields(claim),
+            "active": active,
+            "done": forms.DONE.get(done, ""),
         },
+        status_code=active.outcome.status if active else 200,
+    )
+
+
+@router.post("/claims/{claim_number}/actions/{slug}")
+async def claim_command(request: Request, claim_number: str, slug: str) -> Response:
+    body = await request.body()
+    return await run_in_threadpool(_claim_command, request, claim_number, slug, body)
+
+
+def _claim_command(request: Request, claim_number: str, slug: str, body: bytes) -> Response:
+    """Runs one command form (post-redirect-get on success); a refusal shows the claim page
+    again with the form's values and the French messages next to their fields."""
+    who = _guard(request, "claim")
+    if isinstance(who, Response):
+        return who
+    action = forms.ACTIONS.get(slug)
+    if action is None:
+        return templates.TemplateResponse(
+            request, "not_found.html", {"claim_number": claim_number}, status_code=404
+        )
+    if who.role not in action.roles:
+        return _forbidden_page(request)
+    form = forms.parse_fields(body)
+    refused = _refused_form(request, form)
+    if refused is not None:
+        return refused
+    app = request.app.state.claims
+    try:
+        claim = app.find_by_number(claim_number)
+    except ClaimError:
+        return templates.TemplateResponse(
+            request, "not_found.html", {"claim_number": claim_number}, status_code=404
+        )
+    values = forms.form_values(form)
+    version_text = (form.get("version") or [""])[0]
+    version = int(version_text) if version_text.isdigit() and len(version_text) < 10 else None
+    today = today_in_paris()
+
+    def again(outcome: forms.FormOutcome, preview: Any = None) -> Response:
+        # The form shown again carries the claim's current version.
+        return _claim_page(
+            request, who, claim, today, active=ActiveForm(slug, values, outcome, preview)
+        )
+
+    if version is None:
+        return again(forms.FormOutcome(412, {"": forms.STALE}))
+    step = (form.get("step") or [""])[0]
+    command = forms.command_body(action, claim, form)
+    complaint_id = (form.get("complaint_id") or [""])[0]
+    try:
+        if version != claim.version:
+            raise VersionMismatch(claim_id=claim.id, expected=version, actual=claim.version)
+        if slug == "accept" and step != "confirm":
+            indemnity = forms.preview(claim, request, command)
+            return again(forms.FormOutcome(200), indemnity)
+        forms.run(
+            request, action, claim, forms.context(request, who, version), command, complaint_id
+        )
+    except (ValidationError, RequestValidationError, ClaimError, HTTPProblem) as exc:
+        outcome = forms.error_outcome(exc)
+        return again(outcome)
+    return RedirectResponse(
+        f"/claims/{quote(claim.claim_number)}?done={quote(slug)}#actions", status_code=303
     )
 
 
