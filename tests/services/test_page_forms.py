@@ -181,3 +181,41 @@ def test_only_the_roles_the_api_admits_see_and_send_the_forms(database_url: str)
         )
         assert unknown.status_code == 422
         assert "Ce n'est pas l'identifiant d'un gestionnaire." in _messages(unknown.text)
+
+
+def test_an_auditor_replays_a_version_sees_the_changes_and_exports_the_trail(
+    database_url: str,
+) -> None:
+    with make_client(database_url) as handler:
+        page_login(handler, "handler", "/")
+        number = _declare(handler).headers["location"].split("/")[2].split("?")[0]
+        proofs = {"documents": ["medical_certificate"], "requested_on": "2026-03-05"}
+        assert _post(handler, number, "request-proofs", proofs).status_code == 303
+        proof = {"document": "medical_certificate", "received_on": "2026-03-06"}
+        assert _post(handler, number, "record-proof", proof).status_code == 303
+    with make_client(database_url) as auditor:
+        page_login(auditor, "auditor", "/")
+        page = auditor.get(f"/claims/{number}/audit", params={"version": 3, "compare": 2}).text
+        assert "Le dossier à la version 3" in page
+        changes = re.search(r'<table id="changes">(.*?)</table>', page, re.S)
+        assert changes is not None
+        rows = re.findall(
+            r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", changes.group(1)
+        )
+        assert ("status", "proofs_requested", "proofs_complete") in rows
+        assert ("version", "2", "3") in rows
+        assert ("proofs.received.0", "", "medical_certificate") in rows
+        bad = auditor.get(f"/claims/{number}/audit", params={"version": 9})
+        assert bad.status_code == 422
+        trail = auditor.get(f"/claims/{number}/audit.csv")
+        assert trail.headers["content-type"].startswith("text/csv")
+        lines = trail.text.splitlines()
+        assert lines[0] == "version,event,actor,business_date,recorded_at"
+        assert [line.split(",")[:4] for line in lines[1:]] == [
+            ["1", "Declared", "handler-user", "2026-03-04"],
+            ["2", "ProofsRequested", "handler-user", "2026-03-05"],
+            ["3", "ProofReceived", "handler-user", "2026-03-06"],
+        ]
+    with make_client(database_url) as handler:
+        page_login(handler, "handler", "/")
+        assert handler.get(f"/claims/{number}/audit").status_code == 403
