@@ -233,7 +233,20 @@ def assess(claim_id: UUID, body: AssessmentCreate, ctx: HandlerCommand) -> JSONR
             reason=reason,
             by=ctx.actor,
         )
-    inputs = AssessmentInputs(
+    inputs = assessment_inputs(body)
+    return ctx.run(
+        body,
+        ctx.app.accept,
+        claim_id,
+        decided_on=body.decided_on,
+        inputs=inputs,
+        by=ctx.actor,
+    )
+
+
+def assessment_inputs(body: AssessmentCreate) -> AssessmentInputs:
+    """What an acceptance's body gives the indemnity engine."""
+    return AssessmentInputs(
         fees=tuple(FeeInput(f.insured, f.invoiced, f.non_refundable) for f in body.fees),
         baggage=tuple(
             BaggageItem(
@@ -243,14 +256,6 @@ def assess(claim_id: UUID, body: AssessmentCreate, ctx: HandlerCommand) -> JSONR
         ),
         delays=tuple(LegDelay(d.insured, d.delay_minutes) for d in body.delays),
         tickets=tuple(TicketCost(t.insured, t.amount) for t in body.tickets),
-    )
-    return ctx.run(
-        body,
-        ctx.app.accept,
-        claim_id,
-        decided_on=body.decided_on,
-        inputs=inputs,
-        by=ctx.actor,
     )
 
 

@@ -171,6 +171,25 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "card_decision": {"paid": "Paid by the card insurer", "refused": "Refused by the card insurer"},
     "mode": {"cash": "Transfer", "voucher": "Voucher"},
+    "complaint_channel": {
+        "letter": "Letter",
+        "registered_letter": "Registered letter",
+        "email": "Email",
+        "web_form": "Web form",
+        "phone": "Phone",
+        "in_person": "In person",
+    },
+    "complaint_outcome": {
+        "upheld": "Upheld",
+        "partially_upheld": "Partly upheld",
+        "rejected": "Rejected",
+    },
+    "prescription_act": {
+        "expert_appointed": "Expert appointed",
+        "registered_letter": "Registered letter with acknowledgement",
+        "insurer_acknowledgement": "Insurer's acknowledgement of the right",
+        "court_action": "Court action",
+    },
     "mediation_outcome": {
         "in_favour_of_insured": "In favour of the insured",
         "in_favour_of_insurer": "In favour of the insurer",

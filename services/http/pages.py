@@ -10,8 +10,10 @@ health data on the dashboard.
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,13 +21,15 @@ from urllib.parse import quote, urlencode
 
 from dateutil.relativedelta import relativedelta
 from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from domain.errors import ClaimError
+from domain.errors import ClaimError, VersionMismatch
 from domain.plausibility import (
     EARLIEST_DATE,
     DateKind,
@@ -41,10 +45,10 @@ from projections.paging import BadCursor
 from projections.sla.queries import ClockPage, count_states_on, page_clocks
 from projections.worklist.queries import worklist
 from services.audit import HistoryEntry
-from services.http import charts, i18n
+from services.http import charts, forms, i18n
 from services.http.auth import Principal, Role, TokenRegistry
 from services.http.deps import horizon_days, today_in_paris
-from services.http.problems import problem_response
+from services.http.problems import HTTPProblem, problem_response
 from services.http.sessions import (
     LOGIN_FORM_SECONDS,
     PageSessions,
@@ -56,6 +60,7 @@ from services.http.sessions import (
     same_origin,
     well_formed,
 )
+from services.http.views import claim_body
 
 
 def _page_context(request: Request) -> dict[str, Any]:
@@ -94,6 +99,8 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "dashboard": frozenset({Role.MANAGER, Role.ADMIN}),
     "worklist": frozenset({Role.HANDLER, Role.ADMIN}),
     "claim": frozenset(Role),
+    "declare": frozenset({Role.HANDLER, Role.ADMIN}),
+    "audit": frozenset({Role.AUDITOR, Role.MANAGER, Role.ADMIN}),
 }
 LOGIN_ROLES: frozenset[Role] = frozenset().union(*PAGE_ROLES.values())
 ROLE_NAMES = {
@@ -126,6 +133,7 @@ def _session(request: Request) -> tuple[str, Principal] | None:
         sessions.end(session_id)
         return None
     request.state.logout_csrf = sessions.csrf_token(session_id, "logout")
+    request.state.session_id = session_id
     return session_id, principal
 
 
@@ -534,6 +542,203 @@ def dashboard_page(request: Request) -> Response:
     return templates.TemplateResponse(request, "dashboard.html", context)
 
 
+@router.get("/claims/new", response_class=HTMLResponse)
+def declaration_page(request: Request) -> Response:
+    """The declaration form (handlers, admins): the API's declaration body as a form."""
+    who = _guard(request, "declare")
+    if isinstance(who, Response):
+        return who
+    return _declaration_page(request, {}, forms.FormOutcome(200))
+
+
+def _declaration_page(
+    request: Request, values: dict[str, list[str]], outcome: forms.FormOutcome
+) -> Response:
+    contracts = sorted(request.app.state.claims.catalogue.contracts)
+    return templates.TemplateResponse(
+        request,
+        "declare.html",
+        {
+            "fields": forms.declaration_fields(contracts),
+            "values": values,
+            "errors": outcome.errors,
+            "csrf": _command_csrf(request),
+        },
+        status_code=outcome.status,
+    )
+
+
+@router.post("/claims/new")
+async def declare(request: Request) -> Response:
+    body = await request.body()
+    return await run_in_threadpool(_declare, request, body)
+
+
+def _declare(request: Request, body: bytes) -> Response:
+    who = _guard(request, "declare")
+    if isinstance(who, Response):
+        return who
+    form = forms.parse_fields(body)
+    refused = _refused_form(request, form)
+    if refused is not None:
+        return refused
+    try:
+        number = forms.declare(request, who, form)
+    except (ValidationError, RequestValidationError, ClaimError, HTTPProblem) as exc:
+        return _declaration_page(request, forms.form_values(form), forms.error_outcome(exc))
+    return RedirectResponse(f"/claims/{quote(number)}?done=declare", status_code=303)
+
+
+def _command_csrf(request: Request) -> str:
+    return _sessions(request).csrf_token(request.state.session_id, "claim-command")
+
+
+def _refused_form(request: Request, form: dict[str, list[str]]) -> Response | None:
+    """A command form's answer before it runs: refused unless urlencoded, from this site,
+    with this session's CSRF token."""
+    if not form_media_type(request):
+        return _refused("the form is sent as application/x-www-form-urlencoded", 415)
+    if not same_origin(request):
+        return _refused("the form is posted from this site's own pages")
+    sessions = _sessions(request)
+    token = (form.get("csrf") or [""])[0]
+    max_age = int(sessions.policy.absolute.total_seconds())
+    if not sessions.csrf_valid(token, request.state.session_id, "claim-command", max_age):
+        return templates.TemplateResponse(
+            request,
+            "logout.html",
+            {"error": _t(request, "This form did not come from this session: reload the page.")},
+            status_code=403,
+            headers=NO_STORE,
+        )
+    return None
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, str]:
+    """A claim body as `field: value` lines, nested keys dotted, list items numbered."""
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, list):
+        items = [(str(i), v) for i, v in enumerate(value)]
+    else:
+        return {prefix: "" if value is None else str(value)}
+    lines: dict[str, str] = {}
+    for key, item in items:
+        lines.update(flatten(item, f"{prefix}.{key}" if prefix else key))
+    if not items and prefix:
+        lines[prefix] = ""
+    return lines
+
+
+def _body_lines(claim: Any) -> dict[str, str]:
+    return flatten(claim_body(claim).model_dump(mode="json"))
+
+
+@router.get("/claims/{claim_number}/audit", response_class=HTMLResponse)
+def audit_page(request: Request, claim_number: str) -> Response:
+    """For auditors: the claim's history, the claim as of a version or a recorded time, and
+    what changed between two versions (each field of the claim's body, old -> new)."""
+    who = _guard(request, "audit")
+    if isinstance(who, Response):
+        return who
+    app = request.app.state.claims
+    try:
+        current = app.find_by_number(claim_number)
+    except ClaimError:
+        return templates.TemplateResponse(
+            request, "not_found.html", {"claim_number": claim_number}, status_code=404
+        )
+    history = app.history(current.id)
+    params = request.query_params
+
+    def version_of(name: str, default: int) -> int | Response:
+        given = params.get(name, "")
+        if not given:
+            return default
+        if not given.isdigit() or not 1 <= int(given) <= current.version:
+            return _invalid(
+                request, name, _t(request, "a version of this claim, 1 to %(n)s", n=current.version)
+            )
+        return int(given)
+
+    at_text = params.get("at", "")
+    if at_text:
+        try:
+            at = datetime.fromisoformat(at_text)
+        except ValueError:
+            return _invalid(request, "at", _t(request, "a recorded time such as 2026-03-04T10:00Z"))
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        try:
+            shown = app.claim_as_of(current.id, at)
+        except ClaimError:
+            return _invalid(request, "at", _t(request, "the claim did not exist yet"))
+        version = shown.version
+    else:
+        asked = version_of("version", current.version)
+        if isinstance(asked, Response):
+            return asked
+        version = asked
+        shown = app.get_claim(current.id, version=version)
+    compare = version_of("compare", max(version - 1, 1))
+    if isinstance(compare, Response):
+        return compare
+    before = _body_lines(app.get_claim(current.id, version=compare))
+    after = _body_lines(shown)
+    changes = [
+        (name, before.get(name, ""), after.get(name, ""))
+        for name in sorted(set(before) | set(after))
+        if before.get(name, "") != after.get(name, "")
+    ]
+    return templates.TemplateResponse(
+        request,
+        "audit.html",
+        {
+            "claim": shown,
+            "current": current,
+            "history": history,
+            "lines": after,
+            "compare": compare,
+            "changes": changes,
+            "at": at_text,
+        },
+    )
+
+
+@router.get("/claims/{claim_number}/audit.csv")
+def audit_csv(request: Request, claim_number: str) -> Response:
+    """The audit trail as CSV: version, event, actor, business date, recorded time (UTC)."""
+    who = _guard(request, "audit")
+    if isinstance(who, Response):
+        return who
+    app = request.app.state.claims
+    try:
+        claim = app.find_by_number(claim_number)
+    except ClaimError:
+        return templates.TemplateResponse(
+            request, "not_found.html", {"claim_number": claim_number}, status_code=404
+        )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["version", "event", "actor", "business_date", "recorded_at"])
+    for entry in app.history(claim.id):
+        writer.writerow(
+            [
+                entry.version,
+                entry.type,
+                entry.actor,
+                entry.business_date.isoformat(),
+                entry.recorded_at.astimezone(UTC).isoformat(),
+            ]
+        )
+    name = f"audit-{claim.claim_number}.csv"
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 @router.get("/claims/{claim_number}", response_class=HTMLResponse)
 def claim_page(request: Request, claim_number: str) -> Response:
     who = _guard(request, "claim")
@@ -550,9 +755,34 @@ def claim_page(request: Request, claim_number: str) -> Response:
         return templates.TemplateResponse(
             request, "not_found.html", {"claim_number": claim_number}, status_code=404
         )
+    done = request.query_params.get("done", "")
+    return _claim_page(request, who, claim, as_of, done=done)
+
+
+@dataclass
+class ActiveForm:
+    """The form being answered on a claim page: its values, messages, and a preview."""
+
+    slug: str
+    values: dict[str, list[str]]
+    outcome: forms.FormOutcome
+    preview: Any = None
+
+
+def _claim_page(
+    request: Request,
+    who: Principal,
+    claim: Any,
+    as_of: date,
+    *,
+    active: ActiveForm | None = None,
+    done: str = "",
+) -> Response:
+    app = request.app.state.claims
     clocks = sorted(app.sla_clocks(claim.id, as_of=as_of), key=lambda s: s.clock.due_on)
     history = app.history(claim.id)
     steps = indemnity_history(history)
+    actions = [a for a in forms.ACTIONS.values() if who.role in a.roles]
     return templates.TemplateResponse(
         request,
         "claim.html",
@@ -566,7 +796,77 @@ def claim_page(request: Request, claim_number: str) -> Response:
                 (step.amount for step in steps if step.what == "paid" and step.set_aside),
                 ZERO,
             ),
+            "actions": actions,
+            "can_audit": who.role in PAGE_ROLES["audit"],
+            "csrf": _command_csrf(request) if actions else "",
+            "assessment_fields": forms.assessment_fields(claim),
+            "active": active,
+            "done": forms.DONE.get(done, ""),
         },
+        status_code=active.outcome.status if active else 200,
+    )
+
+
+@router.post("/claims/{claim_number}/actions/{slug}")
+async def claim_command(request: Request, claim_number: str, slug: str) -> Response:
+    body = await request.body()
+    return await run_in_threadpool(_claim_command, request, claim_number, slug, body)
+
+
+def _claim_command(request: Request, claim_number: str, slug: str, body: bytes) -> Response:
+    """Runs one command form (post-redirect-get on success); a refusal shows the claim page
+    again with the form's values and the French messages next to their fields."""
+    who = _guard(request, "claim")
+    if isinstance(who, Response):
+        return who
+    action = forms.ACTIONS.get(slug)
+    if action is None:
+        return templates.TemplateResponse(
+            request, "not_found.html", {"claim_number": claim_number}, status_code=404
+        )
+    if who.role not in action.roles:
+        return _forbidden_page(request)
+    form = forms.parse_fields(body)
+    refused = _refused_form(request, form)
+    if refused is not None:
+        return refused
+    app = request.app.state.claims
+    try:
+        claim = app.find_by_number(claim_number)
+    except ClaimError:
+        return templates.TemplateResponse(
+            request, "not_found.html", {"claim_number": claim_number}, status_code=404
+        )
+    values = forms.form_values(form)
+    version_text = (form.get("version") or [""])[0]
+    version = int(version_text) if version_text.isdigit() and len(version_text) < 10 else None
+    today = today_in_paris()
+
+    def again(outcome: forms.FormOutcome, preview: Any = None) -> Response:
+        # The form shown again carries the claim's current version.
+        return _claim_page(
+            request, who, claim, today, active=ActiveForm(slug, values, outcome, preview)
+        )
+
+    if version is None:
+        return again(forms.FormOutcome(412, {"": forms.STALE}))
+    step = (form.get("step") or [""])[0]
+    command = forms.command_body(action, claim, form)
+    complaint_id = (form.get("complaint_id") or [""])[0]
+    try:
+        if version != claim.version:
+            raise VersionMismatch(claim_id=claim.id, expected=version, actual=claim.version)
+        if slug == "accept" and step != "confirm":
+            indemnity = forms.preview(claim, request, command)
+            return again(forms.FormOutcome(200), indemnity)
+        forms.run(
+            request, action, claim, forms.context(request, who, version), command, complaint_id
+        )
+    except (ValidationError, RequestValidationError, ClaimError, HTTPProblem) as exc:
+        outcome = forms.error_outcome(exc)
+        return again(outcome)
+    return RedirectResponse(
+        f"/claims/{quote(claim.claim_number)}?done={quote(slug)}#actions", status_code=303
     )
 
 

@@ -70,12 +70,18 @@ def test_every_page_carries_the_security_headers(api_sqlite: TestClient) -> None
     ]
     assert [r.status_code for r in errors] == [422, 404, 422, 403]
     assert all(r.status_code == 200 for r in logged_in)
-    for response in logged_in + errors + [r for r in anonymous if r.status_code == 200]:
+    downloads = [r for r in logged_in if r.url.path.endswith(".csv")]  # the audit trail's CSV
+    assert len(downloads) == 1
+    for response in downloads:
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Cache-Control"] == "no-store"
+    pages_shown = [r for r in logged_in if r not in downloads]
+    for response in pages_shown + errors + [r for r in anonymous if r.status_code == 200]:
         assert_page_headers(response)
     redirects = [r for r in anonymous if r.status_code == 303]
-    # Home, the dashboard, the worklist, the claim page and the log-out page send to the
-    # log-in page.
-    assert len(redirects) == 5
+    # Home, the dashboard, the worklist, the claim page, the declaration form, the audit page
+    # and its CSV, and the log-out page send to the log-in page.
+    assert len(redirects) == 8
     for response in redirects:
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Cache-Control"] == "no-store"
