@@ -4,7 +4,7 @@ Every form runs the API's own endpoint function (services/http/claims.py) with a
 CommandContext built from the page session: the session's user and role, the same claim
 ownership (ClaimAccess) as the API, the form's hidden `version` as If-Match, and the same
 plausibility of dates (domain/plausibility.py). What the API would answer as a problem is
-turned into French messages next to the field it names (docs/adr/0025-command-forms.md).
+turned into French messages next to the field it names (docs/adr/0026-command-forms.md).
 """
 
 from __future__ import annotations
