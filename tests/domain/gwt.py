@@ -103,6 +103,39 @@ def then(events: Events, event_type: type[Any], **expected: Any) -> Any:
     return events[0]
 
 
+def then_paid(
+    events: Events,
+    *,
+    amount: Decimal,
+    on: date,
+    reference: str,
+    mode: str = "transfer",
+    by: str = HANDLER,
+) -> tuple[Any, Any]:
+    """v1's settlement: the final payment requested within authority (approved at once) and
+    issued the same day (api.md v2 §1)."""
+    assert [type(e) for e in events] == [Claim.PaymentRequested, Claim.PaymentIssued]
+    requested, issued = events
+    for key, value in {
+        "amount": amount,
+        "kind": "final",
+        "mode": mode,
+        "requested_on": on,
+        "approval_required": False,
+        "by": by,
+    }.items():
+        assert data(requested)[key] == value, f"{key}: {data(requested)[key]!r} != {value!r}"
+    for key, value in {
+        "payment_id": requested.payment_id,
+        "issued_on": on,
+        "bank_reference": reference,
+        "amount": amount,
+        "by": by,
+    }.items():
+        assert data(issued)[key] == value, f"{key}: {data(issued)[key]!r} != {value!r}"
+    return requested, issued
+
+
 # Steps, named after what the handler does.
 
 
@@ -214,6 +247,9 @@ def comparable_state(claim: Claim) -> dict[str, Any]:
     for name in _UNORDERED:
         state[name] = sorted(state[name])
     state["complaints"] = sorted(state["complaints"], key=lambda c: c.complaint_id)
+    # Payments and recoveries of one claim may be requested in any order of their dates.
+    state["payments"] = sorted(state["payments"], key=lambda p: p.payment_id)
+    state["recoveries"] = sorted(state["recoveries"], key=lambda r: r.recovery_id)
     return state
 
 
