@@ -1150,6 +1150,7 @@ class Claim(Aggregate):
         payment = replace(
             self.payment(payment_id),
             state=PaymentState.ISSUED.value,
+            reopenings=self.reopenings,  # it pays the acceptance of its issuance
             issued_on=issued_on,
             issued_by=by,
             bank_reference=bank_reference,

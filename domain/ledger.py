@@ -111,7 +111,7 @@ class Payment:
     requested_on: date
     requested_by: str
     approval_required: bool
-    reopenings: int  # the claim's reopenings when it was requested: its acceptance
+    reopenings: int  # the claim's reopenings when it was requested, then when last issued
     iban_masked: str | None = None
     reason: str | None = None
     decided_on: date | None = None

@@ -36,6 +36,10 @@ HEALTH_FIELDS: dict[str, tuple[str, ...]] = {
     "Reopened": ("reason",),
 }
 
+# Sealed values (an IBAN's ciphertext) are never published, whatever the configuration: the
+# masked value beside them is (docs/adr/0022-money-ledger.md).
+SEALED_FIELDS: dict[str, tuple[str, ...]] = {"PaymentRequested": ("iban_ciphertext",)}
+
 
 class EnvelopeError(ValueError):
     """A message that is not a claim event this version understands."""
@@ -92,6 +96,9 @@ def envelope(event: Any, position: int, *, exclude_health_data: bool = False) ->
     ).model_dump(mode="json")
     if exclude_health_data:
         _redact(data, HEALTH_FIELDS.get(event_type, ()))
+    for name in SEALED_FIELDS.get(event_type, ()):
+        if data.get(name) is not None:
+            data[name] = REDACTED
     return {
         "schema": ENVELOPE_SCHEMA,
         "schema_version": ENVELOPE_VERSION,

@@ -36,6 +36,7 @@ from domain.declaration import ClaimDeclaration
 from domain.errors import ClaimNotFound, ConcurrentUpdate, InvalidClaimData, VersionMismatch
 from domain.sla import ClockStatus, business_date, clocks_as_of
 from domain.values import AssessmentInputs
+from infra.field_cipher import FieldCipher
 from projections.retry import attempts, jittered
 from services.idempotency import (
     CommandOutcome,
@@ -44,6 +45,7 @@ from services.idempotency import (
     IdempotencyKeyReused,
     IdempotentRequest,
 )
+from services.money import MoneyCommands
 from services.ownership import ClaimAccess
 from services.transcodings import register_domain_transcodings
 
@@ -58,6 +60,8 @@ MAX_VERSION = 2**31 - 1
 _EVENT_METADATA = frozenset(
     {"originator_id", "originator_version", "originator_topic", "timestamp", "by"}
 )
+# Sealed fields: never shown, not even sealed (the history shows the masked value beside).
+_SEALED = frozenset({"iban_ciphertext"})
 
 
 @dataclass(frozen=True)
@@ -86,11 +90,11 @@ def _event_data(domain_event: CanMutateAggregate[UUID]) -> dict[str, Any]:
     return {
         f.name: getattr(domain_event, f.name)
         for f in fields(domain_event)  # type: ignore[arg-type]
-        if f.name not in _EVENT_METADATA
+        if f.name not in _EVENT_METADATA and f.name not in _SEALED
     }
 
 
-class ClaimsApplication(Application[UUID]):
+class ClaimsApplication(MoneyCommands, Application[UUID]):
     """Claims, their numbers, and the audit replay of both."""
 
     name = "Claims"
@@ -105,8 +109,10 @@ class ClaimsApplication(Application[UUID]):
         *,
         catalogue: Catalogue | None = None,
         calendar: FrenchCalendar | None = None,
+        iban_cipher: FieldCipher | None = None,
     ) -> None:
         super().__init__(env)
+        self.iban_cipher = iban_cipher or FieldCipher(None)
         self._local = threading.local()
         self.catalogue = catalogue or load_catalogue()
         self.calendar = calendar or FrenchCalendar()
@@ -489,26 +495,6 @@ class ClaimsApplication(Application[UUID]):
             idempotency,
             access,
             lambda c: c.refuse(decided_on=decided_on, reason=reason, by=by),
-        )[0]
-
-    def settle(
-        self,
-        claim_id: UUID,
-        *,
-        paid_on: date,
-        mode: str,
-        reference: str,
-        by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
-    ) -> Claim:
-        return self._execute(
-            claim_id,
-            expected_version,
-            idempotency,
-            access,
-            lambda c: c.settle(paid_on=paid_on, mode=mode, reference=reference, by=by),
         )[0]
 
     def close_claim(

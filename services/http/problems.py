@@ -11,7 +11,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from domain.errors import ClaimError, ClaimNotFound, InvalidClaimData, VersionMismatch
+from domain.errors import (
+    ClaimError,
+    ClaimNotFound,
+    InvalidClaimData,
+    UnknownPayment,
+    UnknownRecovery,
+    VersionMismatch,
+)
 from services.idempotency import IdempotencyKeyReused
 from services.ownership import NotYourClaim
 
@@ -99,6 +106,9 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 def claim_error_response(exc: ClaimError) -> JSONResponse:
     if isinstance(exc, ClaimNotFound):
         return problem_response(404, exc.rule, "Claim not found", exc.message)
+    if isinstance(exc, UnknownPayment | UnknownRecovery):
+        title = "Payment not found" if isinstance(exc, UnknownPayment) else "Recovery not found"
+        return problem_response(404, exc.rule, title, exc.message)
     if isinstance(exc, NotYourClaim):
         return problem_response(403, exc.rule, "Not your claim", exc.message)
     if isinstance(exc, VersionMismatch):
@@ -197,7 +207,7 @@ COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
         for status, description in (
-            (404, "Unknown claim"),
+            (404, "Unknown claim, payment or recovery"),
             (409, "The command is not allowed in the claim's state; `type` names the rule"),
             (412, "If-Match does not match the claim's version"),
             (428, "If-Match is required"),
