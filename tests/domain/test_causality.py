@@ -192,8 +192,8 @@ def _accepted() -> Claim:
 
 
 # The money commands once more each (twice for payments and issuances): they weigh more.
-MONEY_WEIGHT = ("reserve", "pay", "pay", "decide", "issue", "issue", "fail", "cancel")
-MONEY_WEIGHT += ("recover", "recovered", "write_off", "settle")
+MONEY_WEIGHT = ["reserve", "pay", "pay", "decide", "issue", "issue", "fail", "cancel"]
+MONEY_WEIGHT += ["recover", "recovered", "write_off", "settle"]
 money_steps = st.lists(
     st.tuples(
         st.sampled_from([*sorted(COMMANDS), *MONEY_WEIGHT]),
