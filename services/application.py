@@ -753,7 +753,11 @@ class ClaimsApplication(MoneyCommands, Application[UUID]):
     # ------------------------------------------------------------------ queries and replay
 
     def get_claim(self, claim_id: UUID, *, version: int | None = None) -> Claim:
-        """The claim now, or exactly as it was at `version` (audit replay)."""
+        """The claim now, or exactly as it was at `version` (audit replay). In bulk mode, the
+        thread's claims held in memory are the current ones."""
+        batch = self._bulk()
+        if batch is not None and version is None and claim_id in batch.claims:
+            return batch.claims[claim_id]
         if version is not None and not 1 <= version <= MAX_VERSION:
             raise InvalidClaimData(
                 "version", f"must be between 1 and {MAX_VERSION}", claim_id=claim_id

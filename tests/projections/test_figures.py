@@ -7,6 +7,7 @@ folds every claim's events into the aggregate and restates each figure's definit
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -168,6 +169,11 @@ def test_the_book_has_what_the_figures_must_explain(book: Book) -> None:
         c.claim.amount_paid > (c.claim.indemnity.total if c.claim.indemnity else 0)
         for c in book.claims
     )
+    # Money: reserves, approvals, failed or returned payments issued again, recoveries.
+    kinds = Counter(type(e).__name__ for c in book.claims for e in c.events)
+    assert kinds["PaymentFailed"] + kinds["PaymentReturned"] > 0
+    for kind in ("ReserveSet", "ReserveAdjusted", "PaymentApproved", "RecoveryReceived"):
+        assert kinds[kind] > 0, kind
     figures = book.figures(TODAY)
     assert figures["breached_clocks"] > 50  # more than one page of the dashboard's list
     assert all(figures["status_groups"].values())
