@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -75,12 +75,13 @@ class ScannedClaim:
             Decimal("0.00"),
         )
 
-    def as_of(self, day: date) -> Claim:
-        """The claim folded from its facts dated on or before the day."""
+    def as_of(self, day: date, known_at: datetime | None = None) -> Claim:
+        """The claim folded from its facts dated on or before the day (and recorded before
+        `known_at`)."""
         claim = self.events[0].mutate(None)
         assert isinstance(claim, Claim)
         for e in self.events[1:]:
-            if business_date(e) <= day:
+            if business_date(e) <= day and (known_at is None or e.timestamp < known_at):
                 e.apply(claim)  # the state change alone (versions skip the later facts)
         return claim
 
@@ -242,3 +243,29 @@ def scanned_money(claims: list[ScannedClaim], as_of: date) -> dict[str, Any]:
         },
         "incurred_by_contract": {k: _money(v) for k, v in sorted(incurred.items())},
     }
+
+
+def scanned_financials(
+    claims: list[ScannedClaim], as_of: date, known_at: datetime | None = None
+) -> dict[str, dict[str, str]]:
+    """`GET /financials`' items by claim number, from the events: each claim declared by the
+    day (and recorded before `known_at`), folded from its facts dated up to the day."""
+    items = {}
+    for c in claims:
+        declared = c.events[0]
+        if declared.declared_on > as_of or (
+            known_at is not None and declared.timestamp >= known_at
+        ):
+            continue
+        then = c.as_of(as_of, known_at)
+        cost = then.amount_paid + then.reserve - then.amount_recovered
+        items[then.claim_number] = {
+            "claim_id": str(then.id),
+            "claim_number": then.claim_number,
+            "status": then.status.value,
+            "reserve": _money(then.reserve),
+            "paid": _money(then.amount_paid),
+            "recovered": _money(then.amount_recovered),
+            "incurred": _money(cost),
+        }
+    return dict(sorted(items.items()))
