@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from domain.claim import Claim
 from services.application import ClaimsApplication
-from tests.services.conftest import Handler, auth
+from tests.services.conftest import Handler, auth, make_client
 
 IBAN = "FR76 3000 6000 0112 3456 7890 189"
 IBAN_DIGITS = "30006000011234567890189"  # what must never be seen in clear
@@ -285,3 +285,57 @@ def test_the_iban_is_stored_encrypted_and_shown_masked_everywhere(
     assert isinstance(event, Claim.PaymentRequested)
     assert event.iban_ciphertext is not None
     assert app.iban_cipher.open(event.iban_ciphertext) == "FR7630006000011234567890189"
+
+
+def test_the_payments_worklist_shows_each_approver_what_they_may_approve(
+    database_url: str,
+) -> None:
+    limits = "handler:5000.00,manager:6000.00,admin:200000.00"
+    with make_client(database_url, authority_limits=limits) as api:
+        h = Handler(api)
+        cid, _ = _big_claim(h)
+        body = {
+            "payee": "Jeanne Martin",
+            "amount": "6500.00",
+            "kind": "partial",
+            "mode": "cheque",
+            "requested_on": "2026-03-14",
+        }
+        response = api.post(f"/api/v1/claims/{cid}/payments", json=body, headers=auth("handler"))
+        pid = response.json()["financials"]["payments"][0]["payment_id"]
+
+        def queue(role: str, name: str, position: str) -> list[str]:
+            found = api.get(
+                "/api/v1/worklist/payments",
+                params={"queue": name},
+                headers={**auth(role), "X-Consistent-With": position},
+            )
+            assert found.status_code == 200, found.text
+            return [i["payment_id"] for i in found.json()["items"]]
+
+        position = response.headers["X-Position"]
+        assert queue("manager", "awaiting_approval", position) == []  # 6,500.00 > 6,000.00
+        assert queue("admin", "awaiting_approval", position) == [pid]
+        assert queue("auditor", "awaiting_approval", position) == [pid]
+        assert queue("handler", "to_issue", position) == []
+        refused = Handler(api, role="manager").command(
+            cid,
+            f"payments/{pid}/approval",
+            {"decided_on": "2026-03-15", "decision": "approve", "reason": "ok"},
+            expect=409,
+        )
+        assert refused["type"] == "/problems/approval-over-authority"
+        approved = api.post(
+            f"/api/v1/claims/{cid}/payments/{pid}/approval",
+            json={"decided_on": "2026-03-15", "decision": "approve", "reason": "ok"},
+            headers=auth("admin"),
+        )
+        position = approved.headers["X-Position"]
+        assert queue("admin", "awaiting_approval", position) == []
+        assert queue("handler", "to_issue", position) == [pid]
+        issued = api.post(
+            f"/api/v1/claims/{cid}/payments/{pid}/issuance",
+            json={"issued_on": "2026-03-16", "bank_reference": "CHQ-1"},
+            headers=auth("handler"),
+        )
+        assert queue("handler", "to_issue", issued.headers["X-Position"]) == []
