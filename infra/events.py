@@ -34,6 +34,22 @@ HEALTH_FIELDS: dict[str, tuple[str, ...]] = {
     "ComplaintOpened": ("summary",),
     "Refused": ("reason",),
     "Reopened": ("reason",),
+    # Money (docs/adr/0022): the reasons given for a reserve, a payment and its steps.
+    **{
+        kind: ("reason",)
+        for kind in (
+            "ReserveSet",
+            "ReserveAdjusted",
+            "ReserveReleased",
+            "PaymentRequested",
+            "PaymentApproved",
+            "PaymentRejected",
+            "PaymentFailed",
+            "PaymentReturned",
+            "PaymentCancelled",
+            "RecoveryWrittenOff",
+        )
+    },
 }
 
 # Sealed values (an IBAN's ciphertext) are never published, whatever the configuration: the
@@ -83,7 +99,7 @@ def _redact(data: dict[str, Any], paths: tuple[str, ...]) -> None:
         target = data
         for parent in parents:
             target = target.get(parent) or {}
-        if leaf in target:
+        if target.get(leaf) is not None:  # nothing to hide in a reason not given
             target[leaf] = REDACTED
 
 
