@@ -19,7 +19,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
 
@@ -456,8 +456,13 @@ def kafka_figures(
 def read_queries(kind: str, app: ClaimsApplication, read_url: str, claims: int) -> None:
     from domain.sla import ClockState
     from projections.claims_list.queries import list_claims
-    from projections.dashboard.queries import dashboard
+    from projections.dashboard.queries import FIGURES, dashboard, read_totals
+    from projections.financials.queries import financials
     from projections.sla.queries import list_clocks
+
+    def money_tiles(day: date) -> dict[str, Any]:
+        totals = read_totals(store, day)
+        return {k: f(totals) for k, f in FIGURES.items() if k.startswith("money.")}
 
     store = ReadStore(read_url)
     runner = ProjectionRunner(
@@ -473,6 +478,18 @@ def read_queries(kind: str, app: ClaimsApplication, read_url: str, claims: int) 
             lambda: list_clocks(store, app.calendar, as_of=as_of, state=ClockState.BREACHED),
         ),
         ("claims list page", lambda: list_claims(store, status="declared", limit=50)),
+        # Money (docs/adr/0027-money-ledger.md): as of a past day, and the dashboard's tiles.
+        (
+            "financials as of a past day (first page, totals)",
+            lambda: financials(store, as_of=date(2026, 6, 30), limit=100),
+        ),
+        (
+            "financials as of a past day, as known at a time (first page, totals)",
+            lambda: financials(
+                store, as_of=date(2026, 6, 30), known_at=datetime.now(UTC), limit=100
+            ),
+        ),
+        ("dashboard money tiles", lambda: money_tiles(as_of)),
     ):
         times = []
         for _ in range(15):

@@ -14,7 +14,7 @@ import re
 import statistics
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -171,6 +171,11 @@ def read_queries(loaded: Loaded, kind: str, *, repeat: int = 20) -> None:
             TOKEN,
         ),
         ("GET /api/v1/worklist (first page)", "/api/v1/worklist", TOKEN),
+        (
+            "GET /api/v1/financials as of a past day (first page)",
+            f"/api/v1/financials?as_of={(TODAY - timedelta(days=150)).isoformat()}",
+            MANAGER_TOKEN,
+        ),
         (
             "GET /dashboard (the page, 12 months of SLA history)",
             f"/dashboard?as_of={day}",

@@ -16,11 +16,13 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 
 from domain import complaints as complaint_rules
+from domain import ledger
 from domain.calendar import FrenchCalendar
 from domain.catalogue import ContractTerms
 from domain.deadlines import mediation_referral_deadline, mediation_referral_possible
 from domain.declaration import ClaimDeclaration, declared_facts
 from domain.errors import (
+    ApprovalRequired,
     CardInsurerPositionRequired,
     ClaimAlreadyAssessed,
     ClaimAlreadySettled,
@@ -40,13 +42,45 @@ from domain.errors import (
     MediationPremature,
     MediationTooLate,
     MediationWithoutWrittenComplaint,
+    PaymentInProgress,
     ProofsIncomplete,
     SettlementModeNotAllowed,
     SettlementOfRefusedClaim,
     UnknownComplaint,
+    UnknownPayment,
+    UnknownRecovery,
     WithdrawalAfterSettlement,
 )
 from domain.indemnity import ClaimFacts, compute_indemnity
+from domain.ledger import (
+    ZERO,
+    BankDetails,
+    Payment,
+    PaymentDecision,
+    PaymentKind,
+    PaymentMode,
+    PaymentState,
+    Recovery,
+    RecoverySource,
+    RecoveryState,
+    check_approval,
+    check_cancellation,
+    check_expected,
+    check_failure,
+    check_issuance,
+    check_payment_request,
+    check_receipt,
+    check_recovery,
+    check_reserve,
+    in_flight,
+    needs_approval,
+    paid,
+    recovered,
+    reserve_after_failure,
+    reserve_after_issuance,
+    reserve_at_acceptance,
+    rest,
+)
 from domain.proofs import proofs_complete
 from domain.validation import not_before, require_code, require_money, require_text
 from domain.values import (
@@ -211,8 +245,6 @@ class Claim(Aggregate):
         self.decided_on: date | None = None
         self.refusal_reason: str | None = None
         self.indemnity: Indemnity | None = None
-        self.settlements: list[Settlement] = []
-        self.settled = False  # the current acceptance has been paid
         self.closed_on: date | None = None
         self.withdrawn_on: date | None = None
         self.reopenings = 0
@@ -227,9 +259,21 @@ class Claim(Aggregate):
         self.decisive_fact = "the declaration"  # or reopening: the main track's last step
         self.last_request_on: date | None = None  # the latest proof request
         self.assigned_on: date | None = None
+        self._init_money(declared_on)
+
+    def _init_money(self, declared_on: date) -> None:
+        # Money (docs/rules.md "Money on a claim"; the rules are in domain/ledger.py).
+        self.reserve = ZERO
+        self.payments: list[Payment] = []
+        self.recoveries: list[Recovery] = []
+        self.bank_details: BankDetails | None = None
+        self.bank_details_on: date | None = None
+        self.money_on = declared_on  # the latest fact that changed the reserve
+        self.money_fact = "the declaration"
 
     # Snapshots of round 1 lack the causal-date bookkeeping: rebuild it from what they hold.
-    class_version = 2
+    # Snapshots before the money ledger hold `settlements`: they become issued final payments.
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -266,6 +310,29 @@ class Claim(Aggregate):
         state["last_request_on"] = None
         state["assigned_on"] = None
 
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        number, reopenings = state["claim_number"], state.get("reopenings", 0)
+        payments = [
+            _legacy_payment(f"{number}-P{n}", s, reopenings, state["insured"], state["declared_by"])
+            for n, s in enumerate(state.pop("settlements", []), start=1)
+        ]
+        state.pop("settled", None)
+        # The reserve as the events would have left it (rule 3): what the acceptance still owes.
+        indemnity, decision = state.get("indemnity"), state.get("decision")
+        reserve = ZERO
+        if decision == "accepted" and indemnity is not None:
+            reserve = reserve_at_acceptance(indemnity.total, payments)
+        if state.get("closed_on") or state.get("withdrawn_on"):
+            reserve = ZERO
+        state["reserve"] = reserve
+        state["payments"] = payments
+        state["recoveries"] = []
+        state["bank_details"] = None
+        state["bank_details_on"] = None
+        state["money_on"] = state["decisive_on"]
+        state["money_fact"] = "an earlier fact"
+
     @classmethod
     def declare(
         cls,
@@ -295,7 +362,48 @@ class Claim(Aggregate):
 
     @property
     def amount_paid(self) -> Decimal:
-        return sum((s.amount for s in self.settlements), Decimal("0.00"))
+        """Σ issued payments (api.md v2 §1 rule 1: paid = v1 amount_paid)."""
+        return paid(self.payments)
+
+    @property
+    def amount_recovered(self) -> Decimal:
+        return recovered(self.recoveries)
+
+    @property
+    def settled(self) -> bool:
+        """The current acceptance is paid (api.md v2 §1 rule 6)."""
+        return ledger.settled(
+            decision=self.decision,
+            total=self.indemnity.total if self.indemnity is not None else None,
+            payments=self.payments,
+            reopenings=self.reopenings,
+        )
+
+    @property
+    def settlements(self) -> list[Settlement]:
+        """v1's view of the payments: the issued ones, in order (cash = transfer or cheque)."""
+        return [
+            Settlement(
+                paid_on=p.issued_on,
+                mode="voucher" if p.mode == PaymentMode.VOUCHER else "cash",
+                reference=p.bank_reference or "",
+                amount=p.amount,
+            )
+            for p in self.payments
+            if p.state == PaymentState.ISSUED and p.issued_on is not None
+        ]
+
+    def payment(self, payment_id: str) -> Payment:
+        for payment in self.payments:
+            if payment.payment_id == payment_id:
+                return payment
+        raise UnknownPayment(f"no payment {payment_id!r} on this claim", claim_id=self.id)
+
+    def recovery(self, recovery_id: str) -> Recovery:
+        for recovery in self.recoveries:
+            if recovery.recovery_id == recovery_id:
+                return recovery
+        raise UnknownRecovery(f"no recovery {recovery_id!r} on this claim", claim_id=self.id)
 
     @property
     def status(self) -> ClaimStatus:
@@ -530,6 +638,7 @@ class Claim(Aggregate):
     ) -> None:
         """Accept, with the indemnity the engine computes from the contract and the inputs."""
         self._ensure_assessable(decided_on)
+        self._after_money("decided_on", decided_on)
         if terms.code != self.contract:
             raise InvalidClaimData("contract", f"terms of {terms.code} given for {self.contract}")
         indemnity = compute_indemnity(terms, self.facts(), inputs)
@@ -562,7 +671,9 @@ class Claim(Aggregate):
         self.decided_on = decided_on
         self.indemnity = indemnity
         self.refusal_reason = None
-        self.settled = False
+        self._reserve_to(
+            reserve_at_acceptance(indemnity.total, self.payments), decided_on, "the acceptance"
+        )
 
     class Refused(Aggregate.Event):
         decided_on: date
@@ -585,10 +696,14 @@ class Claim(Aggregate):
         self.decided_on = decided_on
         self.refusal_reason = reason
         self.indemnity = None
+        self._reserve_to(ZERO, decided_on, "the refusal")
 
-    # ------------------------------------------------------------------ settlement
+    # ------------------------------------------------------------------ settlement (v1)
 
     class Settled(Aggregate.Event):
+        """Round 1's payment (v1 `POST …/settlement` before the money ledger). No longer
+        recorded; stored ones fold as an issued final payment (docs/adr/0027-money-ledger.md)."""
+
         paid_on: date
         mode: str
         reference: str
@@ -599,9 +714,21 @@ class Claim(Aggregate):
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.paid_on
 
-    def settle(self, *, paid_on: date, mode: str, reference: str, by: str) -> None:
-        """Record payment of what the current acceptance owes beyond what was already paid."""
+    def settle(
+        self,
+        *,
+        paid_on: date,
+        mode: str,
+        reference: str,
+        by: str,
+        authority: Decimal | None = None,
+    ) -> str:
+        """v1's shortcut: request, approve and issue the final payment of what the current
+        acceptance still owes, on `paid_on` (api.md v2 §1). `authority` is the caller's limit
+        (None: a caller inside the system); above it the payment needs a manager's approval
+        through the payment commands (`approval-required`). Returns the payment's id."""
         self._after_main_track("paid_on", paid_on)
+        self._after_money("paid_on", paid_on)
         self._ensure_open()
         if self.decision == "refused":
             raise SettlementOfRefusedClaim(
@@ -622,24 +749,664 @@ class Claim(Aggregate):
                 claim_id=self.id,
             )
         not_before("paid_on", paid_on, "decided_on", self.decided_on)
-        amount = max(Decimal("0.00"), self.indemnity.total - self.amount_paid)
-        self._settled(
-            paid_on=paid_on,
-            mode=code,
-            reference=require_text("reference", reference),
+        self._ensure_no_payment_in_flight()
+        amount = max(ZERO, rest(self.indemnity.total, self.payments))
+        if needs_approval(PaymentKind.FINAL, amount, authority):
+            raise ApprovalRequired(
+                f"{amount} is above your authority of {authority}: request the payment and have "
+                "a manager approve it",
+                claim_id=self.id,
+            )
+        payment_id = self._next_payment_id()
+        self._payment_requested(
+            payment_id=payment_id,
+            payee=", ".join(person.name for person in self.insured),
             amount=amount,
+            kind=PaymentKind.FINAL.value,
+            mode=(PaymentMode.VOUCHER if code == "voucher" else PaymentMode.TRANSFER).value,
+            requested_on=paid_on,
+            iban_masked=None,
+            iban_ciphertext=None,
+            reason=None,
+            approval_required=False,
             by=by,
         )
+        self._payment_issued(
+            payment_id=payment_id,
+            issued_on=paid_on,
+            bank_reference=require_text("reference", reference),
+            amount=amount,
+            kind=PaymentKind.FINAL.value,
+            by=by,
+        )
+        return payment_id
 
     @event(Settled)
     def _settled(
         self, *, paid_on: date, mode: str, reference: str, amount: Decimal, by: str
     ) -> None:
-        self._fact(paid_on, "the payment", decisive=True)
-        self.settlements.append(
-            Settlement(paid_on=paid_on, mode=mode, reference=reference, amount=amount)
+        payment = _legacy_payment(
+            self._next_payment_id(),
+            Settlement(paid_on=paid_on, mode=mode, reference=reference, amount=amount),
+            self.reopenings,
+            self.insured,
+            by,
         )
-        self.settled = True
+        self.payments.append(payment)
+        self._issued(payment, paid_on)
+
+    # ------------------------------------------------------------------ money (api.md v2 §1)
+
+    # Causal business dates: the reserve is changed by the acceptance, the refusal, the
+    # closure, the withdrawal, each issuance and each failure, and by hand; each of these is
+    # dated on or after the one before it (docs/adr/0014), so the reserve read as of a day is
+    # the reserve folded from the facts dated up to that day.
+
+    def _after_money(self, field: str, value: date) -> None:
+        not_before(field, value, self.money_fact, self.money_on)
+
+    def _reserve_to(self, amount: Decimal, on: date, what: str) -> None:
+        """State only: the reserve after a fact of `on`."""
+        self.reserve = amount
+        if on >= self.money_on:
+            self.money_on = on
+            self.money_fact = what
+
+    def _ensure_no_payment_in_flight(self) -> None:
+        flying = in_flight(self.payments)
+        if flying:
+            raise PaymentInProgress(
+                f"payment {flying[0].payment_id} is {flying[0].state}: issue or cancel it first",
+                claim_id=self.id,
+            )
+
+    def _next_payment_id(self) -> str:
+        return f"{self.claim_number}-P{len(self.payments) + 1}"
+
+    def _update_payment(self, updated: Payment) -> None:
+        self.payments = [
+            updated if p.payment_id == updated.payment_id else p for p in self.payments
+        ]
+
+    def _update_recovery(self, updated: Recovery) -> None:
+        self.recoveries = [
+            updated if r.recovery_id == updated.recovery_id else r for r in self.recoveries
+        ]
+
+    class ReserveSet(Aggregate.Event):
+        amount: Decimal
+        previous: Decimal
+        set_on: date
+        reason: str
+        by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.set_on
+
+    class ReserveAdjusted(Aggregate.Event):
+        amount: Decimal
+        previous: Decimal
+        set_on: date
+        reason: str
+        by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.set_on
+
+    class ReserveReleased(Aggregate.Event):
+        amount: Decimal
+        previous: Decimal
+        set_on: date
+        reason: str
+        by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.set_on
+
+    def set_reserve(
+        self, *, amount: Decimal, set_on: date, reason: str, by: str, authority: Decimal | None
+    ) -> None:
+        """The claim's reserve (provision pour sinistres à payer), set by hand: a first one is
+        set, a change adjusts it, 0.00 releases it. `authority`: the caller's limit."""
+        value = require_money("amount", amount)
+        why = require_text("reason", reason)
+        self._after_declaration("set_on", set_on)
+        self._after_money("set_on", set_on)
+        self._ensure_open()
+        check_reserve(value, authority, self.id)
+        if value == ZERO:
+            record = self._reserve_released
+        elif self.reserve == ZERO:
+            record = self._reserve_set
+        else:
+            record = self._reserve_adjusted
+        record(amount=value, previous=self.reserve, set_on=set_on, reason=why, by=by)
+
+    def _reserve_changed(self, amount: Decimal, set_on: date) -> None:
+        self._fact(set_on, "the reserve")
+        self._reserve_to(amount, set_on, "the reserve")
+
+    @event(ReserveSet)
+    def _reserve_set(
+        self, *, amount: Decimal, previous: Decimal, set_on: date, reason: str, by: str
+    ) -> None:
+        self._reserve_changed(amount, set_on)
+
+    @event(ReserveAdjusted)
+    def _reserve_adjusted(
+        self, *, amount: Decimal, previous: Decimal, set_on: date, reason: str, by: str
+    ) -> None:
+        self._reserve_changed(amount, set_on)
+
+    @event(ReserveReleased)
+    def _reserve_released(
+        self, *, amount: Decimal, previous: Decimal, set_on: date, reason: str, by: str
+    ) -> None:
+        self._reserve_changed(amount, set_on)
+
+    class PaymentRequested(Aggregate.Event):
+        payment_id: str
+        payee: str
+        amount: Decimal
+        kind: str
+        mode: str
+        requested_on: date
+        iban_masked: str | None
+        # AES-GCM by the application (never the IBAN in clear): never published nor shown.
+        iban_ciphertext: str | None
+        reason: str | None
+        approval_required: bool
+        by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.requested_on
+
+    def request_payment(
+        self,
+        *,
+        payee: str,
+        amount: Decimal,
+        kind: str,
+        mode: str,
+        requested_on: date,
+        iban_masked: str | None,
+        iban_ciphertext: str | None,
+        reason: str | None,
+        by: str,
+        authority: Decimal | None,
+    ) -> str:
+        """Request a payment; it is approved at once within the requester's `authority` (None:
+        a caller inside the system), else pending a manager's approval, as is every
+        supplement (api.md v2 §1 rules 2 and 4). The IBAN comes validated, masked and
+        encrypted; without one a transfer goes to the claim's bank details. Returns its id."""
+        kind_code = require_code("kind", kind, PaymentKind)
+        mode_code = require_code("mode", mode, PaymentMode)
+        value = require_money("amount", amount, positive=True)
+        name = require_text("payee", payee)
+        why = require_text("reason", reason) if reason is not None and reason.strip() else None
+        if kind_code == PaymentKind.SUPPLEMENT and why is None:
+            raise InvalidClaimData("reason", "a supplement needs a reason")
+        if (iban_masked is None) != (iban_ciphertext is None):
+            raise InvalidClaimData("iban", "give the masked IBAN with its ciphertext")
+        if iban_masked is not None and mode_code != PaymentMode.TRANSFER:
+            raise InvalidClaimData("iban", "only a transfer goes to an IBAN")
+        if mode_code == PaymentMode.TRANSFER and iban_masked is None:
+            if self.bank_details is None:
+                raise InvalidClaimData("iban", "a transfer needs an IBAN: the claim has none")
+            iban_masked = self.bank_details.iban_masked
+            iban_ciphertext = self.bank_details.iban_ciphertext
+        if iban_masked is not None:
+            # A transfer goes to the bank details of its day; new ones replace the earlier.
+            not_before("requested_on", requested_on, "the bank details given", self.bank_details_on)
+        self._after_declaration("requested_on", requested_on)
+        self._after_main_track("requested_on", requested_on)
+        self._ensure_open()
+        check_payment_request(
+            decision=self.decision,
+            total=self.indemnity.total if self.indemnity is not None else None,
+            payments=self.payments,
+            reopenings=self.reopenings,
+            settlement_mode=self.settlement_mode,
+            kind=kind_code,
+            mode=mode_code,
+            amount=value,
+            claim_id=self.id,
+        )
+        payment_id = self._next_payment_id()
+        self._payment_requested(
+            payment_id=payment_id,
+            payee=name,
+            amount=value,
+            kind=kind_code,
+            mode=mode_code,
+            requested_on=requested_on,
+            iban_masked=iban_masked,
+            iban_ciphertext=iban_ciphertext,
+            reason=why,
+            approval_required=needs_approval(kind_code, value, authority),
+            by=by,
+        )
+        return payment_id
+
+    @event(PaymentRequested)
+    def _payment_requested(
+        self,
+        *,
+        payment_id: str,
+        payee: str,
+        amount: Decimal,
+        kind: str,
+        mode: str,
+        requested_on: date,
+        iban_masked: str | None,
+        iban_ciphertext: str | None,
+        reason: str | None,
+        approval_required: bool,
+        by: str,
+    ) -> None:
+        self._fact(requested_on, "the payment request")
+        self.payments.append(
+            Payment(
+                payment_id=payment_id,
+                payee=payee,
+                amount=amount,
+                kind=kind,
+                mode=mode,
+                state=(
+                    PaymentState.PENDING_APPROVAL if approval_required else PaymentState.APPROVED
+                ).value,
+                requested_on=requested_on,
+                requested_by=by,
+                approval_required=approval_required,
+                reopenings=self.reopenings,
+                iban_masked=iban_masked,
+                reason=reason,
+            )
+        )
+        if iban_masked is not None and iban_ciphertext is not None:
+            # The bank details are those of the latest transfer (dated in order: see above).
+            self.bank_details = BankDetails(payee, iban_masked, iban_ciphertext)
+            self.bank_details_on = requested_on
+
+    class PaymentApproved(Aggregate.Event):
+        payment_id: str
+        decided_on: date
+        reason: str
+        by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.decided_on
+
+    class PaymentRejected(Aggregate.Event):
+        payment_id: str
+        decided_on: date
+        reason: str
+        by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.decided_on
+
+    def decide_payment(
+        self,
+        *,
+        payment_id: str,
+        decision: str,
+        decided_on: date,
+        reason: str,
+        by: str,
+        authority: Decimal | None,
+    ) -> None:
+        """A manager other than the requester, whose `authority` covers the amount, approves
+        (or rejects) a payment pending approval (api.md v2 §1 rule 4)."""
+        payment = self.payment(payment_id)
+        code = require_code("decision", decision, PaymentDecision)
+        why = require_text("reason", reason)
+        not_before("decided_on", decided_on, "the payment's request", payment.last_on)
+        check_approval(payment, decision=code, approver=by, authority=authority, claim_id=self.id)
+        record = (
+            self._payment_approved if code == PaymentDecision.APPROVE else self._payment_rejected
+        )
+        record(payment_id=payment_id, decided_on=decided_on, reason=why, by=by)
+
+    def _payment_decided(
+        self, payment_id: str, state: PaymentState, decided_on: date, reason: str, by: str
+    ) -> None:
+        self._fact(decided_on, "the payment's approval")
+        self._update_payment(
+            replace(
+                self.payment(payment_id),
+                state=state.value,
+                decided_on=decided_on,
+                decided_by=by,
+                decision_reason=reason,
+            )
+        )
+
+    @event(PaymentApproved)
+    def _payment_approved(self, *, payment_id: str, decided_on: date, reason: str, by: str) -> None:
+        self._payment_decided(payment_id, PaymentState.APPROVED, decided_on, reason, by)
+
+    @event(PaymentRejected)
+    def _payment_rejected(self, *, payment_id: str, decided_on: date, reason: str, by: str) -> None:
+        self._payment_decided(payment_id, PaymentState.REJECTED, decided_on, reason, by)
+
+    class PaymentIssued(Aggregate.Event):
+        payment_id: str
+        issued_on: date
+        bank_reference: str
+        amount: Decimal
+        kind: str
+        by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.issued_on
+
+    def issue_payment(
+        self, *, payment_id: str, issued_on: date, bank_reference: str, by: str
+    ) -> None:
+        """Issue an approved payment, or issue again one that failed or came back."""
+        payment = self.payment(payment_id)
+        reference = require_text("bank_reference", bank_reference)
+        not_before("issued_on", issued_on, "the payment's last step", payment.last_on)
+        self._after_money("issued_on", issued_on)
+        self._after_main_track("issued_on", issued_on)
+        self._ensure_open()
+        check_issuance(
+            payment,
+            decision=self.decision,
+            total=self.indemnity.total if self.indemnity is not None else None,
+            payments=self.payments,
+            claim_id=self.id,
+        )
+        self._payment_issued(
+            payment_id=payment_id,
+            issued_on=issued_on,
+            bank_reference=reference,
+            amount=payment.amount,
+            kind=payment.kind,
+            by=by,
+        )
+
+    def _issued(self, payment: Payment, issued_on: date) -> None:
+        self._fact(issued_on, "the payment", decisive=True)
+        self._reserve_to(
+            reserve_after_issuance(self.reserve, payment.amount), issued_on, "the payment"
+        )
+
+    @event(PaymentIssued)
+    def _payment_issued(
+        self,
+        *,
+        payment_id: str,
+        issued_on: date,
+        bank_reference: str,
+        amount: Decimal,
+        kind: str,
+        by: str,
+    ) -> None:
+        payment = replace(
+            self.payment(payment_id),
+            state=PaymentState.ISSUED.value,
+            reopenings=self.reopenings,  # it pays the acceptance of its issuance
+            issued_on=issued_on,
+            issued_by=by,
+            bank_reference=bank_reference,
+            failed_on=None,
+            failure_reason=None,
+        )
+        self._update_payment(payment)
+        self._issued(payment, issued_on)
+
+    class PaymentFailed(Aggregate.Event):
+        payment_id: str
+        failed_on: date
+        reason: str
+        amount: Decimal
+        kind: str
+        by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.failed_on
+
+    class PaymentReturned(Aggregate.Event):
+        """The transfer was made and came back (retour de virement)."""
+
+        payment_id: str
+        failed_on: date
+        reason: str
+        amount: Decimal
+        kind: str
+        by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.failed_on
+
+    def fail_payment(
+        self, *, payment_id: str, failed_on: date, reason: str, returned: bool, by: str
+    ) -> None:
+        """An issued payment failed, or came back: it is not paid any more, the reserve is
+        restored, and a new 15-day payment clock runs (api.md v2 §1 rules 3 and 6). Allowed
+        on a closed claim too: the bank says when."""
+        payment = self.payment(payment_id)
+        why = require_text("reason", reason)
+        not_before("failed_on", failed_on, "the payment's issuance", payment.last_on)
+        self._after_money("failed_on", failed_on)
+        # It undoes what the payment settled: not before a later reopening or closure.
+        self._after_decisive_step("failed_on", failed_on)
+        check_failure(payment, self.id)
+        record = self._payment_returned if returned else self._payment_failed
+        record(
+            payment_id=payment_id,
+            failed_on=failed_on,
+            reason=why,
+            amount=payment.amount,
+            kind=payment.kind,
+            by=by,
+        )
+
+    def _unpaid(self, payment_id: str, state: PaymentState, failed_on: date, reason: str) -> None:
+        payment = self.payment(payment_id)
+        self._fact(failed_on, "the payment's failure")
+        self._update_payment(
+            replace(payment, state=state.value, failed_on=failed_on, failure_reason=reason)
+        )
+        self._reserve_to(
+            reserve_after_failure(self.reserve, payment.amount),
+            failed_on,
+            "the payment's failure",
+        )
+
+    @event(PaymentFailed)
+    def _payment_failed(
+        self, *, payment_id: str, failed_on: date, reason: str, amount: Decimal, kind: str, by: str
+    ) -> None:
+        self._unpaid(payment_id, PaymentState.FAILED, failed_on, reason)
+
+    @event(PaymentReturned)
+    def _payment_returned(
+        self, *, payment_id: str, failed_on: date, reason: str, amount: Decimal, kind: str, by: str
+    ) -> None:
+        self._unpaid(payment_id, PaymentState.RETURNED, failed_on, reason)
+
+    class PaymentCancelled(Aggregate.Event):
+        payment_id: str
+        cancelled_on: date
+        reason: str
+        by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.cancelled_on
+
+    def cancel_payment(self, *, payment_id: str, cancelled_on: date, reason: str, by: str) -> None:
+        payment = self.payment(payment_id)
+        why = require_text("reason", reason)
+        not_before("cancelled_on", cancelled_on, "the payment's last step", payment.last_on)
+        check_cancellation(payment, self.id)
+        self._payment_cancelled(payment_id=payment_id, cancelled_on=cancelled_on, reason=why, by=by)
+
+    @event(PaymentCancelled)
+    def _payment_cancelled(
+        self, *, payment_id: str, cancelled_on: date, reason: str, by: str
+    ) -> None:
+        self._fact(cancelled_on, "the payment's cancellation")
+        self._update_payment(
+            replace(
+                self.payment(payment_id),
+                state=PaymentState.CANCELLED.value,
+                cancelled_on=cancelled_on,
+                cancelled_by=by,
+            )
+        )
+
+    class RecoveryExpected(Aggregate.Event):
+        recovery_id: str
+        source: str
+        amount: Decimal
+        expected_on: date
+        subrogation: bool
+        by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.expected_on
+
+    def expect_recovery(
+        self, *, source: str, amount: Decimal, expected_on: date, subrogation: bool, by: str
+    ) -> str:
+        """Money expected back from a card insurer, a carrier, a third party or another
+        insurer, after a payment (closed claims too). Returns its id."""
+        code = require_code("source", source, RecoverySource)
+        value = require_money("amount", amount, positive=True)
+        self._after_declaration("expected_on", expected_on)
+        issued = [p.issued_on for p in self.payments if p.issued_on is not None]
+        not_before("expected_on", expected_on, "the first payment", min(issued, default=None))
+        check_recovery(
+            payments=self.payments, recoveries=self.recoveries, amount=value, claim_id=self.id
+        )
+        recovery_id = f"{self.claim_number}-RC{len(self.recoveries) + 1}"
+        self._recovery_expected(
+            recovery_id=recovery_id,
+            source=code,
+            amount=value,
+            expected_on=expected_on,
+            subrogation=subrogation,
+            by=by,
+        )
+        return recovery_id
+
+    @event(RecoveryExpected)
+    def _recovery_expected(
+        self,
+        *,
+        recovery_id: str,
+        source: str,
+        amount: Decimal,
+        expected_on: date,
+        subrogation: bool,
+        by: str,
+    ) -> None:
+        self._fact(expected_on, "the recovery")
+        self.recoveries.append(
+            Recovery(
+                recovery_id=recovery_id,
+                source=source,
+                amount=amount,
+                expected_on=expected_on,
+                subrogation=subrogation,
+                state=RecoveryState.EXPECTED.value,
+                expected_by=by,
+            )
+        )
+
+    class RecoveryReceived(Aggregate.Event):
+        recovery_id: str
+        received_on: date
+        amount: Decimal
+        by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.received_on
+
+    def receive_recovery(
+        self, *, recovery_id: str, received_on: date, amount: Decimal, by: str
+    ) -> None:
+        recovery = self.recovery(recovery_id)
+        value = require_money("amount", amount, positive=True)
+        not_before("received_on", received_on, "the recovery's expected_on", recovery.expected_on)
+        check_receipt(
+            recovery,
+            amount=value,
+            payments=self.payments,
+            recoveries=self.recoveries,
+            claim_id=self.id,
+        )
+        self._recovery_received(
+            recovery_id=recovery_id, received_on=received_on, amount=value, by=by
+        )
+
+    @event(RecoveryReceived)
+    def _recovery_received(
+        self, *, recovery_id: str, received_on: date, amount: Decimal, by: str
+    ) -> None:
+        self._fact(received_on, "the recovery's receipt")
+        self._update_recovery(
+            replace(
+                self.recovery(recovery_id),
+                state=RecoveryState.RECEIVED.value,
+                received_on=received_on,
+                received_amount=amount,
+                closed_by=by,
+            )
+        )
+
+    class RecoveryWrittenOff(Aggregate.Event):
+        recovery_id: str
+        written_off_on: date
+        reason: str
+        by: str
+
+        def business_date(self) -> date:
+            """The day it happened (rules.md "Business dates follow cause and effect")."""
+            return self.written_off_on
+
+    def write_off_recovery(
+        self, *, recovery_id: str, written_off_on: date, reason: str, by: str
+    ) -> None:
+        recovery = self.recovery(recovery_id)
+        why = require_text("reason", reason)
+        not_before(
+            "written_off_on", written_off_on, "the recovery's expected_on", recovery.expected_on
+        )
+        check_expected(recovery, self.id)
+        self._recovery_written_off(
+            recovery_id=recovery_id, written_off_on=written_off_on, reason=why, by=by
+        )
+
+    @event(RecoveryWrittenOff)
+    def _recovery_written_off(
+        self, *, recovery_id: str, written_off_on: date, reason: str, by: str
+    ) -> None:
+        self._fact(written_off_on, "the recovery's write-off")
+        self._update_recovery(
+            replace(
+                self.recovery(recovery_id),
+                state=RecoveryState.WRITTEN_OFF.value,
+                written_off_on=written_off_on,
+                write_off_reason=reason,
+                closed_by=by,
+            )
+        )
 
     # ------------------------------------------------------------------ end of the main track
 
@@ -654,6 +1421,7 @@ class Claim(Aggregate):
     def close(self, *, closed_on: date, by: str) -> None:
         self._after_every_fact("closed_on", closed_on)  # a closure is terminal
         self._ensure_open()
+        self._ensure_no_payment_in_flight()
         if self.decision == "accepted" and not self.settled:
             raise IndemnityUnpaid(
                 f"claim {self.claim_number} has an accepted indemnity not yet paid",
@@ -667,6 +1435,7 @@ class Claim(Aggregate):
     def _closed(self, *, closed_on: date, by: str) -> None:
         self._fact(closed_on, "the closure", decisive=True)
         self.closed_on = closed_on
+        self._reserve_to(ZERO, closed_on, "the closure")
 
     class Withdrawn(Aggregate.Event):
         withdrawn_on: date
@@ -679,10 +1448,11 @@ class Claim(Aggregate):
     def withdraw(self, *, withdrawn_on: date, by: str) -> None:
         self._after_every_fact("withdrawn_on", withdrawn_on)  # a withdrawal is terminal
         self._ensure_open()
-        if self.settlements:
+        if any(p.issued_on is not None for p in self.payments):
             raise WithdrawalAfterSettlement(
                 f"claim {self.claim_number} has been paid", claim_id=self.id
             )
+        self._ensure_no_payment_in_flight()
         self._after_declaration("withdrawn_on", withdrawn_on)
         self._withdrawn(withdrawn_on=withdrawn_on, by=by)
 
@@ -690,6 +1460,7 @@ class Claim(Aggregate):
     def _withdrawn(self, *, withdrawn_on: date, by: str) -> None:
         self._fact(withdrawn_on, "the withdrawal", decisive=True)
         self.withdrawn_on = withdrawn_on
+        self._reserve_to(ZERO, withdrawn_on, "the withdrawal")
 
     class Reopened(Aggregate.Event):
         reopened_on: date
@@ -718,7 +1489,6 @@ class Claim(Aggregate):
         self.decided_on = None
         self.refusal_reason = None
         self.indemnity = None
-        self.settled = False
         self.closed_on = None
         self.withdrawn_on = None
         self.reopenings += 1
@@ -1181,3 +1951,24 @@ class Claim(Aggregate):
     def _note_added(self, *, text: str, noted_on: date, by: str) -> None:
         """Notes are history only (their date is bookkept: a closure is never before them)."""
         self._fact(noted_on, "the note")
+
+
+def _legacy_payment(
+    payment_id: str, settlement: Settlement, reopenings: int, insured: list[Insured], by: str
+) -> Payment:
+    """A round-1 settlement read as the issued final payment it was (api.md v2 §1)."""
+    return Payment(
+        payment_id=payment_id,
+        payee=", ".join(person.name for person in insured),
+        amount=settlement.amount,
+        kind=PaymentKind.FINAL.value,
+        mode=(PaymentMode.VOUCHER if settlement.mode == "voucher" else PaymentMode.TRANSFER).value,
+        state=PaymentState.ISSUED.value,
+        requested_on=settlement.paid_on,
+        requested_by=by,
+        approval_required=False,
+        reopenings=reopenings,
+        issued_on=settlement.paid_on,
+        issued_by=by,
+        bank_reference=settlement.reference,
+    )

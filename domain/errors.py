@@ -169,3 +169,92 @@ class MediationNotReferred(ClaimError):
 
 class MediationAlreadyConcluded(ClaimError):
     rule = "mediation-already-concluded"
+
+
+# ---------------------------------------------------------------------- money (api.md v2 §1)
+
+
+class ReserveOverAuthority(ClaimError):
+    """The reserve is above the caller's authority limit."""
+
+    rule = "reserve-over-authority"
+
+
+class PaymentExceedsIndemnity(ClaimError):
+    """The payments of the indemnity (pending, approved, issued) would exceed its total."""
+
+    rule = "payment-exceeds-indemnity"
+
+
+class FinalAmountMismatch(ClaimError):
+    """A final payment pays exactly the rest of the indemnity."""
+
+    rule = "final-amount-mismatch"
+
+
+class SupplementWithoutReopening(ClaimError):
+    """A supplement pays beyond an indemnity: only on a claim that was reopened."""
+
+    rule = "supplement-without-reopening"
+
+
+class UnknownPayment(ClaimError):
+    rule = "unknown-payment"
+
+
+class PaymentNotPendingApproval(ClaimError):
+    rule = "payment-not-pending-approval"
+
+
+class ApproverIsRequester(ClaimError):
+    rule = "approver-is-requester"
+
+
+class ApprovalOverAuthority(ClaimError):
+    rule = "approval-over-authority"
+
+
+class PaymentNotApproved(ClaimError):
+    rule = "payment-not-approved"
+
+
+class PaymentNotIssued(ClaimError):
+    rule = "payment-not-issued"
+
+
+class PaymentAlreadyIssued(ClaimError):
+    rule = "payment-already-issued"
+
+
+class PaymentNotCancellable(ClaimError):
+    """A rejected or cancelled payment is over: there is nothing left to cancel."""
+
+    rule = "payment-not-cancellable"
+
+
+class PaymentInProgress(ClaimError):
+    """A payment is pending approval or approved and not yet issued."""
+
+    rule = "payment-in-progress"
+
+
+class ApprovalRequired(ClaimError):
+    """The v1 settlement shortcut cannot pay above the caller's authority limit."""
+
+    rule = "approval-required"
+
+
+class UnknownRecovery(ClaimError):
+    rule = "unknown-recovery"
+
+
+class RecoveryWithoutPayment(ClaimError):
+    rule = "recovery-without-payment"
+
+
+class RecoveryExceedsPaid(ClaimError):
+    rule = "recovery-exceeds-paid"
+
+
+class RecoveryNotExpected(ClaimError):
+    rule = "recovery-not-expected"

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from functools import cache, lru_cache
 from typing import Any
@@ -174,6 +175,11 @@ class SlaFold:
         self.card_insurer_received = False
         self.assessed = False
         self.acceptances = 0
+        # The payment clock (rules.md "Payment"): the current acceptance's total while it
+        # stands, and the issued payments of indemnities (id -> amount, as strings).
+        self.accepted_total: str | None = None
+        self.issued: dict[str, str] = {}
+        self.payment_restarts = 0
         self.complaint_sent: dict[str, date] = {}
         self.prescription_key = "prescription"
         self.channel = "online"
@@ -208,6 +214,9 @@ class SlaFold:
             "card_insurer_received": self.card_insurer_received,
             "assessed": self.assessed,
             "acceptances": self.acceptances,
+            "accepted_total": self.accepted_total,
+            "issued": dict(sorted(self.issued.items())),
+            "payment_restarts": self.payment_restarts,
             "complaint_sent": {k: v.isoformat() for k, v in self.complaint_sent.items()},
             "prescription_key": self.prescription_key,
             "channel": self.channel,
@@ -237,6 +246,9 @@ class SlaFold:
         fold.received_since_request = dict(state.get("received_since_request", {}))
         fold.assessed = state["assessed"]
         fold.acceptances = state["acceptances"]
+        fold.accepted_total = state.get("accepted_total")
+        fold.issued = dict(state.get("issued", {}))
+        fold.payment_restarts = state.get("payment_restarts", 0)
         fold.complaint_sent = {k: date.fromisoformat(v) for k, v in state["complaint_sent"].items()}
         fold.prescription_key = state["prescription_key"]
         # States saved before the channel and the mediation's suspension were kept.
@@ -248,6 +260,13 @@ class SlaFold:
             (day, version, what) for day, version, what in state.get("prescription_facts", [])
         ]
         return fold
+
+    def _indemnity_paid(self) -> bool:
+        """The issued payments of indemnities reach the current acceptance's total."""
+        if self.accepted_total is None:
+            return False
+        issued = sum((Decimal(amount) for amount in self.issued.values()), Decimal("0.00"))
+        return issued >= Decimal(self.accepted_total)
 
     def _put(self, clock: Clock) -> None:
         self.clocks[clock.key] = clock
@@ -396,7 +415,9 @@ class SlaFold:
         elif isinstance(e, Claim.Accepted | Claim.Refused):
             self.assessed = True
             self._complete(self._handling_key(), e.decided_on)
+            self.accepted_total = None
             if isinstance(e, Claim.Accepted):
+                self.accepted_total = str(e.indemnity.total)
                 self.acceptances += 1
                 self._put(
                     Clock(
@@ -407,12 +428,37 @@ class SlaFold:
                     )
                 )
         elif isinstance(e, Claim.Settled):
+            self.issued[f"settled#{e.originator_version}"] = str(e.amount)
             for clock in self._open(ClockKind.PAYMENT):
                 self._complete(clock.key, e.paid_on)
+        elif isinstance(e, Claim.PaymentIssued) and e.kind != "supplement":
+            # Stopped by the issuance that pays the acceptance in full.
+            self.issued[e.payment_id] = str(e.amount)
+            if self._indemnity_paid():
+                for clock in self._open(ClockKind.PAYMENT):
+                    self._complete(clock.key, e.issued_on)
+        elif isinstance(e, Claim.PaymentFailed | Claim.PaymentReturned) and e.kind != "supplement":
+            # The money did not reach the insured: a new 15-day clock from the failure.
+            self.issued.pop(e.payment_id, None)
+            if (
+                self.accepted_total is not None
+                and not self._indemnity_paid()
+                and not self._open(ClockKind.PAYMENT)
+            ):
+                self.payment_restarts += 1
+                self._put(
+                    Clock(
+                        ClockKind.PAYMENT,
+                        f"payment#{self.acceptances}.{self.payment_restarts}",
+                        e.failed_on,
+                        payment_due(e.failed_on),
+                    )
+                )
         elif isinstance(e, Claim.Closed | Claim.Withdrawn):
             # Nothing is handled any more: the handling clock stops there.
             self._complete(self._handling_key(), business_date(e))
         elif isinstance(e, Claim.Reopened):
+            self.accepted_total = None
             for clock in self._open(ClockKind.PAYMENT):  # that acceptance is superseded
                 self._complete(clock.key, e.reopened_on)
             self._complete(self._handling_key(), e.reopened_on)

@@ -35,7 +35,27 @@ HEALTH_FIELDS: dict[str, tuple[str, ...]] = {
     "CorrectiveActionRecorded": ("action",),
     "Refused": ("reason",),
     "Reopened": ("reason",),
+    # Money (docs/adr/0027): the reasons given for a reserve, a payment and its steps.
+    **{
+        kind: ("reason",)
+        for kind in (
+            "ReserveSet",
+            "ReserveAdjusted",
+            "ReserveReleased",
+            "PaymentRequested",
+            "PaymentApproved",
+            "PaymentRejected",
+            "PaymentFailed",
+            "PaymentReturned",
+            "PaymentCancelled",
+            "RecoveryWrittenOff",
+        )
+    },
 }
+
+# Sealed values (an IBAN's ciphertext) are never published, whatever the configuration: the
+# masked value beside them is (docs/adr/0027-money-ledger.md).
+SEALED_FIELDS: dict[str, tuple[str, ...]] = {"PaymentRequested": ("iban_ciphertext",)}
 
 
 class EnvelopeError(ValueError):
@@ -80,7 +100,7 @@ def _redact(data: dict[str, Any], paths: tuple[str, ...]) -> None:
         target = data
         for parent in parents:
             target = target.get(parent) or {}
-        if leaf in target:
+        if target.get(leaf) is not None:  # nothing to hide in a reason not given
             target[leaf] = REDACTED
 
 
@@ -93,6 +113,9 @@ def envelope(event: Any, position: int, *, exclude_health_data: bool = False) ->
     ).model_dump(mode="json")
     if exclude_health_data:
         _redact(data, HEALTH_FIELDS.get(event_type, ()))
+    for name in SEALED_FIELDS.get(event_type, ()):
+        if data.get(name) is not None:
+            data[name] = REDACTED
     return {
         "schema": ENVELOPE_SCHEMA,
         "schema_version": ENVELOPE_VERSION,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Iterator
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +24,25 @@ from projections.store import sqlite_path as sqlite_path  # also offered here, b
 
 DEFAULT_DATABASE_URL = "sqlite:///var/claims.db"
 MIB = 1024 * 1024
+# api.md v2 §1: admin above CA2624's €150,000 per-event cap, so someone can approve anything.
+DEFAULT_AUTHORITY_LIMITS = "handler:5000.00,manager:50000.00,admin:200000.00"
+_LIMIT = re.compile(r"^([a-z_]+):([0-9]{1,10}(?:\.[0-9]{1,2})?)$")
+
+
+def parse_authority_limits(text: str) -> dict[str, Decimal]:
+    """`role:amount,...` -> {role: amount}; ValueError naming what is wrong."""
+    limits: dict[str, Decimal] = {}
+    for item in (part.strip() for part in text.split(",")):
+        match = _LIMIT.fullmatch(item)
+        if match is None:
+            msg = "each item is role:amount, e.g. handler:5000.00"
+            raise ValueError(msg)
+        role, amount = match.groups()
+        if role in limits:
+            msg = f"{role} is given twice"
+            raise ValueError(msg)
+        limits[role] = Decimal(amount).quantize(Decimal("0.01"))
+    return limits
 
 
 class Environment(StrEnum):
@@ -54,6 +75,13 @@ class Settings(BaseSettings):
         Field(description="base64 AES key (16, 24 or 32 bytes): encrypts stored events"),
     ] = None
     require_if_match: bool = False
+    authority_limits: Annotated[
+        str,
+        Field(
+            description="role:amount,... the most each role may pay without a manager's "
+            "approval, approve, or set as a reserve (a role not listed: 0.00)"
+        ),
+    ] = DEFAULT_AUTHORITY_LIMITS
     trip_date_horizon_days: Annotated[
         int,
         Field(
@@ -180,6 +208,16 @@ class Settings(BaseSettings):
             msg = "session_secret needs at least 32 characters"
             raise ValueError(msg)
         return value
+
+    @field_validator("authority_limits")
+    @classmethod
+    def _limits(cls, value: str) -> str:
+        parse_authority_limits(value)
+        return value
+
+    def authority_limit(self, role: str) -> Decimal:
+        """The role's authority limit (CLAIMS_AUTHORITY_LIMITS); 0.00 for a role not listed."""
+        return parse_authority_limits(self.authority_limits).get(role, Decimal("0.00"))
 
     @field_validator("encryption_key")
     @classmethod

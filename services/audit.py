@@ -33,11 +33,15 @@ class HistoryEntry:
     data: dict[str, Any]
 
 
+# Sealed fields: never shown, not even sealed (the history shows the masked value beside).
+_SEALED = frozenset({"iban_ciphertext"})
+
+
 def _event_data(domain_event: CanMutateAggregate[UUID]) -> dict[str, Any]:
     return {
         f.name: getattr(domain_event, f.name)
         for f in fields(domain_event)  # type: ignore[arg-type]
-        if f.name not in _EVENT_METADATA
+        if f.name not in _EVENT_METADATA and f.name not in _SEALED
     }
 
 

@@ -2,8 +2,10 @@
 
 Deterministic for a given seed and `today`: claims spread over the 18 months before `today`
 across the three contracts and their guarantees, with proofs, card-insurer positions for
-trips over €10,000, accepted and refused assessments, settlements, complaints (some
-acknowledged or answered late), recours, mediations and reopenings. A command the rules refuse
+trips over €10,000, reserves, accepted and refused assessments, payments (by v1's settlement,
+or over the handler's limit approved by a manager; some transfers returned and issued again),
+recoveries from card insurers and carriers, complaints (some acknowledged or answered late),
+recours, mediations and reopenings. A command the rules refuse
 is simply skipped, so the data always obeys the rules.
 """
 
@@ -124,6 +126,17 @@ CATEGORIES = {
     "MULTIASSISTANCE_PLUS": ("medical", "other"),
     "CORSAIR_7906011": ("medical", "other"),
 }
+
+
+# api.md's default authority limits (the demo's handlers and managers keep to them).
+HANDLER_LIMIT = Decimal("5000.00")
+MANAGER_LIMIT = Decimal("50000.00")
+# Valid IBANs (mod-97), made up; stored sealed, shown masked.
+DEMO_IBANS = (
+    "FR76 3000 6000 0100 0001 2345 633",
+    "FR76 3000 6000 0100 0011 2345 649",
+    "FR76 3000 6000 0100 0021 2345 665",
+)
 
 
 @dataclass
@@ -252,6 +265,23 @@ class DemoGenerator:
         self._try(
             partial(app.request_proofs, cid, documents=documents, requested_on=on, by=handler)
         )
+        if rng.random() < 0.4:  # a first estimate: the claim's reserve
+            estimate = (sum(prices) * Decimal("0.5")).quantize(Decimal("0.01"))
+            by, limit = (handler, HANDLER_LIMIT)
+            if estimate > HANDLER_LIMIT:
+                by, limit = ("manager.1", MANAGER_LIMIT)
+            reason = "first estimate from the booking"
+            self._try(
+                partial(
+                    app.set_reserve,
+                    cid,
+                    amount=estimate,
+                    set_on=on,
+                    reason=reason,
+                    by=by,
+                    authority=limit,
+                )
+            )
         if rng.random() < 0.12:
             return  # still waiting for proofs
         for document in documents:
@@ -290,25 +320,168 @@ class DemoGenerator:
             return
         last_letter = on  # the decision, or the payment once made: what a complaint answers
         if accepted and (on := step(rng.choice((3, 7, 10, 14, 20, 30)))):
-            mode = "voucher" if category == "D" else "cash"
-            paid = self._try(
-                partial(
-                    app.settle,
-                    cid,
-                    paid_on=on,
-                    mode=mode,
-                    reference=f"VIR-{rng.randint(100000, 999999)}",
-                    by=handler,
-                )
-            )
-            if paid:
-                last_letter = on
+            voucher = self.app.get_claim(cid).settlement_mode == "voucher"
+            paid_on = self._pay(cid, handler, on, names, voucher)
+            if paid_on is not None:
+                last_letter = day = paid_on
+                if big or guarantee == "baggage":
+                    day = self._recover(cid, handler, day, "card_insurer" if big else "carrier")
         # Closed some days after the last letter; a complaint may follow (it may be made on a
         # closed claim) and is dated after it, so that every timeline is causal.
         if rng.random() < 0.6 and (on := step(rng.randint(5, 40))):
             self._try(partial(app.close_claim, cid, closed_on=on, by=handler))
         if rng.random() < (0.45 if not accepted else 0.15):
             self._complaint(cid, handler, accepted, max(last_letter, day))
+
+    def _pay(
+        self, cid: UUID, handler: str, on: date, names: list[str], voucher: bool
+    ) -> date | None:
+        """The indemnity paid: by v1's settlement when within the handler's authority (most
+        claims), else requested and approved by a manager; some transfers come back and are
+        issued again. Returns the day of the last issuance, if any."""
+        rng, app = self.rng, self.app
+        claim = app.get_claim(cid)
+        assert claim.indemnity is not None
+        total = claim.indemnity.total - claim.amount_paid
+        reference = f"VIR-{rng.randint(100000, 999999)}"
+        if total <= HANDLER_LIMIT and rng.random() < 0.6:
+            mode = "voucher" if voucher else "cash"
+            settle = partial(
+                app.settle,
+                cid,
+                paid_on=on,
+                mode=mode,
+                reference=reference,
+                by=handler,
+                authority=HANDLER_LIMIT,
+            )
+            return on if self._try(settle) else None
+        cheque = not voucher and rng.random() < 0.2
+        mode = "voucher" if voucher else ("cheque" if cheque else "transfer")
+        requested: dict[str, str] = {}
+
+        def request() -> None:
+            _, requested["id"] = app.request_payment(
+                cid,
+                payee=names[0],
+                amount=total,
+                kind="final",
+                mode=mode,
+                requested_on=on,
+                iban=rng.choice(DEMO_IBANS) if mode == "transfer" else None,
+                reason=None,
+                by=handler,
+                authority=HANDLER_LIMIT,
+            )
+
+        if total <= 0 or not self._try(request):
+            return None
+        payment_id = requested["id"]
+        day = on
+        if total > HANDLER_LIMIT:  # a manager approves the next working days
+            day += timedelta(days=rng.randint(1, 4))
+            if day >= self.today:
+                return None
+            approve = partial(
+                app.decide_payment,
+                cid,
+                payment_id=payment_id,
+                decision="approve",
+                decided_on=day,
+                reason="indemnity checked against the contract",
+                by=f"manager.{rng.randint(1, 2)}",
+                authority=MANAGER_LIMIT,
+            )
+            if not self._try(approve):
+                return None
+        day += timedelta(days=rng.randint(0, 2))
+        if day >= self.today or not self._issue(cid, payment_id, day, handler, reference):
+            return None
+        if mode == "transfer" and rng.random() < 0.15:  # the transfer came back
+            failed = day + timedelta(days=rng.randint(2, 6))
+            if failed >= self.today:
+                return day
+            fail = partial(
+                app.fail_payment,
+                cid,
+                payment_id=payment_id,
+                failed_on=failed,
+                reason="account closed (R03)",
+                returned=rng.random() < 0.5,
+                by=handler,
+            )
+            if not self._try(fail):
+                return day
+            again = failed + timedelta(days=rng.randint(1, 5))
+            if again >= self.today:
+                return None
+            reissue = f"VIR-{rng.randint(100000, 999999)}"
+            return again if self._issue(cid, payment_id, again, handler, reissue) else None
+        return day
+
+    def _issue(self, cid: UUID, payment_id: str, on: date, handler: str, reference: str) -> bool:
+        return self._try(
+            partial(
+                self.app.issue_payment,
+                cid,
+                payment_id=payment_id,
+                issued_on=on,
+                bank_reference=reference,
+                by=handler,
+            )
+        )
+
+    def _recover(self, cid: UUID, handler: str, paid_on: date, source: str) -> date:
+        """Some money expected back (the card insurer, the carrier), then received or
+        written off. Returns the day of the last step."""
+        rng, app = self.rng, self.app
+        if rng.random() < 0.6:
+            return paid_on
+        paid = app.get_claim(cid).amount_paid
+        amount = (paid * Decimal(rng.choice(("0.1", "0.2", "0.3")))).quantize(Decimal("0.01"))
+        expected = paid_on + timedelta(days=rng.randint(1, 10))
+        if amount <= 0 or expected >= self.today:
+            return paid_on
+        recovery: dict[str, str] = {}
+
+        def expect() -> None:
+            _, recovery["id"] = app.expect_recovery(
+                cid,
+                source=source,
+                amount=amount,
+                expected_on=expected,
+                subrogation=source == "carrier",
+                by=handler,
+            )
+
+        if not self._try(expect):
+            return paid_on
+        later = expected + timedelta(days=rng.randint(10, 60))
+        if later >= self.today:
+            return expected
+        if rng.random() < 0.8:
+            self._try(
+                partial(
+                    app.receive_recovery,
+                    cid,
+                    recovery_id=recovery["id"],
+                    received_on=later,
+                    amount=amount,
+                    by=handler,
+                )
+            )
+        else:
+            self._try(
+                partial(
+                    app.write_off_recovery,
+                    cid,
+                    recovery_id=recovery["id"],
+                    written_off_on=later,
+                    reason="no answer after two reminders",
+                    by=handler,
+                )
+            )
+        return later
 
     def _complaint(self, cid: UUID, handler: str, accepted: bool, last_letter: date) -> None:
         rng, app = self.rng, self.app

@@ -13,7 +13,7 @@ from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
-from domain import values
+from domain import ledger, values
 
 
 class DateAsISO(Transcoding):
@@ -66,6 +66,9 @@ VALUE_OBJECTS: tuple[type[Any], ...] = (
     values.CorrectiveAction,
     values.Complaint,
     values.Mediation,
+    ledger.BankDetails,
+    ledger.Payment,
+    ledger.Recovery,
 )
 
 

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from domain.calendar import FrenchCalendar
 from domain.catalogue import load_catalogue
 from infra.event_log import StoredEventLog
+from infra.field_cipher import FieldCipher
 from infra.files import private_sqlite_file
 from infra.settings import Settings, eventsourcing_env, sqlite_path
 from projections.event_log import EventLog
@@ -16,13 +17,12 @@ from services.application import ClaimsApplication
 
 
 def build_application(settings: Settings) -> ClaimsApplication:
+    key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
     return ClaimsApplication(
-        env=eventsourcing_env(
-            settings.database_url,
-            settings.encryption_key.get_secret_value() if settings.encryption_key else None,
-        ),
+        env=eventsourcing_env(settings.database_url, key),
         catalogue=load_catalogue(),
         calendar=FrenchCalendar(settings.calendar_region),
+        iban_cipher=FieldCipher.from_encryption_key(key),
     )
 
 

@@ -56,6 +56,15 @@ CODES = frozenset(
         "outcome",
         "recours",
         "act",
+        # Money (docs/adr/0027): never the payee, the IBAN (even masked), a bank reference or
+        # a reason.
+        "payment_id",
+        "kind",
+        "approval_required",
+        "previous",
+        "recovery_id",
+        "source",
+        "subrogation",
     }
 )
 

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from domain.claim import Claim, claim_status
 from domain.proofs import proofs_complete
+from domain.sla import business_date
 from domain.values import ClaimStatus
 from projections.base import Projection, Row, State, Table, Totals, TotalsKey
 
@@ -65,7 +66,6 @@ def fold_claim(state: State | None, event: Any) -> State | None:
             "departure_date": event.trip.departure_date.isoformat(),
             "decision": None,
             "decided_on": None,
-            "settled": False,
             "closed": False,
             "withdrawn": False,
             "requested": False,
@@ -76,6 +76,8 @@ def fold_claim(state: State | None, event: Any) -> State | None:
             "paid_cents": 0,
             "last_paid_on": None,
             "payments": [],
+            "issued": {},
+            "reopenings": 0,
             "paid_before_reopening_cents": 0,
             "complaints": {},
             "mediation": None,
@@ -98,19 +100,34 @@ def fold_claim(state: State | None, event: Any) -> State | None:
         s.update(
             decision="accepted",
             decided_on=e.decided_on.isoformat(),
-            settled=False,
             accepted_cents=cents(e.indemnity.total),
         )
     elif kind == "Refused":
         s.update(decision="refused", decided_on=e.decided_on.isoformat(), accepted_cents=0)
-    elif kind == "Settled":
-        paid_on = e.paid_on.isoformat()
+    elif kind in ("Settled", "PaymentIssued"):
+        # A stored round-1 settlement is an issued final payment (docs/adr/0027).
+        paid_on = business_date(e).isoformat()
+        payment_id = e.payment_id if kind == "PaymentIssued" else f"settled#{e.originator_version}"
+        on_indemnity = kind == "Settled" or e.kind != "supplement"
         s.update(
-            settled=True,
             paid_cents=s["paid_cents"] + cents(e.amount),
             last_paid_on=paid_on,
-            # `get`: the worklist keeps this state too, stored before payments were listed.
-            payments=[*s.get("payments", []), [paid_on, cents(e.amount)]],
+            payments=[*s["payments"], [paid_on, cents(e.amount)]],
+            issued={**s["issued"], payment_id: [cents(e.amount), on_indemnity, s["reopenings"]]},
+        )
+    elif kind in ("PaymentFailed", "PaymentReturned"):
+        # Not paid any more, from the day it failed (a payment issued before the last
+        # reopening was part of what was paid before it).
+        amount, _, issued_in = s["issued"][e.payment_id]
+        issued = {k: v for k, v in s["issued"].items() if k != e.payment_id}
+        before = s["paid_before_reopening_cents"]
+        if issued_in < s["reopenings"]:
+            before -= amount
+        s.update(
+            paid_cents=s["paid_cents"] - amount,
+            payments=[*s["payments"], [e.failed_on.isoformat(), -amount]],
+            issued=issued,
+            paid_before_reopening_cents=before,
         )
     elif kind == "Closed":
         s["closed"] = True
@@ -120,10 +137,10 @@ def fold_claim(state: State | None, event: Any) -> State | None:
         s.update(
             decision=None,
             decided_on=None,
-            settled=False,
             closed=False,
             withdrawn=False,
             accepted_cents=0,
+            reopenings=s["reopenings"] + 1,
             # A reopening keeps the money paid; all of it was paid before this reopening.
             paid_before_reopening_cents=s["paid_cents"],
         )
@@ -160,13 +177,24 @@ def open_complaints(state: State) -> int:
     return sum(1 for v in state["complaints"].values() if v == "open")
 
 
+def settled(state: State) -> bool:
+    """As `domain.ledger.settled`: the issued payments of indemnities reach the current
+    acceptance, one of them since the last reopening."""
+    if state["decision"] != "accepted":
+        return False
+    on_indemnity = [(amount, n) for amount, indemnity, n in state["issued"].values() if indemnity]
+    return sum(amount for amount, _ in on_indemnity) >= state["accepted_cents"] and any(
+        n == state["reopenings"] for _, n in on_indemnity
+    )
+
+
 def status_of(state: State) -> str:
     complete = proofs_complete(any_requested=state["requested"], outstanding=state["outstanding"])
     return claim_status(
         withdrawn=state["withdrawn"],
         closed=state["closed"],
         decision=state["decision"],
-        settled=state["settled"],
+        settled=settled(state),
         proofs_requested=state["requested"],
         proofs_complete=complete,
         awaiting_card_insurer=state["card_required"] and not state["card_received"],
@@ -177,6 +205,7 @@ class ClaimsListProjection(Projection):
     name: ClassVar[str] = "claims_list"
     tables: ClassVar[tuple[Table, ...]] = (CLAIMS,)
     keeps_totals: ClassVar[bool] = True
+    rules_version: ClassVar[int] = 2  # 2: the money ledger's payments (docs/adr/0027)
 
     def fold(self, state: State | None, event: Any, position: int) -> State | None:
         return fold_claim(state, event)

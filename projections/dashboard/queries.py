@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -59,6 +59,10 @@ class BookTotals:
     clocks: dict[str, dict[str, int]]
     # event type -> events with a business date on or before the day
     events: dict[str, int]
+    # money (financials totals), moved on or before the day: contract -> measure -> cents,
+    # and month (YYYY-MM) -> measure -> cents
+    money_by_contract: dict[str, dict[str, int]] = field(default_factory=dict)
+    money_by_month: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def read_totals(store: ReadStore, as_of: date) -> BookTotals:
@@ -87,6 +91,16 @@ def read_totals(store: ReadStore, as_of: date) -> BookTotals:
             [*BY_DAY, as_of.replace(day=1).isoformat(), day],
         )
     }
+    by_contract: dict[str, dict[str, int]] = defaultdict(dict)
+    by_month: dict[str, dict[str, int]] = defaultdict(dict)
+    for measure, contract, month, amount in store.query(
+        "SELECT measure, value, substr(day, 1, 7), SUM(amount) FROM financials_totals "
+        "WHERE day <= ? GROUP BY measure, value, substr(day, 1, 7)",
+        [day],
+    ):
+        cents = int(amount or 0)
+        by_contract[contract][measure] = by_contract[contract].get(measure, 0) + cents
+        by_month[month][measure] = by_month[month].get(measure, 0) + cents
     return BookTotals(
         as_of=as_of,
         declared=declared,
@@ -94,6 +108,8 @@ def read_totals(store: ReadStore, as_of: date) -> BookTotals:
         this_month=this_month,
         clocks=count_states(store, as_of),
         events=event_counts(store, tuple(COMPLAINT_STAGES.values()), day),
+        money_by_contract=dict(by_contract),
+        money_by_month=dict(by_month),
     )
 
 
@@ -212,6 +228,46 @@ def paid_this_month(t: BookTotals) -> str:
     return _money(t.this_month.get("paid_cents_by_payment"))
 
 
+# ---------------------------------------------------------------------- money (financials)
+
+
+def outstanding_reserve(t: BookTotals) -> str:
+    """The reserves of every claim as of the day, in euros: each claim's reserve after its
+    facts dated on or before the day (set by hand, by the acceptance, lowered by each payment,
+    restored by a failure, 0 once refused, closed or withdrawn)."""
+    return _money(sum(m.get("reserve", 0) for m in t.money_by_contract.values()))
+
+
+def _per_month(t: BookTotals, measure: str) -> dict[str, str]:
+    return {
+        month: _money(sums.get(measure, 0))
+        for month, sums in sorted(t.money_by_month.items())
+        if sums.get(measure, 0)
+    }
+
+
+def paid_by_month(t: BookTotals) -> dict[str, str]:
+    """Money paid in each month (YYYY-MM) up to the day, in euros: every issuance in the
+    month of its date, less every failure or return in the month of its date; months where
+    nothing moved are left out."""
+    return _per_month(t, "paid")
+
+
+def recovered_by_month(t: BookTotals) -> dict[str, str]:
+    """Money recovered (received from card insurers, carriers, third parties or other
+    insurers) in each month (YYYY-MM) up to the day, in euros; months without any left out."""
+    return _per_month(t, "recovered")
+
+
+def incurred_by_contract(t: BookTotals) -> dict[str, str]:
+    """Per contract, what its claims have cost as of the day, in euros: paid + outstanding
+    reserve - recovered, from the facts dated on or before the day."""
+    return {
+        contract: _money(m.get("paid", 0) + m.get("reserve", 0) - m.get("recovered", 0))
+        for contract, m in sorted(t.money_by_contract.items())
+    }
+
+
 # ---------------------------------------------------------------------- clocks and complaints
 
 
@@ -268,6 +324,10 @@ FIGURES: dict[str, Callable[[BookTotals], Any]] = {
     "indemnities.paid_before_reopening": paid_before_reopening,
     "indemnities.accepted_this_month": accepted_this_month,
     "indemnities.paid_this_month": paid_this_month,
+    "money.outstanding_reserve": outstanding_reserve,
+    "money.paid_by_month": paid_by_month,
+    "money.recovered_by_month": recovered_by_month,
+    "money.incurred_by_contract": incurred_by_contract,
 }
 # What each figure means, by its place in the API body: the docstrings above, on one line.
 DEFINITIONS = {

@@ -75,8 +75,9 @@ class SlaProjection(Projection):
     name: ClassVar[str] = "sla"
     tables: ClassVar[tuple[Table, ...]] = (SLA_CLOCKS,)
     # 2: handling clock by declaration channel, declaration deadline from the contract,
-    # prescription suspended by mediation, clocks order-insensitive (ADR 14).
-    rules_version: ClassVar[int] = 2
+    # prescription suspended by mediation, clocks order-insensitive (ADR 14); 3: the payment
+    # clock stops at the issuance that pays in full and restarts on a failure (ADR 27).
+    rules_version: ClassVar[int] = 3
     keeps_totals: ClassVar[bool] = True
 
     def __init__(self, calendar: FrenchCalendar) -> None:

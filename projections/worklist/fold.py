@@ -6,9 +6,9 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from domain.calendar import FrenchCalendar
-from domain.sla import ClockKind
+from domain.sla import ClockKind, business_date
 from projections.base import Projection, Row, State, Table
-from projections.claims_list.fold import fold_claim, status_of
+from projections.claims_list.fold import cents, fold_claim, status_of
 from projections.sla.fold import fold_sla, freeze_sla, thaw_sla
 
 WORKLIST = Table(
@@ -26,6 +26,30 @@ WORKLIST = Table(
     ("claim_id",),
     (("handler", "sort_due", "claim_number"), ("sort_due", "claim_number")),
 )
+# Payments someone must act on (docs/adr/0027-money-ledger.md): a manager's approval, or the
+# issuance (again, after a failure or a return).
+WORKLIST_PAYMENTS = Table(
+    "worklist_payments",
+    (
+        ("claim_id", "TEXT NOT NULL"),
+        ("payment_id", "TEXT NOT NULL"),
+        ("claim_number", "TEXT NOT NULL"),
+        ("handler", "TEXT"),
+        ("queue", "TEXT NOT NULL"),
+        ("state", "TEXT NOT NULL"),
+        ("amount_cents", "BIGINT NOT NULL"),
+        ("requested_by", "TEXT NOT NULL"),
+        ("since", "TEXT NOT NULL"),
+    ),
+    ("claim_id", "payment_id"),
+    (("queue", "since", "claim_number", "payment_id"),),
+)
+QUEUES = {
+    "pending_approval": "awaiting_approval",
+    "approved": "to_issue",
+    "failed": "to_issue",
+    "returned": "to_issue",
+}
 NO_DUE = "9999-12-31"  # sorts undated actions last, on both stores
 
 # Deadlines the insurer must meet, and what meets them. Declaration, mediation referral and
@@ -47,6 +71,37 @@ BY_STATUS = {
 }
 
 
+def fold_payments(state: State, event: Any) -> State:
+    """Pure: each payment's [state, amount in cents, requested by, since (ISO date)]."""
+    kind = type(event).__name__
+    e: Any = event
+    if kind == "PaymentRequested":
+        state = {
+            **state,
+            e.payment_id: [
+                "pending_approval" if e.approval_required else "approved",
+                cents(e.amount),
+                e.by,
+                e.requested_on.isoformat(),
+            ],
+        }
+    elif kind in PAYMENT_STATES and e.payment_id in state:
+        _, amount, requested_by, _ = state[e.payment_id]
+        new_state, day = PAYMENT_STATES[kind], business_date(e).isoformat()
+        state = {**state, e.payment_id: [new_state, amount, requested_by, day]}
+    return state
+
+
+PAYMENT_STATES = {
+    "PaymentApproved": "approved",
+    "PaymentRejected": "rejected",
+    "PaymentIssued": "issued",
+    "PaymentFailed": "failed",
+    "PaymentReturned": "returned",
+    "PaymentCancelled": "cancelled",
+}
+
+
 def next_action(status: str, clocks: list[list[Any]]) -> tuple[str, str | None] | None:
     """Pure: the earliest open insurer deadline, else what the status calls for."""
     open_clocks: list[tuple[str, str]] = sorted(
@@ -63,7 +118,8 @@ def next_action(status: str, clocks: list[list[Any]]) -> tuple[str, str | None] 
 
 class WorklistProjection(Projection):
     name: ClassVar[str] = "worklist"
-    tables: ClassVar[tuple[Table, ...]] = (WORKLIST,)
+    tables: ClassVar[tuple[Table, ...]] = (WORKLIST, WORKLIST_PAYMENTS)
+    rules_version: ClassVar[int] = 2  # 2: the money ledger's payments (docs/adr/0027)
 
     def __init__(self, calendar: FrenchCalendar) -> None:
         self.calendar = calendar
@@ -73,22 +129,49 @@ class WorklistProjection(Projection):
         sla = fold_sla(state["sla"] if state else None, event, self.calendar)
         if claim is None or sla is None:
             return None
-        return {"claim": claim, "sla": sla}
+        payments = fold_payments(state["payments"] if state else {}, event)
+        return {"claim": claim, "sla": sla, "payments": payments}
 
     def thaw(self, stored: State) -> State:
-        return {"claim": stored["claim"], "sla": thaw_sla(stored["sla"], self.calendar)}
+        return {
+            "claim": stored["claim"],
+            "sla": thaw_sla(stored["sla"], self.calendar),
+            "payments": stored["payments"],
+        }
 
     def freeze(self, state: State) -> State:
-        return {"claim": state["claim"], "sla": freeze_sla(state["sla"])}
+        return {
+            "claim": state["claim"],
+            "sla": freeze_sla(state["sla"]),
+            "payments": state["payments"],
+        }
 
     def rows(self, claim_id: UUID, state: State) -> dict[str, list[Row]]:
         claim = state["claim"]
         status = status_of(claim)
+        payments = [
+            (
+                str(claim_id),
+                payment_id,
+                claim["claim_number"],
+                claim["handler"],
+                QUEUES[payment_state],
+                payment_state,
+                amount,
+                requested_by,
+                since,
+            )
+            for payment_id, (payment_state, amount, requested_by, since) in state[
+                "payments"
+            ].items()
+            if payment_state in QUEUES
+        ]
         todo = next_action(status, state["sla"].fold.clock_entries())
         if todo is None:
-            return {}
+            return {"worklist_payments": payments}
         action, due = todo
         return {
+            "worklist_payments": payments,
             "worklist": [
                 (
                     str(claim_id),
@@ -99,5 +182,5 @@ class WorklistProjection(Projection):
                     due,
                     due or NO_DUE,
                 )
-            ]
+            ],
         }

@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infra.health import StallWatch
 from infra.settings import Environment, Settings
-from services.http import admin, claims, pages, read_models, reports
+from services.http import admin, claims, financials, money, pages, read_models, reports
 from services.http.auth import DEV_TOKENS, TokenRegistry
 from services.http.deps import AnyRole, Claims
 from services.http.docs import install_docs
@@ -312,8 +312,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(operations)
     app.include_router(contracts)
     app.include_router(read_models.router)
+    app.include_router(financials.router)
     app.include_router(pages.router)
     app.include_router(claims.router)
+    app.include_router(money.router)
     app.include_router(admin.router)
     app.include_router(reports.router)
     install_docs(app)  # mounts /static/docs: before the pages' /static

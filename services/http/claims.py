@@ -30,6 +30,7 @@ from services.http.deps import (
     DeclarationCommand,
     HandlerCommand,
     ManagerCommand,
+    authority,
     claim_response,
     plausible_query_date,
     today_in_paris,
@@ -260,8 +261,14 @@ def assessment_inputs(body: AssessmentCreate) -> AssessmentInputs:
 
 
 @router.post("/{claim_id}/settlement", response_model=ClaimPublic, responses=COMMAND_RESPONSES)
-def settle(claim_id: UUID, body: SettlementCreate, ctx: HandlerCommand) -> JSONResponse:
-    """Record payment of the accepted indemnity (cash or voucher)."""
+def settle(
+    request: Request, claim_id: UUID, body: SettlementCreate, ctx: HandlerCommand
+) -> JSONResponse:
+    """Record payment of the accepted indemnity (cash or voucher): v1's shortcut for the
+    final payment requested, approved and issued on `paid_on` (`reference` is its bank
+    reference; cash is paid by transfer). Above your authority: 409 approval-required (request
+    the payment for a manager's approval); a payment in flight: 409 payment-in-progress."""
+    limit = authority(request, ctx.principal)
     return ctx.run(
         body,
         ctx.app.settle,
@@ -270,6 +277,7 @@ def settle(claim_id: UUID, body: SettlementCreate, ctx: HandlerCommand) -> JSONR
         mode=body.mode.value,
         reference=body.reference,
         by=ctx.actor,
+        authority=limit,
     )
 
 

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -336,6 +337,28 @@ async def manager_command(
     return await _command_context(request, app, principal, if_match, idempotency_key)
 
 
+ReservePrincipal = Annotated[Principal, Depends(require(Role.HANDLER, Role.MANAGER))]
+
+
+async def reserve_command(
+    request: Request,
+    app: Claims,
+    principal: ReservePrincipal,
+    if_match: Annotated[str | None, Header()] = None,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> CommandContext:
+    """The reserve: a handler command (owner-checked), which managers run too, on any claim
+    (docs/adr/0020-claim-ownership.md: managers approve and reserve)."""
+    access = ClaimAccess(principal.user_id, any_claim=principal.role != Role.HANDLER)
+    return await _command_context(request, app, principal, if_match, idempotency_key, access=access)
+
+
+def authority(request: Request, principal: Principal) -> Decimal:
+    """The caller's authority limit: CLAIMS_AUTHORITY_LIMITS for their role."""
+    return cast("Decimal", request.app.state.settings.authority_limit(principal.role.value))
+
+
 HandlerCommand = Annotated[CommandContext, Depends(handler_command)]
+ReserveCommand = Annotated[CommandContext, Depends(reserve_command)]
 DeclarationCommand = Annotated[CommandContext, Depends(declaration_command)]
 ManagerCommand = Annotated[CommandContext, Depends(manager_command)]

@@ -560,7 +560,7 @@ def run(
         "card-insurer": lambda: api.card_insurer_position(claim.id, model, ctx),
         "accept": lambda: api.assess(claim.id, model, ctx),
         "refuse": lambda: api.assess(claim.id, model, ctx),
-        "settle": lambda: api.settle(claim.id, model, ctx),
+        "settle": lambda: api.settle(request, claim.id, model, ctx),
         "close": lambda: api.close(claim.id, model, ctx),
         "withdraw": lambda: api.withdraw(claim.id, model, ctx),
         "reopen": lambda: api.reopen(claim.id, model, ctx),

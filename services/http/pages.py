@@ -793,7 +793,11 @@ def _claim_page(
             "as_of": as_of,
             "indemnity_history": steps,
             "paid_before_reopening": sum(
-                (step.amount for step in steps if step.what == "paid" and step.set_aside),
+                (
+                    step.amount if step.what == "paid" else -step.amount
+                    for step in steps
+                    if step.what in ("paid", "failed", "returned") and step.set_aside
+                ),
                 ZERO,
             ),
             "actions": actions,
@@ -958,8 +962,8 @@ class IndemnityStep:
 
     version: int
     on: date
-    what: str  # accepted, refused, reopened, paid
-    amount: Decimal  # the indemnity accepted, or the money paid (0 for the others)
+    what: str  # accepted, refused, reopened, paid, failed, returned
+    amount: Decimal  # the indemnity accepted, the money paid or taken back (0 for the others)
     actor: str
     reference: str | None = None  # a payment's
     set_aside: bool = False  # an acceptance or payment before a later reopening
@@ -980,16 +984,23 @@ def indemnity_history(history: list[HistoryEntry]) -> list[IndemnityStep]:
             steps.append(
                 IndemnityStep(entry.version, data["decided_on"], "refused", ZERO, entry.actor)
             )
-        elif entry.type == "Settled":
+        elif entry.type in ("Settled", "PaymentIssued"):
+            # A round-1 settlement is an issued final payment (docs/adr/0027-money-ledger.md).
+            settled = entry.type == "Settled"
             steps.append(
                 IndemnityStep(
                     entry.version,
-                    data["paid_on"],
+                    data["paid_on"] if settled else data["issued_on"],
                     "paid",
                     data["amount"],
                     entry.actor,
-                    data["reference"],
+                    data["reference"] if settled else data["bank_reference"],
                 )
+            )
+        elif entry.type in ("PaymentFailed", "PaymentReturned"):
+            what = "failed" if entry.type == "PaymentFailed" else "returned"
+            steps.append(
+                IndemnityStep(entry.version, data["failed_on"], what, data["amount"], entry.actor)
             )
         elif entry.type == "Reopened":
             steps = [replace(step, set_aside=True) for step in steps]

@@ -16,6 +16,8 @@ from domain.errors import (
     ClaimNotFound,
     InvalidClaimData,
     UnknownItem,
+    UnknownPayment,
+    UnknownRecovery,
     VersionMismatch,
 )
 from services.idempotency import IdempotencyKeyReused
@@ -105,6 +107,9 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 def claim_error_response(exc: ClaimError) -> JSONResponse:
     if isinstance(exc, ClaimNotFound):
         return problem_response(404, exc.rule, "Claim not found", exc.message)
+    if isinstance(exc, UnknownPayment | UnknownRecovery):
+        title = "Payment not found" if isinstance(exc, UnknownPayment) else "Recovery not found"
+        return problem_response(404, exc.rule, title, exc.message)
     if isinstance(exc, UnknownItem):
         return problem_response(404, exc.rule, "Not found", exc.message)
     if isinstance(exc, NotYourClaim):
@@ -205,7 +210,7 @@ COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
         for status, description in (
-            (404, "Unknown claim"),
+            (404, "Unknown claim, payment or recovery"),
             (409, "The command is not allowed in the claim's state; `type` names the rule"),
             (412, "If-Match does not match the claim's version"),
             (413, "The body exceeds the limit (CLAIMS_MAX_BODY_BYTES)"),

@@ -456,6 +456,63 @@ class MediationPublic(BaseModel):
     outcome: str | None
 
 
+class BankDetailsPublic(BaseModel):
+    holder: str
+    iban_masked: str
+
+
+class PaymentPublic(BaseModel):
+    """A payment of the claim (api.md v2 §1); its IBAN only masked."""
+
+    payment_id: str
+    state: str
+    amount: MoneyOut
+    kind: str
+    mode: str
+    payee: str
+    iban_masked: str | None
+    reason: str | None
+    approval_required: bool
+    requested_on: date
+    requested_by: str
+    decided_on: date | None
+    decided_by: str | None
+    decision_reason: str | None
+    issued_on: date | None
+    issued_by: str | None
+    bank_reference: str | None
+    failed_on: date | None
+    failure_reason: str | None
+    cancelled_on: date | None
+    cancelled_by: str | None
+
+
+class RecoveryPublic(BaseModel):
+    recovery_id: str
+    state: str
+    source: str
+    amount: MoneyOut
+    subrogation: bool
+    expected_on: date
+    expected_by: str
+    received_on: date | None
+    received_amount: MoneyOut | None
+    written_off_on: date | None
+    write_off_reason: str | None
+    closed_by: str | None
+
+
+class FinancialsPublic(BaseModel):
+    """The claim's money (api.md v2 §1 rule 1): incurred = paid + reserve - recovered."""
+
+    reserve: MoneyOut
+    paid: MoneyOut
+    recovered: MoneyOut
+    incurred: MoneyOut
+    payments: list[PaymentPublic]
+    recoveries: list[RecoveryPublic]
+
+
 class ClaimPublic(BaseModel):
     """The claim body every claim endpoint returns."""
 
@@ -487,6 +544,8 @@ class ClaimPublic(BaseModel):
     indemnity: IndemnityPublic | None
     settlements: list[SettlementPublic]
     amount_paid: MoneyOut
+    bank_details: BankDetailsPublic | None
+    financials: FinancialsPublic
     complaints: list[ComplaintPublic]
     mediation: MediationPublic | None
     handler: str | None

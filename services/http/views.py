@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.claim import Claim
+from domain.ledger import incurred
 from services.audit import HistoryEntry
 from services.http.schemas import ClaimPublic, HistoryEntryPublic, ProofsPublic
 
@@ -78,6 +79,24 @@ def claim_body(claim: Claim) -> ClaimPublic:
             ),
             "indemnity": jsonable(claim.indemnity),
             "settlements": jsonable(claim.settlements),
+            "bank_details": None
+            if claim.bank_details is None
+            else {
+                "holder": claim.bank_details.holder,
+                "iban_masked": claim.bank_details.iban_masked,
+            },
+            "financials": {
+                "reserve": claim.reserve,
+                "paid": claim.amount_paid,
+                "recovered": claim.amount_recovered,
+                "incurred": incurred(
+                    paid=claim.amount_paid,
+                    reserve=claim.reserve,
+                    recovered=claim.amount_recovered,
+                ),
+                "payments": jsonable(claim.payments),
+                "recoveries": jsonable(claim.recoveries),
+            },
             "complaints": jsonable(claim.complaints),
             "mediation": jsonable(claim.mediation),
             "created_at": claim.created_on,

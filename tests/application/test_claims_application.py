@@ -95,7 +95,7 @@ def test_a_claim_round_trips_through_the_store_with_every_type(app: ClaimsApplic
     app.close_claim(claim.id, closed_on=date(2026, 7, 3), by=BY)
 
     stored = app.get_claim(claim.id)
-    assert stored.version == 13
+    assert stored.version == 14  # the settlement is a payment requested, then issued
     assert stored.status == ClaimStatus.CLOSED
     assert stored.indemnity is not None
     assert stored.indemnity.total == Decimal("550.00")
@@ -169,10 +169,12 @@ def test_history_shows_actor_business_dates_and_recording_times(app: ClaimsAppli
         (2, "ProofsRequested", BY),
         (3, "ProofReceived", BY),
         (4, "Accepted", "assessor-2"),
-        (5, "Settled", BY),
+        (5, "PaymentRequested", BY),
+        (6, "PaymentIssued", BY),
     ]
     assert entries[2].data == {"document": "medical_certificate", "received_on": date(2026, 3, 10)}
     assert entries[4].data["amount"] == Decimal("550.00")
+    assert entries[5].data["amount"] == Decimal("550.00")
     assert all(e.recorded_at.utcoffset() == timedelta(0) for e in entries)
     assert [e.recorded_at for e in entries] == sorted(e.recorded_at for e in entries)
 

@@ -36,6 +36,7 @@ from domain.declaration import ClaimDeclaration
 from domain.values import Cause, Insured, Trip
 from infra.settings import Settings
 from projections.dashboard.queries import dashboard
+from projections.financials.queries import financials
 from projections.rebuild import rebuild
 from services.application import ClaimsApplication
 from services.http.views import claim_body
@@ -300,3 +301,61 @@ def test_the_audit_replay_of_a_round1_claim(round1_app: ClaimsApplication) -> No
     # The note with health data on S20000004 is in its history, on its business date.
     last = app.history(app.claim_id_for_number("S20000004"))[-1]
     assert (last.version, last.type, last.business_date) == (8, "NoteAdded", date(2025, 11, 28))
+
+
+def test_stored_settlements_read_as_issued_final_payments(
+    settings: Settings, round1_app: ClaimsApplication
+) -> None:
+    """No migration of stored events (docs/adr/0027-money-ledger.md): a round-1 `Settled` is
+    an issued final payment, in the claim body, the figures, the read models."""
+    app = round1_app
+    bodies = {number: _body(app, number) for number in (f"S2{n:07d}" for n in range(1, CLAIMS + 1))}
+    for number, body in bodies.items():
+        money = body["financials"]
+        payments = money["payments"]
+        assert [
+            (p["state"], p["kind"], p["issued_on"], p["bank_reference"], _money(p["amount"]))
+            for p in payments
+        ] == [
+            ("issued", "final", s["paid_on"], s["reference"], _money(s["amount"]))
+            for s in body["settlements"]
+        ], number
+        assert _money(money["paid"]) == _money(body["amount_paid"])
+        reserve, paid = _money(money["reserve"]), _money(money["paid"])
+        assert _money(money["incurred"]) == paid + reserve - _money(money["recovered"])
+        if body["status"] == "accepted":  # owed and not paid: reserved (rule 3)
+            assert reserve == _money(body["indemnity"]["total"]) - paid, number
+        else:
+            assert reserve == 0, number
+        assert all(p["issued_by"] and p["requested_by"] for p in payments)
+    assert sum(_money(b["financials"]["paid"]) for b in bodies.values()) == PAID
+    assert Counter(b["status"] for b in bodies.values()) == STATUSES
+
+    # The financials read model, as of the demo's day, says the same.
+    runner = build_runner(settings, app)
+    try:
+        runner.catch_up()
+        page = financials(runner.store, as_of=DEMO_DAY, limit=500)
+    finally:
+        runner.store.close()
+    assert [i["claim_number"] for i in page["items"]] == list(bodies)
+    for item in page["items"]:
+        body = bodies[item["claim_number"]]
+        assert item["status"] == body["status"]
+        for figure in ("reserve", "paid", "recovered", "incurred"):
+            assert item[figure] == body["financials"][figure], (item, figure)
+    assert _money(page["totals"]["paid"]) == PAID
+
+    # The round-1 snapshot (version 50) upcasts to the same payments (who paid aside: the
+    # snapshot never held it, so the repository folds such claims from their events).
+    claim_id = app.claim_id_for_number(NOTED_CLAIM)
+    assert app.snapshots is not None
+    (snapshot,) = app.snapshots.get(claim_id)
+    from_snapshot = snapshot.mutate(None)  # type: ignore[attr-defined]
+    from_events = app.get_claim(claim_id, version=50)
+    assert isinstance(from_snapshot, Claim)
+    assert [(p.amount, p.issued_on, p.bank_reference, p.state) for p in from_snapshot.payments] == [
+        (p.amount, p.issued_on, p.bank_reference, p.state) for p in from_events.payments
+    ]
+    assert from_snapshot.reserve == from_events.reserve
+    assert from_snapshot.status == from_events.status

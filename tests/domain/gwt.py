@@ -103,6 +103,39 @@ def then(events: Events, event_type: type[Any], **expected: Any) -> Any:
     return events[0]
 
 
+def then_paid(
+    events: Events,
+    *,
+    amount: Decimal,
+    on: date,
+    reference: str,
+    mode: str = "transfer",
+    by: str = HANDLER,
+) -> tuple[Any, Any]:
+    """v1's settlement: the final payment requested within authority (approved at once) and
+    issued the same day (api.md v2 §1)."""
+    assert [type(e) for e in events] == [Claim.PaymentRequested, Claim.PaymentIssued]
+    requested, issued = events
+    for key, value in {
+        "amount": amount,
+        "kind": "final",
+        "mode": mode,
+        "requested_on": on,
+        "approval_required": False,
+        "by": by,
+    }.items():
+        assert data(requested)[key] == value, f"{key}: {data(requested)[key]!r} != {value!r}"
+    for key, value in {
+        "payment_id": requested.payment_id,
+        "issued_on": on,
+        "bank_reference": reference,
+        "amount": amount,
+        "by": by,
+    }.items():
+        assert data(issued)[key] == value, f"{key}: {data(issued)[key]!r} != {value!r}"
+    return requested, issued
+
+
 # Steps, named after what the handler does.
 
 
@@ -191,6 +224,101 @@ def mediation_outcome(on: date = date(2026, 8, 1), outcome: str = "partial") -> 
     return lambda c: c.conclude_mediation(decided_on=on, outcome=outcome, by=HANDLER)
 
 
+# Money (docs/rules.md "Money on a claim"). Limits as api.md's defaults.
+HANDLER_LIMIT = Decimal("5000.00")
+MANAGER_LIMIT = Decimal("50000.00")
+MANAGER = "manager-1"
+P1, P2, P3 = "S20000001-P1", "S20000001-P2", "S20000001-P3"
+RC1, RC2 = "S20000001-RC1", "S20000001-RC2"
+
+
+def reserve(
+    amount: str, on: date = date(2026, 3, 13), by: str = HANDLER, limit: Decimal = HANDLER_LIMIT
+) -> Step:
+    return lambda c: c.set_reserve(
+        amount=Decimal(amount), set_on=on, reason="estimate", by=by, authority=limit
+    )
+
+
+def pay(
+    amount: str,
+    kind: str = "partial",
+    on: date = date(2026, 3, 14),
+    mode: str = "transfer",
+    by: str = HANDLER,
+    limit: Decimal | None = HANDLER_LIMIT,
+    iban: str | None = "FR76*0189",
+    reason: str | None = None,
+) -> Step:
+    return lambda c: c.request_payment(
+        payee="Jeanne Martin",
+        amount=Decimal(amount),
+        kind=kind,
+        mode=mode,
+        requested_on=on,
+        iban_masked=iban,
+        iban_ciphertext=None if iban is None else f"sealed:{iban}",
+        reason=reason,
+        by=by,
+        authority=limit,
+    )
+
+
+def decide(
+    payment_id: str = P1,
+    decision: str = "approve",
+    on: date = date(2026, 3, 15),
+    by: str = MANAGER,
+    limit: Decimal = MANAGER_LIMIT,
+) -> Step:
+    return lambda c: c.decide_payment(
+        payment_id=payment_id,
+        decision=decision,
+        decided_on=on,
+        reason="checked",
+        by=by,
+        authority=limit,
+    )
+
+
+def issue(payment_id: str = P1, on: date = date(2026, 3, 16), reference: str = "VIR-9") -> Step:
+    return lambda c: c.issue_payment(
+        payment_id=payment_id, issued_on=on, bank_reference=reference, by=HANDLER
+    )
+
+
+def fail(payment_id: str = P1, on: date = date(2026, 3, 18), returned: bool = False) -> Step:
+    return lambda c: c.fail_payment(
+        payment_id=payment_id, failed_on=on, reason="account closed", returned=returned, by=HANDLER
+    )
+
+
+def cancel(payment_id: str = P1, on: date = date(2026, 3, 17)) -> Step:
+    return lambda c: c.cancel_payment(
+        payment_id=payment_id, cancelled_on=on, reason="duplicate", by=HANDLER
+    )
+
+
+def recover(
+    amount: str, on: date = date(2026, 3, 20), source: str = "carrier", subrogation: bool = False
+) -> Step:
+    return lambda c: c.expect_recovery(
+        source=source, amount=Decimal(amount), expected_on=on, subrogation=subrogation, by=HANDLER
+    )
+
+
+def recovered(recovery_id: str = RC1, amount: str = "50.00", on: date = date(2026, 3, 25)) -> Step:
+    return lambda c: c.receive_recovery(
+        recovery_id=recovery_id, received_on=on, amount=Decimal(amount), by=HANDLER
+    )
+
+
+def written_off(recovery_id: str = RC1, on: date = date(2026, 3, 25)) -> Step:
+    return lambda c: c.write_off_recovery(
+        recovery_id=recovery_id, written_off_on=on, reason="insolvent", by=HANDLER
+    )
+
+
 ACCEPTED_AND_PAID: tuple[Step, ...] = (
     requested("medical_certificate"),
     received("medical_certificate"),
@@ -214,6 +342,9 @@ def comparable_state(claim: Claim) -> dict[str, Any]:
     for name in _UNORDERED:
         state[name] = sorted(state[name])
     state["complaints"] = sorted(state["complaints"], key=lambda c: c.complaint_id)
+    # Payments and recoveries of one claim may be requested in any order of their dates.
+    state["payments"] = sorted(state["payments"], key=lambda p: p.payment_id)
+    state["recoveries"] = sorted(state["recoveries"], key=lambda r: r.recovery_id)
     return state
 
 

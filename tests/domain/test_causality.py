@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from domain.claim import Claim
 from domain.errors import ClaimError, DatesOutOfOrder
+from domain.ledger import rest
 from domain.sla import derive_clocks
 from domain.values import AssessmentInputs, FeeInput
 from tests.domain.gwt import (
@@ -37,6 +38,37 @@ DOCUMENTS = ("medical_certificate", "cancellation_invoice", "booking_form")
 
 def _day(offset: int) -> date:
     return DECLARED + timedelta(days=offset)
+
+
+def _payment_id(claim: Claim, pick: int) -> str:
+    if not claim.payments:
+        return "S20000001-P1"
+    return claim.payments[pick % len(claim.payments)].payment_id
+
+
+def _recovery_id(claim: Claim, pick: int) -> str:
+    if not claim.recoveries:
+        return "S20000001-RC1"
+    return claim.recoveries[pick % len(claim.recoveries)].recovery_id
+
+
+def _request_payment(c: Claim, on: date, p: int) -> object:
+    kind = ("partial", "final", "supplement")[p % 3]
+    amount = Decimal(40 * (p + 1))
+    if kind == "final" and c.indemnity is not None:
+        amount = rest(c.indemnity.total, c.payments)
+    return c.request_payment(
+        payee="Jeanne Martin",
+        amount=amount,
+        kind=kind,
+        mode=("transfer", "cheque")[p % 2],
+        requested_on=on,
+        iban_masked=f"FR76*{p:04d}" if p % 4 == 0 else None,
+        iban_ciphertext=f"sealed-{p}" if p % 4 == 0 else None,
+        reason="complaint upheld" if kind == "supplement" else None,
+        by=HANDLER if p % 5 else "handler-2",
+        authority=Decimal("300.00"),
+    )
 
 
 def _complaint_id(claim: Claim, pick: int) -> str:
@@ -120,6 +152,45 @@ COMMANDS: dict[str, Command] = {
     ),
     "note": lambda c, on, p: c.add_note(text="called", noted_on=on, by=HANDLER),
     "assign": lambda c, on, p: c.assign_handler(handler=f"h{p}", assigned_on=on, by=HANDLER),
+    # Money (docs/rules.md "Money on a claim").
+    "reserve": lambda c, on, p: c.set_reserve(
+        amount=Decimal(100 * (p % 4)), set_on=on, reason="estimate", by=HANDLER, authority=None
+    ),
+    "pay": _request_payment,
+    "decide": lambda c, on, p: c.decide_payment(
+        payment_id=_payment_id(c, p),
+        decision=("approve", "approve", "reject")[p % 3],
+        decided_on=on,
+        reason="checked",
+        by="manager-1",
+        authority=Decimal("50000.00"),
+    ),
+    "issue": lambda c, on, p: c.issue_payment(
+        payment_id=_payment_id(c, p), issued_on=on, bank_reference=f"B{p}", by=HANDLER
+    ),
+    "fail": lambda c, on, p: c.fail_payment(
+        payment_id=_payment_id(c, p),
+        failed_on=on,
+        reason="account closed",
+        returned=p % 2 == 0,
+        by=HANDLER,
+    ),
+    "cancel": lambda c, on, p: c.cancel_payment(
+        payment_id=_payment_id(c, p), cancelled_on=on, reason="duplicate", by=HANDLER
+    ),
+    "recover": lambda c, on, p: c.expect_recovery(
+        source=("card_insurer", "carrier", "third_party", "other_insurer")[p % 4],
+        amount=Decimal(10 * (p + 1)),
+        expected_on=on,
+        subrogation=p % 2 == 0,
+        by=HANDLER,
+    ),
+    "recovered": lambda c, on, p: c.receive_recovery(
+        recovery_id=_recovery_id(c, p), received_on=on, amount=Decimal(5 * (p + 1)), by=HANDLER
+    ),
+    "write_off": lambda c, on, p: c.write_off_recovery(
+        recovery_id=_recovery_id(c, p), written_off_on=on, reason="insolvent", by=HANDLER
+    ),
 }
 
 steps = st.lists(
@@ -133,7 +204,41 @@ steps = st.lists(
 def test_every_accepted_history_reads_the_same_in_business_date_order(
     commands: list[tuple[str, int, int]],
 ) -> None:
+    _check_causal(declare(), commands)
+
+
+def _accepted() -> Claim:
+    """A claim accepted on day 8 (550.00 owed), where the money commands apply."""
     claim = declare()
+    claim.request_proofs(documents=["other"], requested_on=_day(2), by=HANDLER)
+    claim.receive_proof(document="other", received_on=_day(5), by=HANDLER)
+    COMMANDS["accept"](claim, _day(8), 0)
+    return claim
+
+
+# The money commands once more each (twice for payments and issuances): they weigh more.
+MONEY_WEIGHT = ["reserve", "pay", "pay", "decide", "issue", "issue", "fail", "cancel"]
+MONEY_WEIGHT += ["recover", "recovered", "write_off", "settle"]
+money_steps = st.lists(
+    st.tuples(
+        st.sampled_from([*sorted(COMMANDS), *MONEY_WEIGHT]),
+        st.integers(-3, 120),
+        st.integers(0, 11),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(money_steps)
+def test_every_history_of_money_after_an_acceptance_reads_the_same_in_business_date_order(
+    commands: list[tuple[str, int, int]],
+) -> None:
+    """The same property from an accepted claim, where the money commands weigh more."""
+    _check_causal(_accepted(), commands)
+
+
+def _check_causal(claim: Claim, commands: list[tuple[str, int, int]]) -> None:
     for name, offset, pick in commands:
         try:
             COMMANDS[name](claim, _day(offset), pick)

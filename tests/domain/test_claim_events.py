@@ -39,6 +39,7 @@ from tests.domain.gwt import (
     requested,
     settled,
     then,
+    then_paid,
     when,
     withdrawn,
 )
@@ -275,11 +276,10 @@ def test_given_accepted_when_settled_then_settled_for_the_indemnity() -> None:
     claim = given(
         history(requested("medical_certificate"), received("medical_certificate"), accepted())
     )
-    then(
+    then_paid(
         when(claim, settled()),
-        Claim.Settled,
-        paid_on=date(2026, 3, 20),
-        mode="cash",
+        on=date(2026, 3, 20),
+        mode="transfer",  # cash is paid by transfer
         reference="VIR-1",
         amount=Decimal("550.00"),
         by=HANDLER,
@@ -299,7 +299,13 @@ def test_given_category_d_voucher_when_settled_by_voucher_then_settled() -> None
             settlement_mode="voucher",
         )
     )
-    then(when(claim, settled(mode="voucher", reference="AVOIR-12")), Claim.Settled, mode="voucher")
+    then_paid(
+        when(claim, settled(mode="voucher", reference="AVOIR-12")),
+        amount=claim.indemnity.total if claim.indemnity else Decimal("-1"),
+        on=date(2026, 3, 20),
+        reference="AVOIR-12",
+        mode="voucher",
+    )
 
 
 def test_given_settled_when_closed_then_closed() -> None:
@@ -342,10 +348,11 @@ def test_given_reassessed_higher_after_reopening_when_settled_then_the_differenc
             accepted(on=date(2026, 4, 2), Jeanne_Martin="900.00"),
         )
     )
-    then(
+    then_paid(
         when(claim, settled(on=date(2026, 4, 5), reference="VIR-2")),
-        Claim.Settled,
         amount=Decimal("100.00"),
+        on=date(2026, 4, 5),
+        reference="VIR-2",
     )
     assert claim.settlements == [
         Settlement(date(2026, 3, 20), "cash", "VIR-1", Decimal("450.00")),

@@ -77,7 +77,13 @@ def test_a_fold_that_raises_for_one_claim_parks_its_messages_and_the_workers_go_
     assert len(offsets) == len(letters)
     assert offsets == sorted(offsets)
     counts = {name: n for w in pool for name, n in w.dead_letter_counts().items()}
-    assert counts == {"claims_list": len(letters), "sla": 0, "worklist": 0, "audit_trail": 0}
+    assert counts == {
+        "claims_list": len(letters),
+        "sla": 0,
+        "worklist": 0,
+        "audit_trail": 0,
+        "financials": 0,
+    }
     (owner,) = [w for w in pool if partition in w.partitions]
     health = StallWatch(0.01).assess(
         {str(p): o for p, o in owner.positions().items()},

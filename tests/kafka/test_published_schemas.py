@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
-from infra.events import ENVELOPE_SCHEMA, envelope, event_classes, published_documents
-from tests.domain.gwt import ACCEPTED_AND_PAID, history
+from domain.claim import Claim
+from infra.events import (
+    ENVELOPE_SCHEMA,
+    decode,
+    encode,
+    envelope,
+    event_classes,
+    published_documents,
+)
+from tests.domain.gwt import ACCEPTED_AND_PAID, given, history
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -40,3 +50,30 @@ def test_envelopes_carry_the_documented_fields_and_redact_health_text() -> None:
     assert message["data"]["cause"]["description"] == "[redacted]"
     assert message["data"]["insured"] == [{"name": "Jeanne Martin", "trip_price": "1200.00"}]
     assert envelope(events[0], 1)["data"]["cause"]["description"] == "hospitalised"
+
+
+def test_a_payment_is_published_with_its_masked_iban_and_never_its_ciphertext() -> None:
+    """docs/adr/0027-money-ledger.md: the IBAN is shown masked everywhere, Kafka included."""
+    claim = given(history(*ACCEPTED_AND_PAID[:-1]))
+    claim.request_payment(
+        payee="Jeanne Martin",
+        amount=Decimal("100.00"),
+        kind="partial",
+        mode="transfer",
+        requested_on=date(2026, 3, 20),
+        iban_masked="FR76*0189",
+        iban_ciphertext="v1:sealed-bytes",
+        reason=None,
+        by="handler-1",
+        authority=Decimal("5000.00"),
+    )
+    (requested,) = claim.collect_events()
+    message = envelope(requested, 7)
+    assert message["data"]["iban_masked"] == "FR76*0189"
+    assert message["data"]["iban_ciphertext"] == "[redacted]"
+    assert "sealed-bytes" not in encode(message).decode()
+    position, decoded = decode(encode(message))
+    assert position == 7
+    assert isinstance(decoded, Claim.PaymentRequested)
+    assert decoded.amount == Decimal("100.00")
+    assert decoded.approval_required is False

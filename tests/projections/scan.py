@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -38,19 +38,52 @@ class ScannedClaim:
     events: list[Any]
 
     @property
-    def payments(self) -> list[Claim.Settled]:
-        return [e for e in self.events if isinstance(e, Claim.Settled)]
+    def payments(self) -> list[tuple[date, Decimal]]:
+        """Money moved, on its day: each issuance (and round-1 settlement), less each failure
+        or return."""
+        moves = []
+        for e in self.events:
+            if isinstance(e, Claim.Settled | Claim.PaymentIssued):
+                moves.append((business_date(e), e.amount))
+            elif isinstance(e, Claim.PaymentFailed | Claim.PaymentReturned):
+                moves.append((e.failed_on, -e.amount))
+        return moves
 
     @property
     def paid_before_reopening(self) -> Decimal:
-        """What the Settled events before the last Reopened one paid."""
+        """What is paid (issued, not failed since) by an issuance before the last reopening."""
         reopenings = [n for n, e in enumerate(self.events) if isinstance(e, Claim.Reopened)]
         if not reopenings:
             return Decimal("0.00")
+        last_issued: dict[str, int] = {}
+        for n, e in enumerate(self.events):
+            if isinstance(e, Claim.Settled):
+                last_issued[f"settled#{n}"] = n
+            elif isinstance(e, Claim.PaymentIssued):
+                last_issued[e.payment_id] = n
+        amounts = {p.payment_id: p.amount for p in self.claim.payments if p.state == "issued"}
+        # Settled events are the claim's payments in order of issue: P1, P2...
+        settled = [n for n, e in enumerate(self.events) if isinstance(e, Claim.Settled)]
+        for index, n in enumerate(settled, start=1):
+            last_issued[f"{self.claim.claim_number}-P{index}"] = last_issued.pop(f"settled#{n}")
         return sum(
-            (e.amount for e in self.events[: reopenings[-1]] if isinstance(e, Claim.Settled)),
+            (
+                amount
+                for payment_id, amount in amounts.items()
+                if last_issued[payment_id] < reopenings[-1]
+            ),
             Decimal("0.00"),
         )
+
+    def as_of(self, day: date, known_at: datetime | None = None) -> Claim:
+        """The claim folded from its facts dated on or before the day (and recorded before
+        `known_at`)."""
+        claim = self.events[0].mutate(None)
+        assert isinstance(claim, Claim)
+        for e in self.events[1:]:
+            if business_date(e) <= day and (known_at is None or e.timestamp < known_at):
+                e.apply(claim)  # the state change alone (versions skip the later facts)
+        return claim
 
     @property
     def finished(self) -> bool:
@@ -170,13 +203,69 @@ def scanned_figures(
             "paid_this_month": _money(
                 sum(
                     (
-                        p.amount
+                        amount
                         for c in claims
-                        for p in c.payments
-                        if month_start <= p.paid_on <= as_of
+                        for on, amount in c.payments
+                        if month_start <= on <= as_of
                     ),
                     Decimal("0.00"),
                 )
             ),
         },
+        "money": scanned_money(claims, as_of),
     }
+
+
+def scanned_money(claims: list[ScannedClaim], as_of: date) -> dict[str, Any]:
+    """The money tiles: each claim folded from its facts dated up to the day."""
+    reserve = Decimal("0.00")
+    paid_months: Counter[str] = Counter()
+    recovered_months: Counter[str] = Counter()
+    incurred: dict[str, Decimal] = {}
+    for c in claims:
+        if c.claim.declared_on > as_of:
+            continue
+        then = c.as_of(as_of)
+        reserve += then.reserve
+        cost = then.amount_paid + then.reserve - then.amount_recovered
+        incurred[then.contract] = incurred.get(then.contract, Decimal("0.00")) + cost
+        for on, amount in c.payments:
+            if on <= as_of:
+                paid_months[on.isoformat()[:7]] += int(amount * 100)
+        for r in then.recoveries:
+            if r.received_on is not None and r.received_amount is not None:
+                recovered_months[r.received_on.isoformat()[:7]] += int(r.received_amount * 100)
+    return {
+        "outstanding_reserve": _money(reserve),
+        "paid_by_month": {m: _money(Decimal(v) / 100) for m, v in sorted(paid_months.items()) if v},
+        "recovered_by_month": {
+            m: _money(Decimal(v) / 100) for m, v in sorted(recovered_months.items()) if v
+        },
+        "incurred_by_contract": {k: _money(v) for k, v in sorted(incurred.items())},
+    }
+
+
+def scanned_financials(
+    claims: list[ScannedClaim], as_of: date, known_at: datetime | None = None
+) -> dict[str, dict[str, str]]:
+    """`GET /financials`' items by claim number, from the events: each claim declared by the
+    day (and recorded before `known_at`), folded from its facts dated up to the day."""
+    items = {}
+    for c in claims:
+        declared = c.events[0]
+        if declared.declared_on > as_of or (
+            known_at is not None and declared.timestamp >= known_at
+        ):
+            continue
+        then = c.as_of(as_of, known_at)
+        cost = then.amount_paid + then.reserve - then.amount_recovered
+        items[then.claim_number] = {
+            "claim_id": str(then.id),
+            "claim_number": then.claim_number,
+            "status": then.status.value,
+            "reserve": _money(then.reserve),
+            "paid": _money(then.amount_paid),
+            "recovered": _money(then.amount_recovered),
+            "incurred": _money(cost),
+        }
+    return dict(sorted(items.items()))

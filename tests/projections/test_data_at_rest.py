@@ -86,7 +86,15 @@ def test_no_read_model_holds_free_text_names_or_the_medical_flag(
     for forbidden in FORBIDDEN:
         assert forbidden not in dump
     trail = {e["event_type"]: e["summary"] for e in audit_trail(runner.store, str(cid))}
-    assert trail["Settled"] == "Settled: mode=cash, amount=550.00"
+    # v1's settlement is the final payment requested and issued (docs/adr/0027): codes only,
+    # no payee, no bank reference.
+    assert trail["PaymentRequested"] == (
+        "PaymentRequested: payment_id=S20000001-P1, amount=550.00, kind=final, mode=transfer, "
+        "approval_required=False"
+    )
+    assert trail["PaymentIssued"] == (
+        "PaymentIssued: payment_id=S20000001-P1, amount=550.00, kind=final"
+    )
     assert "late_declaration=False" in trail["Declared"]
     assert trail["NoteAdded"] == "NoteAdded"
 

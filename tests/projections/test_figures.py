@@ -7,10 +7,11 @@ folds every claim's events into the aggregate and restates each figure's definit
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,7 @@ from domain.values import AssessmentInputs, ClaimStatus, FeeInput
 from infra.settings import Settings, eventsourcing_env
 from projections.claims_list.fold import STATUS_GROUPS
 from projections.dashboard.queries import DEFINITIONS, FIGURES, dashboard
+from projections.financials.queries import financials
 from projections.runner import ProjectionRunner, all_projections
 from projections.sla.queries import page_clocks, state_condition
 from projections.store import ReadStore
@@ -32,7 +34,12 @@ from services.demo import generate
 from services.wiring import build_event_log
 from tests.conftest import POSTGRES_ADMIN, _postgres_unavailable
 from tests.domain.gwt import declaration
-from tests.projections.scan import ScannedClaim, scan_claims, scanned_figures
+from tests.projections.scan import (
+    ScannedClaim,
+    scan_claims,
+    scanned_figures,
+    scanned_financials,
+)
 from tests.projections.workload import random_workload
 
 TODAY = date(2026, 11, 22)
@@ -152,7 +159,12 @@ def _at(body: dict[str, Any], key: str) -> Any:
 
 def test_the_book_has_what_the_figures_must_explain(book: Book) -> None:
     def paid_again_after_reopening(c: ScannedClaim) -> bool:
-        kinds = [type(e) for e in c.events if isinstance(e, Claim.Settled | Claim.Reopened)]
+        paid = Claim.Settled | Claim.PaymentIssued  # v1 settlements are issued payments now
+        kinds = [
+            Claim.Settled if isinstance(e, paid) else Claim.Reopened
+            for e in c.events
+            if isinstance(e, paid | Claim.Reopened)
+        ]
         return any(
             kinds[n : n + 3] == [Claim.Settled, Claim.Reopened, Claim.Settled]
             for n in range(len(kinds))
@@ -163,6 +175,11 @@ def test_the_book_has_what_the_figures_must_explain(book: Book) -> None:
         c.claim.amount_paid > (c.claim.indemnity.total if c.claim.indemnity else 0)
         for c in book.claims
     )
+    # Money: reserves, approvals, failed or returned payments issued again, recoveries.
+    kinds = Counter(type(e).__name__ for c in book.claims for e in c.events)
+    assert kinds["PaymentFailed"] + kinds["PaymentReturned"] > 0
+    for kind in ("ReserveSet", "ReserveAdjusted", "PaymentApproved", "RecoveryReceived"):
+        assert kinds[kind] > 0, kind
     figures = book.figures(TODAY)
     assert figures["breached_clocks"] > 50  # more than one page of the dashboard's list
     assert all(figures["status_groups"].values())
@@ -254,3 +271,51 @@ def test_the_clock_lists_page_both_ways_through_the_true_count(
             )
             back.append([(i["claim_id"], i["clock_key"]) for i in page.items])
         assert back[::-1] == pages, day
+
+
+def _all_financials(
+    book: Book, day: date, known_at: datetime | None = None
+) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """Every item of `GET /financials` (paged 37 at a time), and its totals."""
+    items: dict[str, dict[str, str]] = {}
+    cursor = None
+    while True:
+        page = financials(book.store, as_of=day, known_at=known_at, limit=37, cursor=cursor)
+        items.update((i["claim_number"], i) for i in page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items, page["totals"]
+
+
+def _sums(items: dict[str, dict[str, str]]) -> dict[str, str]:
+    return {
+        figure: f"{sum((Decimal(i[figure]) for i in items.values()), Decimal('0.00')):.2f}"
+        for figure in ("reserve", "paid", "recovered", "incurred")
+    }
+
+
+def test_the_financials_of_each_claim_as_of_any_day_equal_a_scan_of_its_events(
+    book: Book,
+) -> None:
+    """api.md v2 §2 `GET /financials`: per claim and in total, as of each day."""
+    for day in DAYS:
+        items, totals = _all_financials(book, day)
+        assert items == scanned_financials(book.claims, day), day
+        assert totals == _sums(items), day
+    contract = "CA2624"
+    page = financials(book.store, as_of=TODAY, contract=contract, limit=500)
+    mine = {c.claim.claim_number for c in book.claims if c.claim.contract == contract}
+    assert {i["claim_number"] for i in page["items"]} == mine
+    assert page["totals"] == _sums({i["claim_number"]: i for i in page["items"]})
+
+
+def test_the_financials_as_known_at_a_recorded_time_equal_a_scan_of_what_was_recorded(
+    book: Book,
+) -> None:
+    """For audits: the same figures from the events recorded before a moment only."""
+    stamps = sorted(e.timestamp for c in book.claims for e in c.events)
+    for known_at in (stamps[len(stamps) // 3], stamps[2 * len(stamps) // 3], stamps[-1]):
+        for day in (TODAY, date(2026, 6, 30)):
+            items, totals = _all_financials(book, day, known_at)
+            assert items == scanned_financials(book.claims, day, known_at), (day, known_at)
+            assert totals == _sums(items)

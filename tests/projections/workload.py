@@ -24,11 +24,27 @@ def random_workload(app: ClaimsApplication, *, claims: int, commands: int, seed:
         ids.append(app.declare(declaration(), by="h0").id)
         accepted += 1
     base = date(2026, 3, 5)
+    # The first claim is paid in part and waits for a manager's approval of the rest (400.00
+    # over the requester's limit): every table of the read models has rows.
+    _accept(app, random.Random(0), ids[0], base, "h0")
+    for amount in ("100.00", "400.00"):
+        app.request_payment(
+            ids[0],
+            payee="Jeanne Martin",
+            amount=Decimal(amount),
+            kind="partial",
+            mode="transfer",
+            requested_on=base,
+            iban=IBAN,
+            reason=None,
+            by="h0",
+            authority=Decimal("300.00"),
+        )
     for n in range(commands - claims):
         claim_id = rng.choice(ids)
         day = base + timedelta(days=n // 10)
         by = f"h{rng.randint(1, 4)}"
-        choice = rng.randrange(15)
+        choice = rng.randrange(21)
         try:
             if choice == 0:
                 app.request_proofs(
@@ -75,9 +91,98 @@ def random_workload(app: ClaimsApplication, *, claims: int, commands: int, seed:
                 app.assign_handler(
                     claim_id, handler=rng.choice(["marie", "paul"]), assigned_on=day, by="manager"
                 )
-            else:
+            elif choice == 14:
                 app.add_note(claim_id, text="called", noted_on=day, by=by)
+            else:
+                _money(app, rng, choice, claim_id, day, by, n)
         except ClaimError:
             continue
         accepted += 1
     return accepted
+
+
+IBAN = "FR76 3000 6000 0112 3456 7890 189"
+
+
+def _money(
+    app: ClaimsApplication,
+    rng: random.Random,
+    choice: int,
+    claim_id: UUID,
+    day: date,
+    by: str,
+    n: int,
+) -> None:
+    """Reserves, payments (some over the limit, some failed) and recoveries."""
+    if choice == 15:
+        amount = Decimal(rng.choice([0, 300, 800]))
+        app.set_reserve(claim_id, amount=amount, set_on=day, reason="estimate", by=by)
+        return
+    if choice == 16:
+        if app.get_claim(claim_id).decision is None:
+            _accept(app, rng, claim_id, day, by)
+        app.request_payment(
+            claim_id,
+            payee="Jeanne Martin",
+            amount=Decimal(rng.choice([100, 250, 400])),
+            kind="partial",
+            mode=rng.choice(["transfer", "cheque"]),
+            requested_on=day,
+            iban=IBAN if rng.random() < 0.5 else None,
+            reason=None,
+            by=by,
+            authority=Decimal("300.00"),
+        )
+        return
+    claim = app.get_claim(claim_id)
+    if choice == 20:
+        if claim.recoveries and rng.random() < 0.5:
+            app.receive_recovery(
+                claim_id,
+                recovery_id=rng.choice(claim.recoveries).recovery_id,
+                received_on=day,
+                amount=Decimal("20.00"),
+                by=by,
+            )
+        else:
+            app.expect_recovery(
+                claim_id, source="carrier", amount=Decimal("30.00"), expected_on=day, by=by
+            )
+        return
+    if not claim.payments:
+        return
+    payment_id = rng.choice(claim.payments).payment_id
+    if choice == 17:
+        app.decide_payment(
+            claim_id,
+            payment_id=payment_id,
+            decision=rng.choice(["approve", "approve", "reject"]),
+            decided_on=day,
+            reason="checked",
+            by="manager",
+            authority=Decimal("50000.00"),
+        )
+    elif choice == 18:
+        app.issue_payment(
+            claim_id, payment_id=payment_id, issued_on=day, bank_reference=f"B{n}", by=by
+        )
+    else:
+        app.fail_payment(
+            claim_id,
+            payment_id=payment_id,
+            failed_on=day,
+            reason="account closed",
+            returned=rng.random() < 0.5,
+            by=by,
+        )
+
+
+def _accept(app: ClaimsApplication, rng: random.Random, claim_id: UUID, day: date, by: str) -> None:
+    """Take the claim to an acceptance on the day, as far as the rules let it."""
+    try:
+        app.request_proofs(claim_id, documents=["booking_form"], requested_on=day, by=by)
+        app.receive_proof(claim_id, document="booking_form", received_on=day, by=by)
+        fees = (FeeInput("Jeanne Martin", Decimal(rng.randint(600, 1200))),)
+        app.accept(claim_id, decided_on=day, inputs=AssessmentInputs(fees=fees), by=by)
+    except ClaimError:
+        return

@@ -206,6 +206,11 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/api/v1/sla"): READ,
     ("GET", "/api/v1/worklist"): READ,
     ("GET", "/api/v1/dashboard"): {"manager", "admin"},
+    ("GET", "/api/v1/financials"): {"manager", "auditor", "admin"},
+    ("GET", "/api/v1/worklist/payments"): READ,
+    # Money (api.md v2 §1): managers reserve and approve; the rest are handler commands.
+    ("POST", "/api/v1/claims/{claim_id}/reserve"): {"handler", "manager", "admin"},
+    ("POST", "/api/v1/claims/{claim_id}/payments/{payment_id}/approval"): ASSIGN,
     ("GET", "/api/v1/admin/dead-letters"): {"auditor", "admin"},
     ("POST", "/api/v1/admin/dead-letters/{dead_letter_id}/retry"): {"admin"},
     ("GET", "/api/v1/reports/complaints-register"): {"manager", "auditor", "admin"},
@@ -233,6 +238,13 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
             "reopening",
             "notes",
             "prescription-interruptions",
+            "payments",
+            "payments/{payment_id}/issuance",
+            "payments/{payment_id}/failure",
+            "payments/{payment_id}/cancellation",
+            "recoveries",
+            "recoveries/{recovery_id}/receipt",
+            "recoveries/{recovery_id}/write-off",
         )
     },
 }
@@ -252,6 +264,8 @@ def test_permission_matrix(api_sqlite: TestClient, method: str, path: str) -> No
         claim_id="00000000-0000-0000-0000-000000000001",
         complaint_id="R1",
         action_id="R1-A1",
+        payment_id="S20000001-P1",
+        recovery_id="S20000001-RC1",
         claim_number="S20000001",
         dead_letter_id="00000000-0000-0000-0000-000000000002",
     )

@@ -34,6 +34,8 @@ def command_bodies() -> dict[str, dict[str, Any]]:
     reaches each field of its schema."""
     claim = "/api/v1/claims/{claim_id}"
     complaint = f"{claim}/complaints/{{complaint_id}}"
+    payment = f"{claim}/payments/{{payment_id}}"
+    recovery = f"{claim}/recoveries/{{recovery_id}}"
     someone = "Jeanne Martin"
     return {
         "/api/v1/claims": declaration_body(
@@ -108,6 +110,28 @@ def command_bodies() -> dict[str, dict[str, Any]]:
             "act": "registered_letter",
             "interrupted_on": DAY,
         },
+        f"{claim}/reserve": {"amount": "500.00", "set_on": DAY, "reason": "estimate"},
+        f"{claim}/payments": {
+            "payee": someone,
+            "amount": "100.00",
+            "kind": "partial",
+            "mode": "transfer",
+            "requested_on": DAY,
+            "iban": "FR7630006000011234567890189",
+            "reason": "first instalment",
+        },
+        f"{payment}/approval": {"decided_on": DAY, "decision": "approve", "reason": "checked"},
+        f"{payment}/issuance": {"issued_on": DAY, "bank_reference": "VIR-1"},
+        f"{payment}/failure": {"failed_on": DAY, "reason": "account closed", "returned": False},
+        f"{payment}/cancellation": {"cancelled_on": DAY, "reason": "duplicate"},
+        f"{claim}/recoveries": {
+            "source": "carrier",
+            "amount": "50.00",
+            "expected_on": DAY,
+            "subrogation": True,
+        },
+        f"{recovery}/receipt": {"received_on": DAY, "amount": "50.00"},
+        f"{recovery}/write-off": {"written_off_on": DAY, "reason": "insolvent"},
     }
 
 
@@ -181,9 +205,15 @@ class Probe:
         self.sent = 0
 
     def send(self, url: str, path: Path, value: Any, *messages: str) -> None:
-        role = "manager" if url.endswith("/assignment") else "handler"
+        role = "manager" if url.endswith(("/assignment", "/approval")) else "handler"
         response = self.client.post(
-            url.format(claim_id=self.claim_id, complaint_id="R1", action_id="R1-A1"),
+            url.format(
+                claim_id=self.claim_id,
+                complaint_id="R1",
+                action_id="R1-A1",
+                payment_id="S20000001-P1",
+                recovery_id="S20000001-RC1",
+            ),
             json=with_value(self.bodies[url], path, value),
             headers=auth(role),
         )

@@ -58,7 +58,13 @@ def test_read_models_follow_commands(api: TestClient) -> None:
     assert trail["items"][1]["actor"] == "handler-user"
 
     ready = api.get("/readyz", headers=auth("auditor")).json()
-    assert set(ready["projection_lag"]) == {"claims_list", "sla", "worklist", "audit_trail"}
+    assert set(ready["projection_lag"]) == {
+        "claims_list",
+        "sla",
+        "worklist",
+        "audit_trail",
+        "financials",
+    }
 
 
 def test_bad_cursors_and_unknown_positions_are_refused(api_sqlite: TestClient) -> None:

@@ -19,7 +19,13 @@ from tests.support import free_port
 
 NOTE = {"text": "called the insured", "noted_on": "2026-03-05"}
 GAUGE = 'claims_projection_dead_letters{projection="claims_list"}'
-NO_DEAD_LETTERS = {"claims_list": 0, "sla": 0, "worklist": 0, "audit_trail": 0}
+NO_DEAD_LETTERS = {
+    "claims_list": 0,
+    "sla": 0,
+    "worklist": 0,
+    "audit_trail": 0,
+    "financials": 0,
+}
 
 
 def test_a_poisoned_claim_degrades_readyz_shows_in_metrics_and_is_cleared_by_a_retry(

@@ -17,11 +17,19 @@ from tests.services.test_api_plausibility import command_bodies
 
 SECOND_HANDLER = {"Authorization": "Bearer second-handler-token-0001"}
 SPEC = f"{TOKEN_SPEC},second-handler-token-0001=handler-two:handler"
+# Managers assign and approve; the reserve is a handler command that managers run too (on
+# any claim: tested below).
 HANDLER_COMMANDS = sorted(
     url.removeprefix("/api/v1/claims/{claim_id}/")
     for url in command_bodies()
-    if url != "/api/v1/claims" and not url.endswith("/assignment")
+    if url != "/api/v1/claims" and not url.endswith(("/assignment", "/approval", "/reserve"))
 )
+IDS = {
+    "complaint_id": "R1",
+    "action_id": "R1-A1",
+    "payment_id": "S20000001-P1",
+    "recovery_id": "S20000001-RC1",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +57,7 @@ def _assign(client: TestClient, claim_id: str, handler: str, role: str = "manage
 
 def _post(client: TestClient, claim_id: str, path: str, headers: dict[str, str]) -> int:
     body = command_bodies()[f"/api/v1/claims/{{claim_id}}/{path}"]
-    url = f"/api/v1/claims/{claim_id}/{path.format(complaint_id='R1', action_id='R1-A1')}"
+    url = f"/api/v1/claims/{claim_id}/{path.format(**IDS)}"
     return int(client.post(url, json=body, headers=headers).status_code)
 
 
@@ -66,7 +74,7 @@ def test_ownership_narrows_every_handler_command_of_the_role_matrix() -> None:
         if method == "POST" and roles == COMMAND and path != "/api/v1/claims"
     }
     assert set(HANDLER_COMMANDS) == in_matrix
-    assert len(HANDLER_COMMANDS) == 19
+    assert len(HANDLER_COMMANDS) == 26  # 16, 3 of complaint qualification, 7 of money
 
 
 def test_given_an_unassigned_claim_when_any_handler_acts_then_it_is_done(
@@ -87,7 +95,7 @@ def test_given_a_claim_assigned_to_h1_when_h2_runs_a_handler_command_then_403_no
     cid = Handler(client_sqlite).declare()["claim_id"]
     _assign(client_sqlite, cid, "handler-user")
     body = command_bodies()[f"/api/v1/claims/{{claim_id}}/{path}"]
-    url = f"/api/v1/claims/{cid}/{path.format(complaint_id='R1', action_id='R1-A1')}"
+    url = f"/api/v1/claims/{cid}/{path.format(**IDS)}"
     for headers in (SECOND_HANDLER, {**SECOND_HANDLER, "Idempotency-Key": "k-1"}):
         response = client_sqlite.post(url, json=body, headers=headers)
         assert response.status_code == 403, response.text
@@ -162,3 +170,28 @@ def test_the_handler_role_is_read_from_the_configured_tokens(sqlite_url: str) ->
     with make_client(sqlite_url, api_tokens=SecretStr(spec)) as api:
         cid = Handler(api).declare()["claim_id"]
         _assign(api, cid, "manager-user")
+
+
+def test_the_reserve_is_owner_checked_for_handlers_and_open_to_managers(
+    client: TestClient,
+) -> None:
+    """Managers approve and reserve (docs/adr/0020-claim-ownership.md), on any claim."""
+    cid = Handler(client).declare()["claim_id"]
+    _assign(client, cid, "handler-user")
+    body = {"amount": "800.00", "set_on": "2026-03-05", "reason": "first estimate"}
+    url = f"/api/v1/claims/{cid}/reserve"
+    refused = client.post(url, json=body, headers=SECOND_HANDLER)
+    assert refused.status_code == 403
+    assert refused.json()["type"] == "/problems/not-your-claim"
+    assert _version(client, cid) == 2
+    for role, amount in (("handler", "800.00"), ("manager", "900.00"), ("admin", "0.00")):
+        done = client.post(url, json={**body, "amount": amount}, headers=auth(role))
+        assert done.status_code == 200, done.text
+        assert done.json()["financials"]["reserve"] == amount
+    assert client.post(url, json=body, headers=auth("auditor")).status_code == 403
+    history = client.get(f"/api/v1/claims/{cid}/history", headers=auth("auditor")).json()
+    assert [i["type"] for i in history["items"][2:]] == [
+        "ReserveSet",
+        "ReserveAdjusted",
+        "ReserveReleased",
+    ]

@@ -70,6 +70,21 @@ def _rows(page: str, table_id: str) -> list[tuple[str, ...]]:
     return [tuple(row) for row in ROW.findall(table.group(1))]
 
 
+def _cells(page: str, table_id: str) -> list[tuple[str, ...]]:
+    """The text of each cell of each row of a table, its header row left out."""
+    table = re.search(rf'<table id="{table_id}">(.*?)</table>', page, re.S)
+    assert table is not None, table_id
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table.group(1), re.S)
+    return [
+        tuple(
+            unescape(re.sub(r"<[^>]+>", "", c)).strip()
+            for c in re.findall(r"<td>(.*?)</td>", r, re.S)
+        )
+        for r in rows
+        if "<td>" in r
+    ]
+
+
 @pytest.fixture(autouse=True)
 def _logs_to_this_tests_output() -> None:
     # An earlier test may have run the CLI in-process (tests/services/test_entry_points.py),
@@ -131,8 +146,24 @@ def test_the_dashboard_shows_the_apis_figures_which_a_scan_of_the_events_gives(
         "kpi-paid-month": _eur(money["paid_this_month"]),
         "breached-count": _count(figures["breached_clocks"]),
         "at-risk-count": _count(figures["at_risk_clocks"]),
+        "kpi-outstanding-reserve": _eur(figures["money"]["outstanding_reserve"]),
     }.items():
         assert _by_id(page, element_id) == value, element_id
+    # Money: incurred by contract, paid and recovered per month (docs/adr/0027).
+    assert _cells(page, "incurred-by-contract") == [
+        (contract, _eur(amount))
+        for contract, amount in figures["money"]["incurred_by_contract"].items()
+    ]
+    per_month = figures["money"]
+    months = sorted({*per_month["paid_by_month"], *per_month["recovered_by_month"]}, reverse=True)
+    assert _cells(page, "money-per-month") == [
+        (
+            month,
+            _eur(per_month["paid_by_month"].get(month, "0.00")),
+            _eur(per_month["recovered_by_month"].get(month, "0.00")),
+        )
+        for month in months
+    ]
     assert (
         groups["in_progress"] + groups["awaiting_closure"] + groups["closed"] == (figures["claims"])
     )
@@ -257,4 +288,9 @@ def test_after_a_reopening_the_claim_page_shows_the_earlier_payment_and_the_hist
     assert _history(page)[3:] == [
         [_day("2026-04-02"), "acceptée", _eur("550.00"), "", "handler-user", ""],
         [_day("2026-05-05"), "payé", _eur("100.00"), "VIR-2", "handler-user", ""],
+    ]
+    # The payments: v1's settlements are issued final payments (docs/adr/0027).
+    assert [row[:5] for row in _cells(page, "payments")] == [
+        (f"{number}-P1", "final", "transfer", "450.00", "issued"),
+        (f"{number}-P2", "final", "transfer", "100.00", "issued"),
     ]
