@@ -291,6 +291,6 @@ def test_after_a_reopening_the_claim_page_shows_the_earlier_payment_and_the_hist
     ]
     # The payments: v1's settlements are issued final payments (docs/adr/0027).
     assert [row[:5] for row in _cells(page, "payments")] == [
-        (f"{number}-P1", "final", "transfer", "450.00", "issued"),
-        (f"{number}-P2", "final", "transfer", "100.00", "issued"),
+        (f"{number}-P1", "Solde", "Virement", _eur("450.00"), "Émis"),
+        (f"{number}-P2", "Solde", "Virement", _eur("100.00"), "Émis"),
     ]
