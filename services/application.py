@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar, TypedDict, TypeVar, Unpack
+from typing import Any, ClassVar, TypeVar, Unpack
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository
@@ -38,6 +38,7 @@ from infra.field_cipher import FieldCipher
 from projections.retry import attempts
 from services.audit import AuditReplay
 from services.bulk import COLLISION_BACKOFF, DECLARATION_ATTEMPTS, BulkMode
+from services.commands import CommandOptions
 from services.idempotency import (
     CommandOutcome,
     DuplicateRequest,
@@ -55,14 +56,6 @@ T = TypeVar("T")
 SNAPSHOT_INTERVAL = 50
 COMMAND_ATTEMPTS = 5
 MAX_VERSION = 2**31 - 1
-
-
-class CommandOptions(TypedDict, total=False):
-    """The caller's preconditions of a claim command (the HTTP layer passes them through)."""
-
-    expected_version: int | None  # If-Match
-    idempotency: IdempotencyKey | None  # Idempotency-Key
-    access: ClaimAccess | None  # whose claim it is (docs/adr/0020-claim-ownership.md)
 
 
 class _LedgerSnapshots(EventStore[UUID]):

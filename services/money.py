@@ -1,6 +1,6 @@
-"""Money commands of `ClaimsApplication` (api.md v2 §1; docs/adr/0027-money-ledger.md).
+"""Money commands of `ClaimsApplication` (docs/adr/0027-money-ledger.md, rules.md "Payment").
 
-A mixin over the application's one command path (`_execute`: load, check ownership and the
+A mixin over the application's one command path (`_decide`: load, check ownership and the
 expected version, decide, save). The domain decides (`Claim` and `domain/ledger.py`); this layer
 brings what the domain must not do itself: the IBAN's encryption, with the application's
 field cipher. `authority` is the caller's limit (CLAIMS_AUTHORITY_LIMITS for their role);
@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, Unpack
 from uuid import UUID
 
 from domain.claim import Claim
 from domain.iban import mask_iban, normalise_iban
 from infra.field_cipher import FieldCipher
-from services.idempotency import IdempotencyKey
-from services.ownership import ClaimAccess
+from services.commands import CommandOptions
 
 T = TypeVar("T")
 
@@ -31,14 +30,16 @@ class MoneyCommands:
 
     if TYPE_CHECKING:
 
-        def _execute(
+        def _decide(
+            self, claim_id: UUID, decide: Callable[[Claim], T], **options: Unpack[CommandOptions]
+        ) -> tuple[Claim, T]: ...
+
+        def _on_claim(
             self,
             claim_id: UUID,
-            expected_version: int | None,
-            idempotency: IdempotencyKey | None,
-            access: ClaimAccess | None,
-            decide: Callable[[Claim], T],
-        ) -> tuple[Claim, T]: ...
+            decide: Callable[[Claim], object],
+            **options: Unpack[CommandOptions],
+        ) -> Claim: ...
 
     def set_reserve(
         self,
@@ -49,19 +50,15 @@ class MoneyCommands:
         reason: str,
         by: str,
         authority: Decimal | None = None,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.set_reserve(
                 amount=amount, set_on=set_on, reason=reason, by=by, authority=authority
             ),
-        )[0]
+            **options,
+        )
 
     def request_payment(
         self,
@@ -76,9 +73,7 @@ class MoneyCommands:
         reason: str | None,
         by: str,
         authority: Decimal | None = None,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> tuple[Claim, str]:
         """Returns the claim and the new payment's id. The IBAN is validated (422 `iban`),
         then only its mask and its ciphertext go further."""
@@ -86,11 +81,8 @@ class MoneyCommands:
         if iban is not None:
             compact = normalise_iban(iban)
             masked, sealed = mask_iban(compact), self.iban_cipher.seal(compact)
-        return self._execute(
+        return self._decide(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.request_payment(
                 payee=payee,
                 amount=amount,
@@ -103,6 +95,7 @@ class MoneyCommands:
                 by=by,
                 authority=authority,
             ),
+            **options,
         )
 
     def decide_payment(
@@ -115,15 +108,10 @@ class MoneyCommands:
         reason: str,
         by: str,
         authority: Decimal | None = None,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.decide_payment(
                 payment_id=payment_id,
                 decision=decision,
@@ -132,7 +120,8 @@ class MoneyCommands:
                 by=by,
                 authority=authority,
             ),
-        )[0]
+            **options,
+        )
 
     def issue_payment(
         self,
@@ -142,19 +131,15 @@ class MoneyCommands:
         issued_on: date,
         bank_reference: str,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.issue_payment(
                 payment_id=payment_id, issued_on=issued_on, bank_reference=bank_reference, by=by
             ),
-        )[0]
+            **options,
+        )
 
     def fail_payment(
         self,
@@ -165,19 +150,15 @@ class MoneyCommands:
         reason: str,
         returned: bool = False,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.fail_payment(
                 payment_id=payment_id, failed_on=failed_on, reason=reason, returned=returned, by=by
             ),
-        )[0]
+            **options,
+        )
 
     def cancel_payment(
         self,
@@ -187,19 +168,15 @@ class MoneyCommands:
         cancelled_on: date,
         reason: str,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.cancel_payment(
                 payment_id=payment_id, cancelled_on=cancelled_on, reason=reason, by=by
             ),
-        )[0]
+            **options,
+        )
 
     def settle(
         self,
@@ -210,20 +187,16 @@ class MoneyCommands:
         reference: str,
         by: str,
         authority: Decimal | None = None,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
         """v1's settlement: the final payment requested, approved and issued at once."""
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.settle(
                 paid_on=paid_on, mode=mode, reference=reference, by=by, authority=authority
             ),
-        )[0]
+            **options,
+        )
 
     def expect_recovery(
         self,
@@ -234,16 +207,11 @@ class MoneyCommands:
         expected_on: date,
         subrogation: bool = False,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> tuple[Claim, str]:
         """Returns the claim and the new recovery's id."""
-        return self._execute(
+        return self._decide(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.expect_recovery(
                 source=source,
                 amount=amount,
@@ -251,6 +219,7 @@ class MoneyCommands:
                 subrogation=subrogation,
                 by=by,
             ),
+            **options,
         )
 
     def receive_recovery(
@@ -261,19 +230,15 @@ class MoneyCommands:
         received_on: date,
         amount: Decimal,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.receive_recovery(
                 recovery_id=recovery_id, received_on=received_on, amount=amount, by=by
             ),
-        )[0]
+            **options,
+        )
 
     def write_off_recovery(
         self,
@@ -283,16 +248,12 @@ class MoneyCommands:
         written_off_on: date,
         reason: str,
         by: str,
-        expected_version: int | None = None,
-        idempotency: IdempotencyKey | None = None,
-        access: ClaimAccess | None = None,
+        **options: Unpack[CommandOptions],
     ) -> Claim:
-        return self._execute(
+        return self._on_claim(
             claim_id,
-            expected_version,
-            idempotency,
-            access,
             lambda c: c.write_off_recovery(
                 recovery_id=recovery_id, written_off_on=written_off_on, reason=reason, by=by
             ),
-        )[0]
+            **options,
+        )
