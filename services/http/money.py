@@ -90,15 +90,13 @@ def set_reserve(
     limit = authority(request, ctx.principal)
     return ctx.run(
         body,
-        lambda **kw: ctx.app.set_reserve(
-            claim_id,
-            amount=body.amount,
-            set_on=body.set_on,
-            reason=body.reason,
-            by=ctx.actor,
-            authority=limit,
-            **kw,
-        ),
+        ctx.app.set_reserve,
+        claim_id,
+        amount=body.amount,
+        set_on=body.set_on,
+        reason=body.reason,
+        by=ctx.actor,
+        authority=limit,
     )
 
 
@@ -113,19 +111,17 @@ def request_payment(
     limit = authority(request, ctx.principal)
     return ctx.run(
         body,
-        lambda **kw: ctx.app.request_payment(
-            claim_id,
-            payee=body.payee,
-            amount=body.amount,
-            kind=body.kind.value,
-            mode=body.mode.value,
-            requested_on=body.requested_on,
-            iban=body.iban,
-            reason=body.reason,
-            by=ctx.actor,
-            authority=limit,
-            **kw,
-        ),
+        ctx.app.request_payment,
+        claim_id,
+        payee=body.payee,
+        amount=body.amount,
+        kind=body.kind.value,
+        mode=body.mode.value,
+        requested_on=body.requested_on,
+        iban=body.iban,
+        reason=body.reason,
+        by=ctx.actor,
+        authority=limit,
     )
 
 
@@ -146,16 +142,14 @@ def decide_payment(
     limit = authority(request, ctx.principal)
     return ctx.run(
         body,
-        lambda **kw: ctx.app.decide_payment(
-            claim_id,
-            payment_id=payment_id,
-            decision=body.decision.value,
-            decided_on=body.decided_on,
-            reason=body.reason,
-            by=ctx.actor,
-            authority=limit,
-            **kw,
-        ),
+        ctx.app.decide_payment,
+        claim_id,
+        payment_id=payment_id,
+        decision=body.decision.value,
+        decided_on=body.decided_on,
+        reason=body.reason,
+        by=ctx.actor,
+        authority=limit,
     )
 
 
@@ -170,14 +164,12 @@ def issue_payment(
     """Record that an approved payment was issued (or issued again after a failure)."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.issue_payment(
-            claim_id,
-            payment_id=payment_id,
-            issued_on=body.issued_on,
-            bank_reference=body.bank_reference,
-            by=ctx.actor,
-            **kw,
-        ),
+        ctx.app.issue_payment,
+        claim_id,
+        payment_id=payment_id,
+        issued_on=body.issued_on,
+        bank_reference=body.bank_reference,
+        by=ctx.actor,
     )
 
 
@@ -192,15 +184,13 @@ def fail_payment(
     """Record that an issued payment failed (or, `returned`, came back)."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.fail_payment(
-            claim_id,
-            payment_id=payment_id,
-            failed_on=body.failed_on,
-            reason=body.reason,
-            returned=body.returned,
-            by=ctx.actor,
-            **kw,
-        ),
+        ctx.app.fail_payment,
+        claim_id,
+        payment_id=payment_id,
+        failed_on=body.failed_on,
+        reason=body.reason,
+        returned=body.returned,
+        by=ctx.actor,
     )
 
 
@@ -215,14 +205,12 @@ def cancel_payment(
     """Cancel a payment not issued (pending, approved, failed or returned)."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.cancel_payment(
-            claim_id,
-            payment_id=payment_id,
-            cancelled_on=body.cancelled_on,
-            reason=body.reason,
-            by=ctx.actor,
-            **kw,
-        ),
+        ctx.app.cancel_payment,
+        claim_id,
+        payment_id=payment_id,
+        cancelled_on=body.cancelled_on,
+        reason=body.reason,
+        by=ctx.actor,
     )
 
 
@@ -232,15 +220,13 @@ def expect_recovery(claim_id: UUID, body: RecoveryCreate, ctx: HandlerCommand) -
     the last of `financials.recoveries`."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.expect_recovery(
-            claim_id,
-            source=body.source.value,
-            amount=body.amount,
-            expected_on=body.expected_on,
-            subrogation=body.subrogation,
-            by=ctx.actor,
-            **kw,
-        ),
+        ctx.app.expect_recovery,
+        claim_id,
+        source=body.source.value,
+        amount=body.amount,
+        expected_on=body.expected_on,
+        subrogation=body.subrogation,
+        by=ctx.actor,
     )
 
 
@@ -255,14 +241,12 @@ def receive_recovery(
     """Record the money of an expected recovery received."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.receive_recovery(
-            claim_id,
-            recovery_id=recovery_id,
-            received_on=body.received_on,
-            amount=body.amount,
-            by=ctx.actor,
-            **kw,
-        ),
+        ctx.app.receive_recovery,
+        claim_id,
+        recovery_id=recovery_id,
+        received_on=body.received_on,
+        amount=body.amount,
+        by=ctx.actor,
     )
 
 
@@ -277,12 +261,10 @@ def write_off_recovery(
     """Give up an expected recovery."""
     return ctx.run(
         body,
-        lambda **kw: ctx.app.write_off_recovery(
-            claim_id,
-            recovery_id=recovery_id,
-            written_off_on=body.written_off_on,
-            reason=body.reason,
-            by=ctx.actor,
-            **kw,
-        ),
+        ctx.app.write_off_recovery,
+        claim_id,
+        recovery_id=recovery_id,
+        written_off_on=body.written_off_on,
+        reason=body.reason,
+        by=ctx.actor,
     )
