@@ -13,10 +13,11 @@ requires) check the dashboard's weight.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 
 import httpx
 
@@ -112,8 +113,9 @@ def _section(command: str) -> str:
             BEGIN,
             "## Pages in Chromium",
             "",
-            f"Produced by `{command}` (bench/pages.py): headless Chromium on this machine, "
-            "2,000 demo claims, the browser's cache disabled; weight is the bytes transferred "
+            f"Produced by `{command}` (bench/pages.py) on {datetime.now(UTC):%Y-%m-%d %H:%M} "
+            f"UTC: headless Chromium on this machine ({os.cpu_count()} cores), 2,000 demo "
+            "claims, the browser's cache disabled; weight is the bytes transferred "
             "for the document and its assets (Resource Timing `transferSize`), first render "
             "the `first-contentful-paint` entry, from the start of the navigation.",
             "",

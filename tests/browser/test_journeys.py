@@ -37,7 +37,7 @@ from tests.browser.support import (
     submit,
     wait_for,
 )
-from tests.browser.test_pages import ARTIFACTS, _assert_no_csp_violation
+from tests.browser.test_pages import ARTIFACTS, _assert_no_csp_violation, _need_browser
 from tests.domain.gwt import declaration
 from tests.services.conftest import TOKENS
 
@@ -52,6 +52,7 @@ def chrome() -> Iterator[Any]:
 
 @pytest.fixture
 def store(tmp_path: Path) -> str:
+    _need_browser()
     return f"sqlite:///{tmp_path / 'claims.db'}"
 
 
@@ -246,7 +247,7 @@ def test_an_auditor_replays_a_claim_as_of_version_3_and_sees_what_version_4_chan
         fill(chrome, {"replay-version": "3", "replay-compare": "2"})
         submit(chrome, "replay-submit")
         assert content(chrome, "replay-title") == "Le dossier à la version 3"
-        replayed = dict(row[:2] for row in _table(chrome, "replay-body"))
+        replayed = {row[0]: row[1] for row in _table(chrome, "replay-body")}
         assert replayed["status"] == "proofs_requested"
         assert replayed["version"] == "3"
         assert replayed["proofs.received.0"] == "medical_certificate"
