@@ -1,8 +1,9 @@
 """Each role's journey through the pages in headless Chromium at 1,280 px, each on a server of
-its own over a fresh store: a handler takes a claim from its declaration to its payment, an
-auditor replays a claim as of version 3 and sees what version 4 changed, a manager opens the
-dashboard for a past day (and it holds at 1,024 px and at a phone's 375 px). The page states
-are checked in French at each step; screenshots go to test-artifacts/journey-*.png.
+its own over a fresh store (SQLite, then PostgreSQL): a handler takes a claim from its
+declaration to its payment, an auditor replays a claim as of version 3 and sees what version 4
+changed, a manager opens the dashboard for a past day (and it holds at 1,024 px and at a
+phone's 375 px). The page states are checked in French at each step; screenshots go to
+test-artifacts/journey-*.png.
 
 One Chromium for the module (each journey logs in afresh); without Chromium the tests skip,
 unless CLAIMS_REQUIRE_BROWSER=1 (CI), where they fail.
@@ -13,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,9 +51,10 @@ def chrome() -> Iterator[Any]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> str:
+def store(database_url: str) -> str:
+    """A fresh store, SQLite then PostgreSQL (tests/conftest.py)."""
     _need_browser()
-    return f"sqlite:///{tmp_path / 'claims.db'}"
+    return database_url
 
 
 def _eur(amount: str) -> str:
