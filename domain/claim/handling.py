@@ -49,6 +49,8 @@ class HandlingPart(ClaimState):
         assigned_on: date
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.assigned_on
@@ -79,6 +81,8 @@ class HandlingPart(ClaimState):
         documents: list[str]
         requested_on: date
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -119,6 +123,8 @@ class HandlingPart(ClaimState):
         received_on: date
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.received_on
@@ -154,6 +160,8 @@ class HandlingPart(ClaimState):
         amount_paid: Decimal
         received_on: date
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -224,6 +232,8 @@ class HandlingPart(ClaimState):
         indemnity: Indemnity
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.decided_on
@@ -281,6 +291,8 @@ class HandlingPart(ClaimState):
         reason: str
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.decided_on
@@ -308,6 +320,8 @@ class HandlingPart(ClaimState):
     class Closed(Aggregate.Event):
         closed_on: date
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -338,6 +352,8 @@ class HandlingPart(ClaimState):
         withdrawn_on: date
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.withdrawn_on
@@ -365,6 +381,8 @@ class HandlingPart(ClaimState):
         reopened_on: date
         reason: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -403,6 +421,8 @@ class HandlingPart(ClaimState):
         interrupted_on: date
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.interrupted_on
@@ -430,6 +450,8 @@ class HandlingPart(ClaimState):
         text: str
         noted_on: date
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""

@@ -46,6 +46,8 @@ class MoneyPart(ClaimState):
         amount: Decimal
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.paid_on
@@ -79,6 +81,8 @@ class MoneyPart(ClaimState):
         reason: str
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.set_on
@@ -99,6 +103,8 @@ class MoneyPart(ClaimState):
         reason: str
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.set_on
@@ -118,6 +124,8 @@ class MoneyPart(ClaimState):
         set_on: date
         reason: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -179,6 +187,8 @@ class MoneyPart(ClaimState):
         expected_on: date
         subrogation: bool
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -248,6 +258,8 @@ class MoneyPart(ClaimState):
         amount: Decimal
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.received_on
@@ -300,6 +312,8 @@ class MoneyPart(ClaimState):
         written_off_on: date
         reason: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""

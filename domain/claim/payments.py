@@ -132,6 +132,8 @@ class PaymentsPart(ClaimState):
         approval_required: bool
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.requested_on
@@ -264,6 +266,8 @@ class PaymentsPart(ClaimState):
         reason: str
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.decided_on
@@ -281,6 +285,8 @@ class PaymentsPart(ClaimState):
         decided_on: date
         reason: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -345,6 +351,8 @@ class PaymentsPart(ClaimState):
         amount: Decimal
         kind: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -418,6 +426,8 @@ class PaymentsPart(ClaimState):
         kind: str
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.failed_on
@@ -441,6 +451,8 @@ class PaymentsPart(ClaimState):
         amount: Decimal
         kind: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -507,6 +519,8 @@ class PaymentsPart(ClaimState):
         cancelled_on: date
         reason: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
