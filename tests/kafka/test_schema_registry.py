@@ -13,6 +13,7 @@ import pytest
 from infra import schema_registry
 from infra.events import current_schemas, event_classes
 from infra.schema_registry import IncompatibleSchemaError, compatibility_problems, merge
+from services.cli import main
 
 REGISTRY = Path(__file__).resolve().parents[2] / "docs" / schema_registry.REGISTRY_PATH
 
@@ -139,3 +140,22 @@ def test_merge_refuses_a_breaking_change_at_a_published_version() -> None:
     assert bumped["types"]["Declared"] == {"2": BASE, "3": broken}
     widened = _changed(lambda s: s["properties"].update(extra={"type": "integer"}))
     assert merge(registry, {"Declared": (2, widened)})["types"]["Declared"]["2"] == widened
+
+
+def test_claims_schemas_refuses_to_rewrite_a_published_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLAIMS_DATABASE_URL", f"sqlite:///{tmp_path / 'claims.db'}")
+    published = _committed()
+    ghost = published["types"]["NoteAdded"]["1"]
+    ghost["properties"]["ghost"] = {"type": "string"}  # as if once published, now gone
+    target = tmp_path / "docs" / schema_registry.REGISTRY_PATH
+    target.parent.mkdir(parents=True)
+    target.write_text(schema_registry.dumps(published), encoding="utf-8")
+    assert main(["schemas", "--output", str(tmp_path / "docs")]) == 1
+    assert "NoteAdded v1 ghost: removed" in capsys.readouterr().err
+    assert not (tmp_path / "docs" / "asyncapi.json").exists()  # nothing written
+    del ghost["properties"]["ghost"]
+    target.write_text(schema_registry.dumps(published), encoding="utf-8")
+    assert main(["schemas", "--output", str(tmp_path / "docs")]) == 0
+    assert target.read_text(encoding="utf-8") == REGISTRY.read_text(encoding="utf-8")
