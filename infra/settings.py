@@ -165,7 +165,13 @@ class Settings(BaseSettings):
     ] = None
     kafka_topic: str = "claims.events"
     kafka_partitions: Annotated[int, Field(ge=1, le=1000)] = 6
-    kafka_exclude_health_data: bool = False
+    kafka_exclude_health_data: Annotated[
+        bool,
+        Field(
+            description="deprecated, always on: since claims.event/2 published events carry no "
+            "personal or health data whatever its value (docs/adr/0035); accepted and ignored"
+        ),
+    ] = True
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         for name, value in super().__repr_args__():

@@ -19,7 +19,8 @@ from domain.calendar import FrenchCalendar
 from domain.claim import Claim
 from domain.claim_view import ClaimDisplay
 from domain.errors import ClaimError
-from infra.events import published_documents
+from infra import schema_registry
+from infra.events import current_schemas, published_documents
 from infra.health import StallWatch, serve_readyz
 from infra.kafka import KafkaProjectionWorker, Relay
 from infra.logging import configure_logging
@@ -316,11 +317,24 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _schemas(output: str) -> int:
-    for relative, text in published_documents().items():
+    registry_path = Path(output) / schema_registry.REGISTRY_PATH
+    published = json.loads(registry_path.read_text("utf-8")) if registry_path.exists() else {}
+    try:  # docs/adr/0035: a published (type, version) may only gain optional fields
+        registry = schema_registry.merge(published, current_schemas())
+    except schema_registry.IncompatibleSchemaError as exc:
+        print("claims schemas: incompatible with the published registry:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    documents = {
+        **published_documents(),
+        schema_registry.REGISTRY_PATH: schema_registry.dumps(registry),
+    }
+    for relative, text in documents.items():
         path = Path(output) / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    print(f"wrote {len(published_documents())} documents under {output}/")
+    print(f"wrote {len(documents)} documents under {output}/")
     return 0
 
 
