@@ -27,7 +27,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infra.health import StallWatch
 from infra.settings import Environment, Settings
-from services.http import admin, claims, financials, money, pages, read_models, reports
+from services.http import (
+    admin,
+    audit_pages,
+    claim_pages,
+    claims,
+    dashboard_pages,
+    financials,
+    money,
+    pages,
+    read_models,
+    reports,
+    worklist_pages,
+)
 from services.http.auth import DEV_TOKENS, TokenRegistry
 from services.http.deps import AnyRole, Claims
 from services.http.docs import install_docs
@@ -313,7 +325,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(contracts)
     app.include_router(read_models.router)
     app.include_router(financials.router)
-    app.include_router(pages.router)
+    # The pages: each module has its router (the claim pages' /claims/new before /claims/{n}).
+    for page_router in (
+        pages.router,
+        dashboard_pages.router,
+        worklist_pages.router,
+        claim_pages.router,
+        audit_pages.router,
+    ):
+        app.include_router(page_router)
     app.include_router(claims.router)
     app.include_router(money.router)
     app.include_router(admin.router)

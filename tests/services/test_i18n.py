@@ -24,10 +24,11 @@ def _message_ids() -> list[str]:
     ids = []
     for template in sorted((HTTP / "templates").glob("*.html")):
         ids += [m.group(2) for m in re.finditer(r"_\(\s*([\"'])(.*?)\1", template.read_text())]
-    code = (HTTP / "pages.py").read_text()
-    ids += re.findall(r'_t\(\s*request,\s*"(.*?)"', code, re.S)
-    ids += re.findall(r'i18n\.gettext\(lang, "(.*?)"\)', code)
-    ids += re.findall(r'N_\(\s*"(.*?)"\)', (HTTP / "forms.py").read_text(), re.S)
+    for module in sorted(HTTP.glob("*.py")):  # the pages' and the forms' modules
+        code = module.read_text()
+        ids += re.findall(r'_t\(\s*request,\s*"(.*?)"', code, re.S)
+        ids += re.findall(r'i18n\.gettext\(lang, "(.*?)"\)', code)
+        ids += re.findall(r'N_\(\s*"(.*?)"\)', code, re.S)
     ids += list(ROLE_NAMES.values())
     ids += [words for labels in i18n.LABELS.values() for words in labels.values()]
     return ids
