@@ -38,6 +38,8 @@ from services.http import (
     pages,
     read_models,
     reports,
+    search,
+    search_pages,
     worklist_pages,
 )
 from services.http.auth import DEV_TOKENS, TokenRegistry
@@ -52,7 +54,7 @@ from services.http.problems import (
 )
 from services.http.security_headers import SecurityHeaders
 from services.http.sessions import PageSessions
-from services.wiring import build_application, build_runner
+from services.wiring import build_application, build_name_hasher, build_runner
 
 log = structlog.get_logger(__name__)
 
@@ -289,6 +291,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         application = build_application(resolved)
         app.state.claims = application
+        app.state.name_hasher = build_name_hasher(resolved)
         runner = build_runner(resolved, application)
         app.state.runner = runner
         app.state.sessions = PageSessions.from_settings(resolved, runner.store)
@@ -324,6 +327,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(operations)
     app.include_router(contracts)
     app.include_router(read_models.router)
+    app.include_router(search.router)  # before /api/v1/claims/{claim_id}
     app.include_router(financials.router)
     # The pages: each module has its router (the claim pages' /claims/new before /claims/{n}).
     for page_router in (
@@ -332,6 +336,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         worklist_pages.router,
         claim_pages.router,
         audit_pages.router,
+        search_pages.router,
     ):
         app.include_router(page_router)
     app.include_router(claims.router)

@@ -88,6 +88,7 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "claim": frozenset(Role),
     "declare": frozenset({Role.HANDLER, Role.ADMIN}),
     "audit": frozenset({Role.AUDITOR, Role.MANAGER, Role.ADMIN}),
+    "search": frozenset({Role.HANDLER, Role.MANAGER, Role.AUDITOR, Role.ADMIN}),
 }
 LOGIN_ROLES: frozenset[Role] = frozenset().union(*PAGE_ROLES.values())
 ROLE_NAMES = {
@@ -394,7 +395,7 @@ def home_page(request: Request) -> Response:
     number = request.query_params.get("claim_number", "").strip().upper()
     if number:
         return RedirectResponse(f"/claims/{quote(number)}", status_code=303)
-    pages = [page for page in ("worklist", "dashboard") if who.role in PAGE_ROLES[page]]
+    pages = [page for page in ("worklist", "dashboard", "search") if who.role in PAGE_ROLES[page]]
     return templates.TemplateResponse(request, "home.html", {"pages": pages, "who": who})
 
 
