@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.errors import ClaimError, VersionMismatch
 from services.audit import HistoryEntry
-from services.http import form_commands, form_errors, forms
+from services.http import form_commands, form_errors, forms, money_forms
 from services.http.auth import Principal
 from services.http.deps import today_in_paris
 from services.http.pages import (
@@ -129,6 +129,14 @@ def _claim_page(
     history = app.history(claim.id)
     steps = indemnity_history(history)
     actions = [a for a in forms.ACTIONS.values() if who.role in a.roles]
+    # The money forms the role may send; one naming a payment or recovery only if the claim
+    # has one in a state the command accepts.
+    items = {a.slug: money_forms.choices(a, claim) for a in money_forms.MONEY_ACTIONS.values()}
+    money_actions = [
+        a
+        for a in money_forms.MONEY_ACTIONS.values()
+        if who.role in a.roles and (not a.item or items[a.slug])
+    ]
     return templates.TemplateResponse(
         request,
         "claim.html",
@@ -147,11 +155,14 @@ def _claim_page(
                 ZERO,
             ),
             "actions": actions,
+            "money_actions": money_actions,
+            "item_choices": items,
             "can_audit": who.role in PAGE_ROLES["audit"],
-            "csrf": _command_csrf(request) if actions else "",
+            "csrf": _command_csrf(request) if actions or money_actions else "",
             "assessment_fields": forms.assessment_fields(claim),
             "active": active,
-            "done": forms.DONE.get(done, ""),
+            "done": forms.DONE.get(done) or money_forms.DONE.get(done, ""),
+            "done_panel": "money-actions" if done in money_forms.MONEY_ACTIONS else "actions",
         },
         status_code=active.outcome.status if active else 200,
     )
@@ -169,7 +180,7 @@ def _claim_command(request: Request, claim_number: str, slug: str, body: bytes) 
     who = _guard(request, "claim")
     if isinstance(who, Response):
         return who
-    action = forms.ACTIONS.get(slug)
+    action = forms.ACTIONS.get(slug) or money_forms.MONEY_ACTIONS.get(slug)
     if action is None:
         return templates.TemplateResponse(
             request, "not_found.html", {"claim_number": claim_number}, status_code=404
@@ -209,14 +220,13 @@ def _claim_command(request: Request, claim_number: str, slug: str, body: bytes) 
         if slug == "accept" and step != "confirm":
             indemnity = form_commands.preview(claim, request, command)
             return again(form_errors.FormOutcome(200), indemnity)
-        form_commands.run(
-            request,
-            action,
-            claim,
-            form_commands.context(request, who, version),
-            command,
-            complaint_id,
-        )
+        ctx = form_commands.context(request, who, version)
+        if slug in money_forms.MONEY_ACTIONS:
+            item_id = (form.get(f"{action.item}_id") or [""])[0]
+            ctx = money_forms.context(ctx, action, who)
+            money_forms.run(request, action, claim, ctx, command, item_id)
+        else:
+            form_commands.run(request, action, claim, ctx, command, complaint_id)
     except (ValidationError, RequestValidationError, ClaimError, HTTPProblem) as exc:
         outcome = form_errors.error_outcome(exc)
         return again(outcome)

@@ -85,6 +85,7 @@ class Action:
     fields: tuple[Field, ...]
     roles: frozenset[Role] = HANDLERS
     complaint: bool = False  # the form names one of the claim's complaints
+    item: str = ""  # the form names one of the claim's payments or recoveries
 
 
 def _codes(enum: Any) -> tuple[str, ...]:

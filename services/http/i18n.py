@@ -189,6 +189,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "card_decision": {"paid": "Paid by the card insurer", "refused": "Refused by the card insurer"},
     "mode": {"cash": "Transfer", "voucher": "Voucher", "transfer": "Transfer", "cheque": "Cheque"},
+    "payment_decision": {"approve": "Approve", "reject": "Reject"},
     "payment_kind": {"partial": "Partial", "final": "Final", "supplement": "Supplement"},
     "payment_state": {
         "pending_approval": "Awaiting approval",
