@@ -44,7 +44,7 @@ def site(database_url: str) -> Iterator[tuple[TestClient, TestClient, str, str]]
 
 
 def _page(client: TestClient, number: str) -> str:
-    return client.get(f"/claims/{number}").text
+    return str(client.get(f"/claims/{number}").text)
 
 
 def _post(
@@ -66,7 +66,7 @@ def _post(
 def _done(client: TestClient, number: str, slug: str, data: dict[str, Any]) -> str:
     sent = _post(client, number, slug, data)
     assert sent.status_code == 303, (slug, _messages(sent.text))
-    page = client.get(sent.headers["location"]).text
+    page = str(client.get(sent.headers["location"]).text)
     assert 'id="action-done"' in page
     return page
 
