@@ -12,9 +12,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from domain.errors import ClaimError
+from services.http import audit_labels
 from services.http.pages import (
     _guard,
     _invalid,
+    _language,
     _t,
     templates,
 )
@@ -94,8 +96,15 @@ def audit_page(request: Request, claim_number: str) -> Response:
         return compare
     before = _body_lines(app.get_claim(current.id, version=compare))
     after = _body_lines(shown)
+    lang = _language(request)
+    # Each changed field: its key (kept as data-code), its words, old -> new as shown.
     changes = [
-        (name, before.get(name, ""), after.get(name, ""))
+        (
+            name,
+            audit_labels.field_label(lang, name),
+            audit_labels.field_value(lang, name, before.get(name, "")),
+            audit_labels.field_value(lang, name, after.get(name, "")),
+        )
         for name in sorted(set(before) | set(after))
         if before.get(name, "") != after.get(name, "")
     ]
@@ -106,7 +115,7 @@ def audit_page(request: Request, claim_number: str) -> Response:
             "claim": shown,
             "current": current,
             "history": history,
-            "lines": after,
+            "lines": audit_labels.labelled(lang, after),
             "compare": compare,
             "changes": changes,
             "at": at_text,

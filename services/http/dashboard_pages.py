@@ -116,7 +116,10 @@ def dashboard_page(request: Request) -> Response:
     context = {
         "as_of": as_of,
         "figures": figures,
-        "definitions": figures["definitions"],
+        # What each figure means, in the page's language (the API gives them in English).
+        "definitions": {
+            key: i18n.gettext(lang, text) for key, text in figures["definitions"].items()
+        },
         "breached": clock_lists["breached"],
         "at_risk": clock_lists["at_risk"],
         "page_size": PAGE_SIZE,

@@ -13,6 +13,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 from fastapi.testclient import TestClient
 
+from projections.dashboard.queries import DEFINITIONS
 from services.http import i18n
 from services.http.pages import ROLE_NAMES
 from tests.services.conftest import page_login
@@ -30,6 +31,7 @@ def _message_ids() -> list[str]:
         ids += re.findall(r'i18n\.gettext\(lang, "(.*?)"\)', code)
         ids += re.findall(r'N_\(\s*"(.*?)"\)', code, re.S)
     ids += list(ROLE_NAMES.values())
+    ids += list(DEFINITIONS.values())  # the dashboard's figure definitions, shown translated
     ids += [words for labels in i18n.LABELS.values() for words in labels.values()]
     return ids
 
