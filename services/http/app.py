@@ -27,7 +27,21 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infra.health import StallWatch
 from infra.settings import Environment, Settings
-from services.http import admin, claims, financials, money, pages, read_models, reports
+from services.http import (
+    admin,
+    audit_pages,
+    claim_pages,
+    claims,
+    dashboard_pages,
+    financials,
+    money,
+    pages,
+    read_models,
+    reports,
+    search,
+    search_pages,
+    worklist_pages,
+)
 from services.http.auth import DEV_TOKENS, TokenRegistry
 from services.http.deps import AnyRole, Claims
 from services.http.docs import install_docs
@@ -40,7 +54,7 @@ from services.http.problems import (
 )
 from services.http.security_headers import SecurityHeaders
 from services.http.sessions import PageSessions
-from services.wiring import build_application, build_runner
+from services.wiring import build_application, build_name_hasher, build_runner
 
 log = structlog.get_logger(__name__)
 
@@ -277,6 +291,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         application = build_application(resolved)
         app.state.claims = application
+        app.state.name_hasher = build_name_hasher(resolved)
         runner = build_runner(resolved, application)
         app.state.runner = runner
         app.state.sessions = PageSessions.from_settings(resolved, runner.store)
@@ -312,8 +327,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(operations)
     app.include_router(contracts)
     app.include_router(read_models.router)
+    app.include_router(search.router)  # before /api/v1/claims/{claim_id}
     app.include_router(financials.router)
-    app.include_router(pages.router)
+    # The pages: each module has its router (the claim pages' /claims/new before /claims/{n}).
+    for page_router in (
+        pages.router,
+        dashboard_pages.router,
+        worklist_pages.router,
+        claim_pages.router,
+        audit_pages.router,
+        search_pages.router,
+    ):
+        app.include_router(page_router)
     app.include_router(claims.router)
     app.include_router(money.router)
     app.include_router(admin.router)
