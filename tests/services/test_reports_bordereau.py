@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell
 
 from domain.reporting import BORDEREAU_COLUMNS, Period
 from services.http.deps import today_in_paris
@@ -139,8 +140,10 @@ def test_csv_and_xlsx(api: TestClient) -> None:
     cells = {r[0].value: r for r in sheet.iter_rows(min_row=2)}
     mine = cells[claim["claim_number"]]
     by_name = dict(zip(header, mine, strict=True))
-    assert by_name["loss_date"].is_date
-    assert by_name["declared_on"].is_date
+    for name in ("loss_date", "declared_on", "opened_on"):
+        cell = by_name[name]
+        assert isinstance(cell, Cell)
+        assert cell.is_date
     assert by_name["paid_this_period"].data_type == "n"
     assert Decimal(str(by_name["paid_this_period"].value)) == Decimal(claim["financials"]["paid"])
     contract = _get(api, "bordereau", period=str(CURRENT), contract="CORSAIR").json()
