@@ -27,7 +27,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infra.health import StallWatch
 from infra.settings import Environment, Settings
-from services.http import admin, claims, financials, money, pages, read_models, reports
+from services.http import (
+    admin,
+    claims,
+    financials,
+    money,
+    pages,
+    read_models,
+    report_downloads,
+    reports,
+)
 from services.http.auth import DEV_TOKENS, TokenRegistry
 from services.http.deps import AnyRole, Claims
 from services.http.docs import install_docs
@@ -318,6 +327,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(money.router)
     app.include_router(admin.router)
     app.include_router(reports.router)
+    app.include_router(report_downloads.router)
     install_docs(app)  # mounts /static/docs: before the pages' /static
     app.mount("/static", pages.static_files(), name="static")
     app.add_exception_handler(RequestTooLarge, too_large_handler)

@@ -122,13 +122,21 @@ def test_the_worker_process_and_the_rebuild_command(
         ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10).json()
         assert ready == {
             "status": "ready",
-            "lag": {"claims_list": 0, "sla": 0, "worklist": 0, "audit_trail": 0, "financials": 0},
+            "lag": {
+                "claims_list": 0,
+                "sla": 0,
+                "worklist": 0,
+                "audit_trail": 0,
+                "financials": 0,
+                "reporting": 0,
+            },
             "dead_letters": {
                 "claims_list": 0,
                 "sla": 0,
                 "worklist": 0,
                 "audit_trail": 0,
                 "financials": 0,
+                "reporting": 0,
             },
         }
     finally:

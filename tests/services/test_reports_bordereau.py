@@ -9,10 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from datetime import date, timedelta
 from decimal import Decimal
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from openpyxl.cell.cell import Cell
 
 from domain.reporting import BORDEREAU_COLUMNS, Period
 from services.http.deps import today_in_paris
-from tests.services.conftest import Handler, auth
+from tests.services.conftest import Handler, auth, page_login
 
 TODAY = today_in_paris()
 CURRENT = Period.of(TODAY)
@@ -260,3 +262,30 @@ def test_the_cli_writes_the_same_bordereau(
     )
     assert future.returncode == 2
     assert "--period is in the future" in future.stderr
+
+
+def _href(page: str, element_id: str) -> str:
+    found = re.search(rf'id="{element_id}" href="([^"]+)"', page)
+    assert found is not None, element_id
+    return unescape(found.group(1))
+
+
+def test_the_dashboard_links_to_each_report_for_its_month(api_sqlite: TestClient) -> None:
+    _settled(api_sqlite, TODAY)
+    login = page_login(api_sqlite)
+    assert login.status_code == 303, login.text
+    page = api_sqlite.get("/dashboard", params={"as_of": str(TODAY)}).text
+    assert f"Rapports de {CURRENT}" in page
+    bordereau = _href(page, "report-bordereau-xlsx")
+    assert bordereau == f"/reports/bordereau?period={CURRENT}&format=xlsx"
+    # The page session is enough to download them (no bearer token in a browser).
+    download = api_sqlite.get(bordereau)
+    assert download.status_code == 200, download.text
+    assert load_workbook(io.BytesIO(download.content)).active is not None
+    for link in ("report-bordereau-csv", "report-triangles-paid", "report-complaints-register"):
+        assert api_sqlite.get(_href(page, link)).status_code == 200, link
+    api_sqlite.cookies.clear()
+    assert page_login(api_sqlite, role="handler", target="/worklist").status_code == 303
+    assert api_sqlite.get(bordereau).status_code == 403
+    api_sqlite.cookies.clear()
+    assert api_sqlite.get(bordereau).status_code == 401
