@@ -115,7 +115,7 @@ def test_the_worker_process_and_the_rebuild_command(
                 rows = store.query("SELECT MIN(position), COUNT(*) FROM projection_tracking")
             except Exception:  # the worker has not created them yet
                 rows = [(None, 0)]
-            if rows[0][1] == 5 and rows[0][0] == head:
+            if rows[0][1] == 6 and rows[0][0] == head:  # six projections
                 break
             assert time.monotonic() < deadline, "the worker did not catch up"
             time.sleep(0.1)
