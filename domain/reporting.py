@@ -256,13 +256,18 @@ def step_start(index: int, step: Step) -> date:
 
 
 def triangle(
-    amounts: Iterable[tuple[str, str, int]], *, step: Step, as_of: date
+    amounts: Iterable[tuple[str, str, int]],
+    *,
+    step: Step,
+    as_of: date,
+    first_origin: str | None = None,
 ) -> tuple[list[str], list[list[int | None]]]:
     """The cumulative triangle from amounts by (origin month, month of the fact), both
-    `YYYY-MM`, facts dated up to `as_of`. Origins run from the first with an amount to the
-    step containing `as_of`; cells[i][k] sums what is dated up to the end of development step
-    k of origin i (k = 0: the origin period itself), up to `as_of` for the step containing it,
-    and is None for a step starting after `as_of`."""
+    `YYYY-MM`, facts dated up to `as_of`. Origins run from the step of `first_origin` (a
+    month; the first origin with a claim, so that every basis has the same origins), else of
+    the first origin with an amount, to the step containing `as_of`. cells[i][k] sums what is
+    dated up to the end of development step k of origin i (k = 0: the origin period itself), up
+    to `as_of` for the step containing it, and is None for a step starting after `as_of`."""
     by_cell: dict[tuple[int, int], int] = {}
     for origin_month, fact_month, amount in amounts:
         origin = step_index(origin_month, step)
@@ -270,9 +275,12 @@ def triangle(
         key = (origin, development)
         by_cell[key] = by_cell.get(key, 0) + amount
     last = step_index(f"{as_of.year:04d}-{as_of.month:02d}", step)
-    if not by_cell:
+    starts = [origin for origin, _ in by_cell]
+    if first_origin is not None:
+        starts.append(step_index(first_origin, step))
+    if not starts:
         return [], []
-    first = min(origin for origin, _ in by_cell)
+    first = min(starts)
     size = last - first + 1
     origins = [step_label(first + i, step) for i in range(size)]
     cells: list[list[int | None]] = []

@@ -128,3 +128,12 @@ def triangle_amounts(
         [f"{basis.value}@{origin.value}", as_of.isoformat()],
     )
     return [(str(o), str(m), int(a)) for o, m, a in rows]
+
+
+def first_origin(store: ReadStore, *, origin: Origin, as_of: date) -> str | None:
+    """The first origin month of a claim declared by `as_of`."""
+    ((month,),) = store.query(
+        "SELECT MIN(value) FROM reporting_totals WHERE measure = ? AND day <= ?",
+        [f"count@{origin.value}", as_of.isoformat()],
+    )
+    return None if month is None else str(month)

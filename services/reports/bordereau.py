@@ -25,7 +25,7 @@ from domain.reporting import (
     money,
     triangle,
 )
-from projections.reporting.queries import bordereau_claims, triangle_amounts
+from projections.reporting.queries import bordereau_claims, first_origin, triangle_amounts
 from projections.store import ReadStore
 
 # A refusal's reason (free text, kept in the event store only): claim id, decision version.
@@ -122,7 +122,10 @@ def triangles(
 ) -> dict[str, Any]:
     """`{origins, cells}`: counts as integers, money as decimal strings (null after as_of)."""
     origins, cells = triangle(
-        triangle_amounts(store, basis=basis, origin=origin, as_of=as_of), step=step, as_of=as_of
+        triangle_amounts(store, basis=basis, origin=origin, as_of=as_of),
+        step=step,
+        as_of=as_of,
+        first_origin=first_origin(store, origin=origin, as_of=as_of),
     )
     shaped: list[list[Any]] = (
         cells

@@ -114,3 +114,8 @@ def test_triangle_cells_are_cumulative_partial_then_null() -> None:
     years, by_year = triangle(amounts, step=Step.YEAR, as_of=date(2025, 12, 31))
     assert (years, by_year) == (["2025"], [[187]])
     assert triangle([], step=Step.YEAR, as_of=date(2025, 1, 1)) == ([], [])
+    # Origins start with the first claim's, whatever the basis.
+    assert triangle([], step=Step.YEAR, as_of=date(2026, 3, 1), first_origin="2025-07") == (
+        ["2025", "2026"],
+        [[0, 0], [0, None]],
+    )
