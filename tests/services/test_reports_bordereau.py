@@ -25,6 +25,8 @@ from openpyxl.cell.cell import Cell
 
 from domain.reporting import BORDEREAU_COLUMNS, Period
 from services.http.deps import today_in_paris
+from services.reports.output import ReportFormat, render
+from services.reports.streaming import write
 from tests.services.conftest import Handler, auth, page_login
 
 TODAY = today_in_paris()
@@ -289,3 +291,25 @@ def test_the_dashboard_links_to_each_report_for_its_month(api_sqlite: TestClient
     assert api_sqlite.get(bordereau).status_code == 403
     api_sqlite.cookies.clear()
     assert api_sqlite.get(bordereau).status_code == 401
+
+
+def test_streamed_json_and_csv_are_the_shared_outputs_bytes() -> None:
+    rows = [
+        {"a": date(2026, 3, 4), "b": Decimal("1.50"), "c": None, "d": ["x", "y"]},
+        {"a": date(2026, 3, 5), "b": Decimal("-2.00"), "c": 'é,"q"', "d": []},
+    ]
+    body = {"period": "2026-03", "final": True, "items": rows, "totals": {"b": Decimal("-0.50")}}
+    for fmt in (ReportFormat.JSON, ReportFormat.CSV):
+        out = io.BytesIO()
+        write(
+            fmt,
+            out,
+            stem="s",
+            head={"period": "2026-03", "final": True},
+            rows=iter(rows),
+            tail=lambda: {"totals": {"b": Decimal("-0.50")}},
+            columns=["a", "b", "c", "d"],
+        )
+        assert (
+            out.getvalue() == render(fmt, stem="s", body=body, columns=["a", "b", "c", "d"]).content
+        )
