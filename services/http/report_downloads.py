@@ -12,12 +12,12 @@ from typing import Annotated, cast
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from domain.reporting import Basis, Origin, Step
+from domain.reporting import Basis, Origin, Period, Step
 from projections.runner import ProjectionRunner
 from services.application import ClaimsApplication
 from services.http import reports
 from services.http.auth import Principal, Role
-from services.http.deps import as_of_day
+from services.http.deps import as_of_day, today_in_paris
 from services.http.problems import HTTPProblem
 from services.http.read_models import consistent_runner
 from services.http.schemas import Day
@@ -56,11 +56,12 @@ def _runner(request: Request) -> ProjectionRunner:
 def bordereau_download(
     request: Request,
     principal: Reader,
-    period: Annotated[str, Query()],
+    period: Annotated[str | None, Query(description="default: the current month")] = None,
     format: ReportFormat = ReportFormat.XLSX,
 ) -> Response:
+    month = period if period is not None else str(Period.of(today_in_paris()))
     return reports.claims_bordereau(
-        _app(request), _runner(request), principal, period, None, format, None
+        _app(request), _runner(request), principal, month, None, format, None
     )
 
 
@@ -81,11 +82,19 @@ def triangles_download(
 def complaints_register_download(
     request: Request,
     principal: Reader,
-    received_from: Annotated[Day, Query(alias="from")],
-    received_to: Annotated[Day, Query(alias="to")],
+    received_from: Annotated[Day | None, Query(alias="from")] = None,
+    received_to: Annotated[Day | None, Query(alias="to")] = None,
     as_of: Day | None = None,
     format: ReportFormat = ReportFormat.XLSX,
 ) -> Response:
+    """Default: the current month to date."""
+    today = today_in_paris()
     return reports.complaints_register(
-        _app(request), principal, received_from, received_to, as_of, format, None
+        _app(request),
+        principal,
+        received_from or today.replace(day=1),
+        received_to or today,
+        as_of,
+        format,
+        None,
     )
