@@ -39,6 +39,7 @@ from bench.harness import (
     write_report,
 )
 from bench.pages import page_figures
+from bench.reports import report_figures
 from bench.scale import build_read_models, load_sqlite
 from bench.scale import read_queries as scale_queries
 from bench.support import PeakMemory, send_large_body
@@ -568,6 +569,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         build_read_models(loaded, "sqlite")
         scale_queries(loaded, "sqlite")
+        report_figures(loaded.url, loaded.claims, "sqlite")
     command = "make bench" + (" QUICK=1" if quick else "")
     # A quick run is a smoke test: its figures do not replace the document's.
     path = ROOT / ("test-artifacts/benchmarks-quick.md" if quick else "docs/benchmarks.md")

@@ -228,6 +228,7 @@ if __name__ == "__main__":
     parser.add_argument("--claims", type=int, default=1_000_000)
     parser.add_argument("--views", action="store_true", help="build the read models")
     parser.add_argument("--queries", action="store_true", help="measure the read queries")
+    parser.add_argument("--reports", action="store_true", help="measure the insurer's reports")
     args = parser.parse_args()
     loaded = load_sqlite(args.claims)
     print(loaded)
@@ -235,3 +236,7 @@ if __name__ == "__main__":
         build_read_models(loaded, "sqlite")
     if args.queries:
         read_queries(loaded, "sqlite")
+    if args.reports:
+        from bench.reports import report_figures
+
+        report_figures(loaded.url, loaded.claims, "sqlite")

@@ -29,6 +29,7 @@ from projections.base import (
 from projections.claims_list.fold import ClaimsListProjection
 from projections.event_log import EventLog
 from projections.financials.fold import FinancialsProjection
+from projections.reporting.fold import ReportingProjection
 from projections.retry import exponential, run_until_stopped
 from projections.search.fold import NameHasher, SearchProjection
 from projections.sla.fold import SlaProjection
@@ -51,6 +52,7 @@ def all_projections(
         AuditTrailProjection(),
         FinancialsProjection(),
         SearchProjection(name_hasher),
+        ReportingProjection(),
     ]
 
 

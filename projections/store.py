@@ -151,6 +151,30 @@ class ReadStore:
         with self.transaction(read_only=True) as tx:
             return tx.query(sql, params)
 
+    def stream(
+        self, sql: str, params: Sequence[Any] = (), batch: int = 2000
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query, fetched `batch` at a time in one read-only transaction (a
+        server-side cursor on PostgreSQL), so a large report never holds its whole result."""
+        connection = self._connection()
+        if self.postgres:
+            name = f"stream_{next(_SAVEPOINTS)}"
+            with connection.transaction(), connection.cursor(name=name) as cursor:
+                cursor.execute(_PLACEHOLDER.sub("%s", sql), tuple(params))
+                while rows := cursor.fetchmany(batch):
+                    for row in rows:
+                        yield tuple(row)
+            return
+        cursor = connection.cursor()
+        cursor.execute("BEGIN")
+        try:
+            cursor.execute(sql, tuple(params))
+            while rows := cursor.fetchmany(batch):
+                yield from rows
+        finally:
+            cursor.execute("COMMIT")
+            cursor.close()
+
     def close(self) -> None:
         with self._lock:
             for connection in self._connections:

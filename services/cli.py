@@ -28,6 +28,7 @@ from infra.settings import Settings, redact_url, settings_errors
 from projections.base import DeadLetter
 from projections.rebuild import rebuild
 from projections.runner import all_projections
+from services import report_cli
 from services.application import ClaimsApplication
 from services.audit import HistoryEntry
 from services.demo import generate
@@ -136,6 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     register.add_argument("--as-of", type=_parse_day, help="default: today in Paris")
     register.add_argument("--format", choices=[f.value for f in ReportFormat], default="csv")
     register.add_argument("-o", "--output", required=True, help="the file to write ('-': stdout)")
+    report_cli.add_parsers(reports)
 
     replay = commands.add_parser("replay", help="show a claim and its history (audit replay)")
     replay.add_argument("claim_number")
@@ -438,6 +440,8 @@ def _rebuild(settings: Settings, name: str | None, verify: bool) -> int:
 def _report(settings: Settings, args: argparse.Namespace) -> int:
     """`claims report complaints-register`: the same bytes as the HTTP report."""
     today = today_in_paris()
+    if args.report in report_cli.COMMANDS:
+        return report_cli.run(settings, args, today)
     as_of = args.as_of or today
     problem = (
         "--to is in the future"

@@ -37,6 +37,7 @@ from services.http import (
     money,
     pages,
     read_models,
+    report_downloads,
     reports,
     search,
     search_pages,
@@ -343,6 +344,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(money.router)
     app.include_router(admin.router)
     app.include_router(reports.router)
+    app.include_router(report_downloads.router)
     install_docs(app)  # mounts /static/docs: before the pages' /static
     app.mount("/static", pages.static_files(), name="static")
     app.add_exception_handler(RequestTooLarge, too_large_handler)

@@ -215,6 +215,8 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/api/v1/admin/dead-letters"): {"auditor", "admin"},
     ("POST", "/api/v1/admin/dead-letters/{dead_letter_id}/retry"): {"admin"},
     ("GET", "/api/v1/reports/complaints-register"): {"manager", "auditor", "admin"},
+    ("GET", "/api/v1/reports/bordereau"): {"manager", "auditor", "admin"},
+    ("GET", "/api/v1/reports/triangles"): {"manager", "auditor", "admin"},
     ("POST", "/api/v1/claims"): COMMAND,
     ("POST", "/api/v1/claims/{claim_id}/assignment"): ASSIGN,
     **{

@@ -390,7 +390,7 @@ def refused(response: Any, field: str) -> bool:
         "soon",
     ],
 )
-@pytest.mark.parametrize("url", ["/api/v1/sla", "/api/v1/dashboard"])
+@pytest.mark.parametrize("url", ["/api/v1/sla", "/api/v1/dashboard", "/api/v1/reports/triangles"])
 def test_an_implausible_as_of_is_422_naming_it(
     api_sqlite: TestClient, url: str, as_of: str
 ) -> None:

@@ -70,9 +70,14 @@ def test_every_page_carries_the_security_headers(api_sqlite: TestClient) -> None
     ]
     assert [r.status_code for r in errors] == [422, 404, 422, 403]
     assert all(r.status_code == 200 for r in logged_in)
-    # Files, not pages: the audit trail's CSV and the favicon.
-    downloads = [r for r in logged_in if r.url.path.endswith((".csv", ".ico"))]
-    assert len(downloads) == 2
+    # Files, not pages: the audit trail's CSV, the favicon, and the reports the dashboard links
+    # to (docs/adr/0029).
+    downloads = [
+        r
+        for r in logged_in
+        if r.url.path.endswith((".csv", ".ico")) or r.url.path.startswith("/reports/")
+    ]
+    assert len(downloads) == 5
     for response in downloads:
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Cache-Control"] == "no-store"
