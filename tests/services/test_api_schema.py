@@ -35,7 +35,8 @@ def test_every_operation_answers_as_documented(sqlite_url: str) -> None:
         operations = [
             result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)
         ]
-        assert len(operations) == 50  # 32, 4 of the complaints register, 11 of money, search, 2 reports
+        # 32, 4 of the complaints register, 11 of money, search, 2 reports
+        assert len(operations) == 50
 
         for operation in operations:
 
