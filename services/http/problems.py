@@ -61,6 +61,16 @@ class HTTPProblem(Exception):  # noqa: N818 - raised to answer with a problem do
         self.headers = headers
         self.errors = errors
 
+    def response(self) -> JSONResponse:
+        return problem_response(
+            self.status,
+            self.rule,
+            self.title,
+            self.detail,
+            errors=self.errors,
+            headers=self.headers,
+        )
+
 
 def problem_response(
     status: int,
