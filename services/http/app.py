@@ -34,6 +34,7 @@ from services.http import (
     documents,
     financials,
     insured,
+    insured_pages,
     money,
     pages,
     read_models,
@@ -348,6 +349,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(documents.router)
     app.include_router(documents.register_router)
     app.include_router(insured.router)
+    app.include_router(insured_pages.router)
     install_docs(app)  # mounts /static/docs: before the pages' /static
     app.mount("/static", pages.static_files(), name="static")
     app.add_exception_handler(RequestTooLarge, too_large_handler)

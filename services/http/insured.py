@@ -9,7 +9,9 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from typing import Annotated, Any, cast
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,6 +22,7 @@ from domain.claim import Claim
 from domain.documents import DocumentTooLarge, UnsupportedDocumentType
 from domain.errors import ClaimError
 from domain.values import Document
+from services.application import ClaimsApplication
 from services.http.auth import Role, TokenRegistry
 from services.http.deps import (
     Claims,
@@ -35,7 +38,7 @@ from services.http.insured_schemas import (
     SessionPublic,
     portal_declaration,
 )
-from services.http.insured_sessions import InsuredSession, InsuredSessions, TooManyAttempts
+from services.http.insured_sessions import InsuredSessions, OpenedSession, TooManyAttempts
 from services.http.insured_view import InsuredView, PortalDeclarationPublic, insured_view
 from services.http.problems import COMMAND_RESPONSES, PROBLEM_RESPONSES, HTTPProblem
 from services.http.schemas import implausible_dates
@@ -61,6 +64,40 @@ def _sessions(request: Request) -> InsuredSessions:
     return cast("InsuredSessions", request.app.state.insured_sessions)
 
 
+def log_in(
+    request: Request, app: ClaimsApplication, claim_number: str, trip_start: date, code: str
+) -> OpenedSession | TooManyAttempts | None:
+    """A throttled log-in (the API's and the page's): a session for the claim whose number,
+    trip start and current access code these are; None for wrong credentials."""
+
+    def authenticate() -> tuple[UUID, str] | None:
+        try:
+            claim = app.find_by_number(claim_number, trip_start=trip_start)
+        except ClaimError:
+            access_code_matches(code, _DUMMY_HASH)  # the same work either way
+            return None
+        code_hash = claim.current_code_hash
+        if code_hash is None or not access_code_matches(code, code_hash):
+            return None
+        return claim.id, code_hash
+
+    return _sessions(request).log_in(
+        claim_number=claim_number, address=client_address(request), authenticate=authenticate
+    )
+
+
+def live_session(request: Request, app: ClaimsApplication, token: str) -> Claim | None:
+    """The claim of a live session token (None: expired, ended, or its code replaced)."""
+    session = _sessions(request).find(token)
+    if session is None:
+        return None
+    claim = app.get_claim(session.claim_id)
+    if claim.current_code_hash != session.code_hash:  # a new code ended the session
+        _sessions(request).end_all(claim.id)
+        return None
+    return claim
+
+
 SESSION_RESPONSES: dict[int | str, dict[str, Any]] = {
     **PROBLEM_RESPONSES,
     429: {**PROBLEM_RESPONSES[401], "description": "Too many failed log-ins (Retry-After)"},
@@ -74,20 +111,7 @@ def open_session(request: Request, body: SessionCreate, app: Claims) -> JSONResp
     """Log in as the insured of a claim: its number, the trip's start date and the access
     code. 5 failures in 15 minutes for a claim number, or from a client, block it (429)."""
 
-    def authenticate() -> tuple[Any, str] | None:
-        try:
-            claim = app.find_by_number(body.claim_number, trip_start=body.trip_start)
-        except ClaimError:
-            access_code_matches(body.access_code, _DUMMY_HASH)  # the same work either way
-            return None
-        code_hash = claim.current_code_hash
-        if code_hash is None or not access_code_matches(body.access_code, code_hash):
-            return None
-        return claim.id, code_hash
-
-    outcome = _sessions(request).log_in(
-        claim_number=body.claim_number, address=client_address(request), authenticate=authenticate
-    )
+    outcome = log_in(request, app, body.claim_number, body.trip_start, body.access_code)
     if isinstance(outcome, TooManyAttempts):
         raise HTTPProblem(
             429,
@@ -106,37 +130,27 @@ def open_session(request: Request, body: SessionCreate, app: Claims) -> JSONResp
 
 def insured_claim(
     request: Request, app: Claims, authorization: Annotated[str | None, Header()] = None
-) -> tuple[Claim, InsuredSession]:
+) -> Claim:
     """The claim of the caller's live insured session: 401 without one (expired, ended by a
     new access code); a staff or portal token is a role that may not (403)."""
     registry = cast("TokenRegistry", request.app.state.tokens)
     if bearer_principal(registry, authorization) is not None:
         raise HTTPProblem(403, "forbidden", "Forbidden", "only the insured's session opens this")
     scheme, _, token = (authorization or "").partition(" ")
-    session = _sessions(request).find(token.strip()) if scheme.lower() == "bearer" else None
-    if session is None:
+    claim = live_session(request, app, token.strip()) if scheme.lower() == "bearer" else None
+    if claim is None:
         raise HTTPProblem(
             401,
             "unauthenticated",
             "Unauthenticated",
-            "log in again (POST /api/v1/insured/sessions)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    claim = app.get_claim(session.claim_id)
-    if claim.current_code_hash != session.code_hash:  # a new code ended the session
-        _sessions(request).end_all(claim.id)
-        raise HTTPProblem(
-            401,
-            "unauthenticated",
-            "Unauthenticated",
-            "this session ended: log in with the current access code",
+            "log in again with the current access code (POST /api/v1/insured/sessions)",
             headers={"WWW-Authenticate": "Bearer"},
         )
     request.state.actor = INSURED
-    return claim, session
+    return claim
 
 
-InsuredClaim = Annotated[tuple[Claim, InsuredSession], Depends(insured_claim)]
+InsuredClaim = Annotated[Claim, Depends(insured_claim)]
 INSURED_RESPONSES = {**COMMAND_RESPONSES, 415: {**COMMAND_RESPONSES[409]}}
 INSURED_RESPONSES[415] = {**COMMAND_RESPONSES[409], "description": "Not a PDF, JPEG or PNG"}
 
@@ -149,7 +163,7 @@ def _view(app: Any, claim: Claim) -> JSONResponse:
 @router.get("/claim", response_model=InsuredView, responses=INSURED_RESPONSES)
 def get_insured_claim(app: Claims, found: InsuredClaim) -> JSONResponse:
     """The insured's view of their claim: status, timeline, proofs, promise date, payments."""
-    return _view(app, found[0])
+    return _view(app, found)
 
 
 @router.put("/claim/bank-details", response_model=InsuredView, responses=INSURED_RESPONSES)
@@ -159,7 +173,7 @@ def give_bank_details(
     """The insured's bank details (IBAN checked, mod-97): the `bank_details` proof when it was
     requested; refused while a transfer is in flight (409 payment-in-progress)."""
     claim = app.give_bank_details(
-        found[0].id, holder=body.holder, iban=body.iban, given_on=today_in_paris(), by=INSURED
+        found.id, holder=body.holder, iban=body.iban, given_on=today_in_paris(), by=INSURED
     )
     return _view(app, claim)
 
@@ -182,7 +196,7 @@ async def upload_document(request: Request, app: Claims, found: InsuredClaim) ->
         )
     try:
         claim, _ = app.receive_document(
-            found[0].id,
+            found.id,
             content=upload.content,
             filename=upload.filename,
             proof_code=proof_code,

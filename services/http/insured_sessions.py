@@ -154,6 +154,15 @@ class InsuredSessions:
             return None
         return InsuredSession(UUID(str(claim_id)), str(code_hash), expires)
 
+    def end(self, token: str) -> None:
+        """Log out: the token's session is gone for every process."""
+        session_id = self.session_id_of(token)
+        if session_id is not None:
+            with self.store.transaction() as tx:
+                tx.execute(
+                    "DELETE FROM insured_sessions WHERE id_digest = ?", (_digest(session_id),)
+                )
+
     def end_all(self, claim_id: UUID) -> None:
         """End every session of the claim (a new access code, an erasure)."""
         with self.store.transaction() as tx:

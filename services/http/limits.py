@@ -35,7 +35,11 @@ BEARER_PATHS = frozenset({"/readyz", "/metrics"})
 PUBLIC_API_PATHS = frozenset({"/api/v1/insured/sessions"})
 # Document uploads (api.md v2 §3 rule 3): 10 MiB and the form around it; beyond, the answer
 # names the document's own rule. A pattern of CLAIMS_MAX_BODY_BYTES_BY_PATH comes first.
-DOCUMENT_PATHS = ("/api/v1/claims/*/documents", "/api/v1/insured/claim/documents")
+DOCUMENT_PATHS = (
+    "/api/v1/claims/*/documents",
+    "/api/v1/insured/claim/documents",
+    "/insured/claim/document",  # the insured's page
+)
 
 
 def needs_bearer(path: str) -> bool:
