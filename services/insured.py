@@ -84,6 +84,7 @@ class InsuredCommands:
             by: str,
             idempotency: IdempotencyKey | None = None,
             contact: DeclarantContact | None = None,
+            then: Callable[[Claim], None] | None = None,
         ) -> Claim: ...
 
         def get_claim(self, claim_id: UUID, *, version: int | None = None) -> Claim: ...
