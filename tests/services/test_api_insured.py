@@ -132,7 +132,7 @@ def test_the_insured_logs_in_and_sees_only_their_view(api: TestClient) -> None:
     assert mine.status_code == 200, mine.text
     body = mine.json()
     assert body["claim_number"] == number
-    assert [t["label"] for t in body["timeline"]][0] == "Sinistre déclaré"
+    assert body["timeline"][0]["label"] == "Sinistre déclaré"
     for secret in ("reserve", "handler", "notes", "financials", "declarant"):
         assert secret not in body
     # The token opens nothing else; a staff token does not open the insured's paths.
@@ -204,9 +204,12 @@ def test_bank_details_given_by_the_insured_are_the_bank_details_proof(api: TestC
     body = given.json()
     assert body["bank_details"] == {"holder": "Jeanne Martin", "iban_masked": "FR76*0189"}
     assert {p["code"]: p["state"] for p in body["proofs"]}["bank_details"] == "received"
-    assert "30006000011234567890189" not in api.get(
-        f"/api/v1/claims/by-number/{view['claim_number']}/", headers=auth("auditor")
-    ).text
+    assert (
+        "30006000011234567890189"
+        not in api.get(
+            f"/api/v1/claims/by-number/{view['claim_number']}/", headers=auth("auditor")
+        ).text
+    )
 
 
 def test_a_staff_declaration_takes_a_declarant_and_stays_declared(api: TestClient) -> None:
