@@ -31,6 +31,7 @@ from infra.settings import Environment, Settings
 from services.http import (
     admin,
     claims,
+    document_pages,
     documents,
     financials,
     insured,
@@ -350,6 +351,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(documents.register_router)
     app.include_router(insured.router)
     app.include_router(insured_pages.router)
+    app.include_router(document_pages.router)
     install_docs(app)  # mounts /static/docs: before the pages' /static
     app.mount("/static", pages.static_files(), name="static")
     app.add_exception_handler(RequestTooLarge, too_large_handler)
