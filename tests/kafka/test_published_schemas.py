@@ -48,7 +48,9 @@ def test_envelopes_carry_the_documented_fields_and_redact_health_text() -> None:
     assert set(required) <= set(message)
     assert message["schema"] == ENVELOPE_SCHEMA
     assert message["data"]["cause"]["description"] == "[redacted]"
-    assert message["data"]["insured"] == [{"name": "Jeanne Martin", "trip_price": "1200.00"}]
+    assert message["data"]["insured"] == [
+        {"name": "Jeanne Martin", "trip_price": "1200.00", "subject_id": None}
+    ]
     assert envelope(events[0], 1)["data"]["cause"]["description"] == "hospitalised"
 
 

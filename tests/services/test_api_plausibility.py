@@ -37,20 +37,23 @@ def command_bodies() -> dict[str, dict[str, Any]]:
     payment = f"{claim}/payments/{{payment_id}}"
     recovery = f"{claim}/recoveries/{{recovery_id}}"
     someone = "Jeanne Martin"
+    declaration = declaration_body(
+        medical_contraindication_on="2026-03-02",
+        cancelled_on="2026-03-03",
+        interrupted_on="2026-03-21",
+        fee_scale=[
+            {
+                "min_days_before": 0,
+                "max_days_before": None,
+                "percent": "100",
+                "minimum_per_person": "60.00",
+            }
+        ],
+        channel="online",
+        declarant={"name": someone, "email": "j@example.fr", "mobile": "0612345678"},
+    )
     return {
-        "/api/v1/claims": declaration_body(
-            medical_contraindication_on="2026-03-02",
-            cancelled_on="2026-03-03",
-            interrupted_on="2026-03-21",
-            fee_scale=[
-                {
-                    "min_days_before": 0,
-                    "max_days_before": None,
-                    "percent": "100",
-                    "minimum_per_person": "60.00",
-                }
-            ],
-        ),
+        "/api/v1/claims": declaration,
         f"{claim}/proof-requests": {"documents": ["medical_certificate"], "requested_on": DAY},
         f"{claim}/proofs": {"document": "medical_certificate", "received_on": DAY},
         f"{claim}/card-insurer-position": {
@@ -144,10 +147,9 @@ def command_bodies() -> dict[str, dict[str, Any]]:
             "trip_start": "2026-03-20",
             "access_code": "ABCD2345",
         },
+        # The portal's: the declaration less declared_on (the day it arrives).
         "/api/v1/insured/declarations": {
-            **{k: v for k, v in declaration_body().items() if k != "declared_on"},
-            "declarant": {"name": someone, "email": "j@example.fr", "mobile": "0612345678"},
-            "channel": "online",
+            k: v for k, v in declaration.items() if k != "declared_on"
         },
     }
 

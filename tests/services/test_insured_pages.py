@@ -63,6 +63,9 @@ def test_the_insured_logs_in_sends_a_proof_and_an_iban(api: TestClient) -> None:
 
     page = api.get("/insured/claim")
     assert page.status_code == 200
+    assert page.headers["content-security-policy"] == login_page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["referrer-policy"] == "no-referrer"
     assert f"Dossier {number}" in page.text
     assert "Justificatifs demandés" in page.text
     assert "Facture d" in page.text or "facture" in page.text.lower()
