@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from domain.calendar import FrenchCalendar
 from domain.claim import Claim
+from domain.claim_view import ClaimDisplay
 from domain.errors import ClaimError
 from infra.events import published_documents
 from infra.health import StallWatch, serve_readyz
@@ -148,20 +149,22 @@ def _format_value(value: Any) -> str:
     return str(value)
 
 
-def render_replay(claim: Claim, history: list[HistoryEntry]) -> str:
-    """The claim's state at its version, then every event up to that version."""
+def render_replay(claim: Claim, display: ClaimDisplay, history: list[HistoryEntry]) -> str:
+    """The claim's state at its version (its display facts folded from its events), then
+    every event up to that version."""
     lines = [
         f"claim {claim.claim_number} ({claim.id}) version {claim.version}",
         f"  status: {claim.status}",
         f"  contract: {claim.contract}  guarantee: {claim.guarantee}  "
         f"cause category: {claim.cause.category}",
         f"  event date: {claim.event_date}  declared on: {claim.declared_on}  "
-        f"late declaration: {claim.late_declaration} "
-        f"({claim.declaration_working_days_late} working days late)",
+        f"late declaration: {display.late_declaration} "
+        f"({display.declaration_working_days_late} working days late)",
         f"  trip: {claim.trip.departure_date} to {claim.trip.return_date}",
         f"  insured: {len(claim.insured)}  handler: {claim.handler or '-'}",
         f"  proofs requested: {_format_value(claim.proofs_requested)}  "
-        f"received: {_format_value(claim.proofs_received)}  complete: {claim.proofs_complete}",
+        f"received: {_format_value(list(display.proofs_received))}  "
+        f"complete: {claim.proofs_complete}",
     ]
     if claim.indemnity is not None:
         lines.append(f"  indemnity: {claim.indemnity.total} {claim.indemnity.currency}")
@@ -199,9 +202,10 @@ def _replay(app: ClaimsApplication, args: argparse.Namespace) -> str:
     else:
         claim = app.get_claim(claim_id, version=args.version)
     history = app.history(claim_id)
+    display = app.claim_display(claim)
     if args.format == "json":
         body = {
-            "claim": claim_body(claim).model_dump(mode="json"),
+            "claim": claim_body(claim, display).model_dump(mode="json"),
             "history": [
                 history_entry(e).model_dump(mode="json")
                 for e in history
@@ -209,7 +213,7 @@ def _replay(app: ClaimsApplication, args: argparse.Namespace) -> str:
             ],
         }
         return json.dumps(body, indent=2, ensure_ascii=False)
-    return render_replay(claim, history)
+    return render_replay(claim, display, history)
 
 
 def _kafka_bootstrap(settings: Settings) -> str:

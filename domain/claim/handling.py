@@ -22,10 +22,7 @@ from domain.errors import (
     WithdrawalAfterSettlement,
 )
 from domain.indemnity import ClaimFacts, compute_indemnity
-from domain.ledger import (
-    ZERO,
-    reserve_at_acceptance,
-)
+from domain.ledger import ZERO, reserve_at_acceptance
 from domain.validation import not_before, require_code, require_money, require_text
 from domain.values import (
     AssessmentInputs,

@@ -27,10 +27,7 @@ from domain.ledger import (
     check_reserve,
 )
 from domain.validation import not_before, require_code, require_money, require_text
-from domain.values import (
-    Insured,
-    Settlement,
-)
+from domain.values import Insured, Settlement
 
 
 class MoneyPart(ClaimState):

@@ -39,9 +39,7 @@ from domain.ledger import (
     rest,
 )
 from domain.validation import not_before, require_code, require_money, require_text
-from domain.values import (
-    SettlementMode,
-)
+from domain.values import SettlementMode
 
 
 class PaymentsPart(ClaimState):

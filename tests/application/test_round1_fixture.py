@@ -39,7 +39,7 @@ from projections.dashboard.queries import dashboard
 from projections.financials.queries import financials
 from projections.rebuild import rebuild
 from services.application import ClaimsApplication
-from services.http.views import claim_body
+from services.http.views import claim_body, display_from_aggregate
 from services.idempotency import CommandOutcome, IdempotencyKey, IdempotentRequest
 from services.wiring import build_application, build_event_log, build_runner
 
@@ -156,6 +156,25 @@ def test_every_aggregate_folds_from_its_events_and_from_its_snapshot(
     assert app.snapshots is not None
     snapshots = list(app.snapshots.get(app.claim_id_for_number(NOTED_CLAIM)))
     assert [s.originator_version for s in snapshots] == [50]
+
+
+def test_the_claim_body_of_every_version_is_the_one_the_aggregate_served(
+    round1_app: ClaimsApplication,
+) -> None:
+    """docs/adr/0028: the display facts folded from round 1's events (upcast) are those the
+    aggregate holds, at every version of every claim, and the API's body is unchanged."""
+    app = round1_app
+    versions = 0
+    for aggregate_id in _aggregate_events(app):
+        claim: Any = None
+        for stored in app.events.get(aggregate_id):
+            claim = stored.mutate(claim)  # type: ignore[attr-defined]
+            if not isinstance(claim, Claim):
+                break
+            versions += 1
+            assert app.claim_display(claim) == display_from_aggregate(claim)
+            assert claim_body(claim, app.claim_display(claim)) == claim_body(claim)
+    assert versions == CLAIM_EVENTS
 
 
 def test_the_claims_hold_their_round1_facts(round1_app: ClaimsApplication) -> None:
