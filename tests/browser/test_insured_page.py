@@ -65,3 +65,25 @@ def test_the_log_in_page_fits_a_phone(sqlite_url: str, width: int) -> None:
         driver.get(f"{base}/insured")
         wait_for(driver, "login")
         assert not scrolls_sideways(driver, width, 800)
+
+
+def test_the_handlers_documents_page_is_accessible(sqlite_url: str, tmp_path: Path) -> None:
+    """The handler's documents screen, with a document, its forms and a refused upload."""
+    from bench.browser import log_in
+
+    _need_browser()
+    with serving(sqlite_url) as base:
+        portal = {"Authorization": f"Bearer {TOKENS['portal']}"}
+        number = httpx.post(
+            f"{base}/api/v1/insured/declarations", json=portal_body(), headers=portal, timeout=30
+        ).json()["claim_number"]
+        scan = tmp_path / "facture.pdf"
+        scan.write_bytes(PDF)
+        with browser() as driver:
+            log_in(driver, base, TOKENS["handler"], f"/claims/{number}/documents")
+            wait_for(driver, "form-upload")
+            assert_accessible(driver)
+            wait_for(driver, "upload-file").send_keys(str(scan))
+            submit(driver, "upload-submit")
+            assert content(driver, "documents-message") == "Enregistré."
+            assert_accessible(driver)
