@@ -19,7 +19,8 @@ from domain.calendar import FrenchCalendar
 from domain.claim import Claim
 from domain.claim_view import ClaimDisplay
 from domain.errors import ClaimError
-from infra.events import published_documents
+from infra import schema_registry
+from infra.events import current_schemas, published_documents
 from infra.health import StallWatch, serve_readyz
 from infra.kafka import KafkaProjectionWorker, Relay
 from infra.logging import configure_logging
@@ -37,6 +38,8 @@ from services.reports.output import ReportFormat, render
 from services.wiring import (
     build_application,
     build_event_log,
+    build_name_hasher,
+    build_projections,
     build_read_store,
     build_runner,
 )
@@ -261,7 +264,7 @@ def _project_kafka(settings: Settings, index: int, workers: int, port: int | Non
     store = build_read_store(settings)
     worker = KafkaProjectionWorker(
         store,
-        all_projections(FrenchCalendar(settings.calendar_region)),
+        all_projections(FrenchCalendar(settings.calendar_region), build_name_hasher(settings)),
         bootstrap=_kafka_bootstrap(settings),
         topic=settings.kafka_topic,
         index=index,
@@ -332,11 +335,24 @@ def _demo_online(settings: Settings, app: Any, args: argparse.Namespace, today: 
 
 
 def _schemas(output: str) -> int:
-    for relative, text in published_documents().items():
+    registry_path = Path(output) / schema_registry.REGISTRY_PATH
+    published = json.loads(registry_path.read_text("utf-8")) if registry_path.exists() else {}
+    try:  # docs/adr/0035: a published (type, version) may only gain optional fields
+        registry = schema_registry.merge(published, current_schemas())
+    except schema_registry.IncompatibleSchemaError as exc:
+        print("claims schemas: incompatible with the published registry:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    documents = {
+        **published_documents(),
+        schema_registry.REGISTRY_PATH: schema_registry.dumps(registry),
+    }
+    for relative, text in documents.items():
         path = Path(output) / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    print(f"wrote {len(published_documents())} documents under {output}/")
+    print(f"wrote {len(documents)} documents under {output}/")
     return 0
 
 
@@ -376,7 +392,7 @@ def _rebuild(settings: Settings, name: str | None, verify: bool) -> int:
     an event parked in the dead letters (docs/adr/0016-dead-letters.md)."""
     app = build_application(settings)
     store = build_read_store(settings)
-    projections = {p.name: p for p in all_projections(app.calendar)}
+    projections = {p.name: p for p in build_projections(settings, app)}
     if name is not None and name not in projections:
         print(
             f"claims: unknown projection {name!r}; known: {', '.join(projections)}", file=sys.stderr

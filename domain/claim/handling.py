@@ -46,6 +46,8 @@ class HandlingPart(ClaimState):
         assigned_on: date
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.assigned_on
@@ -76,6 +78,8 @@ class HandlingPart(ClaimState):
         documents: list[str]
         requested_on: date
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -116,6 +120,8 @@ class HandlingPart(ClaimState):
         received_on: date
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.received_on
@@ -151,6 +157,8 @@ class HandlingPart(ClaimState):
         amount_paid: Decimal
         received_on: date
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -221,6 +229,8 @@ class HandlingPart(ClaimState):
         indemnity: Indemnity
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.decided_on
@@ -278,6 +288,8 @@ class HandlingPart(ClaimState):
         reason: str
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.decided_on
@@ -305,6 +317,8 @@ class HandlingPart(ClaimState):
     class Closed(Aggregate.Event):
         closed_on: date
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -335,6 +349,8 @@ class HandlingPart(ClaimState):
         withdrawn_on: date
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.withdrawn_on
@@ -362,6 +378,8 @@ class HandlingPart(ClaimState):
         reopened_on: date
         reason: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -400,6 +418,8 @@ class HandlingPart(ClaimState):
         interrupted_on: date
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.interrupted_on
@@ -427,6 +447,8 @@ class HandlingPart(ClaimState):
         text: str
         noted_on: date
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""

@@ -43,6 +43,8 @@ class MoneyPart(ClaimState):
         amount: Decimal
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.paid_on
@@ -76,6 +78,8 @@ class MoneyPart(ClaimState):
         reason: str
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.set_on
@@ -96,6 +100,8 @@ class MoneyPart(ClaimState):
         reason: str
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.set_on
@@ -115,6 +121,8 @@ class MoneyPart(ClaimState):
         set_on: date
         reason: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -176,6 +184,8 @@ class MoneyPart(ClaimState):
         expected_on: date
         subrogation: bool
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -245,6 +255,8 @@ class MoneyPart(ClaimState):
         amount: Decimal
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.received_on
@@ -297,6 +309,8 @@ class MoneyPart(ClaimState):
         written_off_on: date
         reason: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""

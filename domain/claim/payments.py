@@ -130,6 +130,8 @@ class PaymentsPart(ClaimState):
         approval_required: bool
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.requested_on
@@ -262,6 +264,8 @@ class PaymentsPart(ClaimState):
         reason: str
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.decided_on
@@ -279,6 +283,8 @@ class PaymentsPart(ClaimState):
         decided_on: date
         reason: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -343,6 +349,8 @@ class PaymentsPart(ClaimState):
         amount: Decimal
         kind: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -416,6 +424,8 @@ class PaymentsPart(ClaimState):
         kind: str
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.failed_on
@@ -439,6 +449,8 @@ class PaymentsPart(ClaimState):
         amount: Decimal
         kind: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -505,6 +517,8 @@ class PaymentsPart(ClaimState):
         cancelled_on: date
         reason: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
