@@ -23,7 +23,11 @@ from services.http.read_models import RESPONSES, Runner
 from services.http.schemas import Text
 
 router = APIRouter(prefix="/api/v1/claims", tags=["read models"])
-Staff = Annotated[Principal, Depends(require(Role.HANDLER, Role.MANAGER, Role.AUDITOR))]
+# The staff who read claims (the medical adviser reads as an auditor does: api.md v2).
+Staff = Annotated[
+    Principal,
+    Depends(require(Role.HANDLER, Role.MANAGER, Role.AUDITOR, Role.MEDICAL_ADVISER)),
+]
 MAX_RESULTS = 100
 
 
