@@ -57,7 +57,9 @@ def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
         processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
-        cache_logger_on_first_use=True,
+        # Not cached: a module's logger then follows a later configuration (structlog's
+        # capture_logs in the tests, a second configure_logging) instead of keeping the first.
+        cache_logger_on_first_use=False,
     )
     handler = logging.StreamHandler(_Stderr())
     handler.setFormatter(
