@@ -27,7 +27,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infra.health import StallWatch
 from infra.settings import Environment, Settings
-from services.http import admin, claims, financials, money, pages, read_models, reports
+from services.http import (
+    admin,
+    claims,
+    financials,
+    money,
+    notifications,
+    pages,
+    read_models,
+    reports,
+)
 from services.http.auth import DEV_TOKENS, TokenRegistry
 from services.http.deps import AnyRole, Claims
 from services.http.docs import install_docs
@@ -40,6 +49,7 @@ from services.http.problems import (
 )
 from services.http.security_headers import SecurityHeaders
 from services.http.sessions import PageSessions
+from services.notifications.wiring import build_notifications, notification_cipher
 from services.wiring import build_application, build_runner
 
 log = structlog.get_logger(__name__)
@@ -79,7 +89,8 @@ def token_registry(settings: Settings) -> TokenRegistry:
         banner = (
             "\n*** CLAIMS_ENV=dev: DEVELOPMENT TOKENS ARE ACTIVE — never use this in production"
             "\n*** Bearer dev-handler-token (handler), dev-manager-token (manager),"
-            "\n*** dev-auditor-token (auditor), dev-admin-token (admin)\n"
+            "\n*** dev-auditor-token (auditor), dev-admin-token (admin),"
+            "\n*** dev-notifier-token (notifier: notification delivery reports)\n"
         )
         print(banner, file=sys.stderr, flush=True)
         log.warning("auth.development_tokens_active")
@@ -280,6 +291,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runner = build_runner(resolved, application)
         app.state.runner = runner
         app.state.sessions = PageSessions.from_settings(resolved, runner.store)
+        app.state.notifications = build_notifications(
+            application, runner.store, notification_cipher(resolved)
+        )
         if resolved.projections == "inprocess":
             runner.start()
         log.info(
@@ -318,6 +332,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(money.router)
     app.include_router(admin.router)
     app.include_router(reports.router)
+    app.include_router(notifications.router)
     install_docs(app)  # mounts /static/docs: before the pages' /static
     app.mount("/static", pages.static_files(), name="static")
     app.add_exception_handler(RequestTooLarge, too_large_handler)

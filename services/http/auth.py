@@ -18,6 +18,11 @@ class Role(StrEnum):
     MANAGER = "manager"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    NOTIFIER = "notifier"  # the notification sender: reports deliveries, nothing else
+
+
+# The back office's own people (api.md v2: "staff"); the other roles reach only their paths.
+STAFF_ROLES = frozenset({Role.HANDLER, Role.MANAGER, Role.AUDITOR, Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,8 @@ DEV_TOKENS = (
     "dev-handler-token=handler.dev:handler,"
     "dev-manager-token=manager.dev:manager,"
     "dev-auditor-token=auditor.dev:auditor,"
-    "dev-admin-token=admin.dev:admin"
+    "dev-admin-token=admin.dev:admin,"
+    "dev-notifier-token=notifier.dev:notifier"
 )
 
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from domain.claim import Claim
 from domain.plausibility import DateKind, ImplausibleInputError, check_business_date
 from services.application import ClaimsApplication
-from services.http.auth import Principal, Role, TokenRegistry
+from services.http.auth import STAFF_ROLES, Principal, Role, TokenRegistry
 from services.http.problems import FieldError, HTTPProblem, invalid_input
 from services.http.schemas import Day, implausible_dates
 from services.http.views import claim_body
@@ -115,7 +115,8 @@ def require(*roles: Role) -> Callable[..., Principal]:
     return dependency
 
 
-AnyRole = Annotated[Principal, Depends(require(*Role))]
+# Every staff role (the notifier and later the insured's roles reach only their own paths).
+AnyRole = Annotated[Principal, Depends(require(*STAFF_ROLES))]
 
 
 def expected_version(request: Request, if_match: str | None, *, creates: bool) -> int | None:

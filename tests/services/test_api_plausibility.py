@@ -132,6 +132,11 @@ def command_bodies() -> dict[str, dict[str, Any]]:
         },
         f"{recovery}/receipt": {"received_on": DAY, "amount": "50.00"},
         f"{recovery}/write-off": {"written_off_on": DAY, "reason": "insolvent"},
+        "/api/v1/notifications/{notification_id}/delivery": {
+            "outcome": "failed",
+            "at": "2026-03-04T10:00:00+00:00",
+            "reason": "mailbox full",
+        },
     }
 
 
@@ -206,6 +211,8 @@ class Probe:
 
     def send(self, url: str, path: Path, value: Any, *messages: str) -> None:
         role = "manager" if url.endswith(("/assignment", "/approval")) else "handler"
+        if url.endswith("/delivery"):
+            role = "notifier"
         response = self.client.post(
             url.format(
                 claim_id=self.claim_id,
@@ -213,6 +220,7 @@ class Probe:
                 action_id="R1-A1",
                 payment_id="S20000001-P1",
                 recovery_id="S20000001-RC1",
+                notification_id="00000000-0000-0000-0000-000000000003",
             ),
             json=with_value(self.bodies[url], path, value),
             headers=auth(role),
