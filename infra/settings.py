@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.calendar import REGIONS
 from domain.plausibility import DEFAULT_HORIZON_DAYS
@@ -52,7 +52,7 @@ class Environment(StrEnum):
     PROD = "prod"
 
 
-class Settings(NotificationSettings):
+class Settings(NotificationSettings, BaseSettings):
     """Every setting of the back office; a bad value stops start-up with its name and what is
     wrong, never the value (it may be a key or hold a password): `hide_input_in_errors`, and
     no validator quotes it. Its repr shows the database URLs with their passwords redacted."""
