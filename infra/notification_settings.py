@@ -40,6 +40,10 @@ class NotificationSettings(BaseSettings):
         SecretStr | None, Field(description="bearer token of the SMS gateway")
     ] = None
     notifications_topic: str = "claims.notifications"
+    notifier_token: Annotated[
+        SecretStr | None,
+        Field(description="a notifier token of CLAIMS_API_TOKENS: `claims notify --report-to`"),
+    ] = None
     notify_attempts: Annotated[
         int, Field(ge=1, le=20, description="delivery attempts before a failure is reported")
     ] = 4

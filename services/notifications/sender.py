@@ -137,6 +137,10 @@ class Sender:
         """Record the reminders due as of `as_of`, then deliver what is pending; returns the
         notifications delivered or failed."""
         self.remind(as_of)
+        return self.deliver_pending(limit)
+
+    def deliver_pending(self, limit: int = 100) -> int:
+        """Deliver the oldest notifications still requested (read from the store)."""
         done = 0
         for row in self.index.pending(limit):
             if self.deliver(UUID(row.notification_id)) is not None:

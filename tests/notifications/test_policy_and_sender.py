@@ -28,7 +28,7 @@ from services.notifications.sender import DirectReporter, Sender
 from services.notifications.service import Notifications
 from services.notifications.wiring import build_policy, build_sender
 from tests.domain.gwt import declaration
-from tests.notifications.conftest import (
+from tests.notifications.support import (
     EMAIL,
     MOBILE,
     FakeClock,
