@@ -111,6 +111,46 @@ def test_given_a_claim_lifecycle_when_the_policy_runs_then_one_notification_per_
     assert app.get_claim(claim.id).version == version  # the claim's stream does not move
 
 
+def test_a_refusal_and_a_complaint_letters_are_notified_and_other_events_are_not(
+    app: ClaimsApplication, notifications: Notifications
+) -> None:
+    claim = app.declare(declaration(), by=BY)
+    app.add_note(claim.id, text="called", noted_on=date(2026, 3, 5), by=BY)
+    app.request_proofs(claim.id, documents=["booking_form"], requested_on=date(2026, 3, 5), by=BY)
+    app.receive_proof(claim.id, document="booking_form", received_on=date(2026, 3, 5), by=BY)
+    app.refuse(claim.id, decided_on=date(2026, 3, 6), reason="not covered", by=BY)
+    _, complaint = app.open_complaint(
+        claim.id,
+        sent_on=date(2026, 3, 9),
+        received_on=date(2026, 3, 10),
+        channel="email",
+        summary="unfair",
+        by=BY,
+    )
+    app.acknowledge_complaint(claim.id, complaint_id=complaint, sent_on=date(2026, 3, 11), by=BY)
+    app.answer_complaint(
+        claim.id, complaint_id=complaint, sent_on=date(2026, 3, 20), outcome="rejected", by=BY
+    )
+
+    build_policy(app, notifications, email_only).catch_up()
+
+    items = notifications.for_claim(claim.id)
+    assert [(i["template"], i["trigger"]) for i in items] == [
+        ("declaration_receipt", "Declared"),
+        ("proofs_requested", "ProofsRequested"),
+        ("proofs_complete", "ProofReceived"),
+        ("decision", "Refused"),
+        ("complaint_acknowledgement", "ComplaintAcknowledged"),
+        ("complaint_answer", "ComplaintAnswered"),
+    ]
+    decision = notifications.open(notifications.get(UUID(items[3]["notification_id"])))
+    assert decision.params == {
+        "claim_number": claim.claim_number,
+        "decision": "refused",
+        "amount": None,
+    }  # the refusal's reason is free text: it stays on the claim
+
+
 def test_given_the_policy_read_everything_when_it_reads_the_log_again_then_nothing_new(
     app: ClaimsApplication,
     policy: NotificationPolicy,
