@@ -32,6 +32,8 @@ class Template(StrEnum):
     PAYMENT_ISSUED = "payment_issued"
     COMPLAINT_ACKNOWLEDGEMENT = "complaint_acknowledgement"
     COMPLAINT_ANSWER = "complaint_answer"
+    # A handler's new access code (api.md v2 §3: "the new code is only notified").
+    ACCESS_CODE = "access_code"
 
 
 class Channel(StrEnum):

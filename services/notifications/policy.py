@@ -118,6 +118,10 @@ class NotificationPolicy:
                     {"proofs": list(event.documents), "requested_on": _day(event.requested_on)},
                 )
             ]
+        if kind == "AccessCodeIssued":
+            if self._part_of_declaration(claim_id, version):
+                return []  # the receipt carries it
+            return [Wanted(Template.ACCESS_CODE, {"access_code_ref": str(event.code_hash)})]
         if kind == "ProofReceived" or hasattr(event, "proof_code"):
             if self._completes_proofs(event):
                 completed.append(str(claim_id))
