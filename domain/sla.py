@@ -419,6 +419,8 @@ class SlaFold:
             if isinstance(e, Claim.Accepted):
                 self.accepted_total = str(e.indemnity.total)
                 self.acceptances += 1
+            if isinstance(e, Claim.Accepted) and e.indemnity.total > 0:
+                # A payment clock only when something is owed (the > 30 days band pays 0.00).
                 self._put(
                     Clock(
                         ClockKind.PAYMENT,

@@ -55,7 +55,15 @@ HEALTH_FIELDS: dict[str, tuple[str, ...]] = {
 
 # Sealed values (an IBAN's ciphertext) are never published, whatever the configuration: the
 # masked value beside them is (docs/adr/0027-money-ledger.md).
-SEALED_FIELDS: dict[str, tuple[str, ...]] = {"PaymentRequested": ("iban_ciphertext",)}
+# The insured's side (ADRs 32, 33): the declarant's sealed contacts, a document's sealed name,
+# the bank details' ciphertext and the access code's hash are never published either.
+SEALED_FIELDS: dict[str, tuple[str, ...]] = {
+    "PaymentRequested": ("iban_ciphertext",),
+    "BankDetailsGiven": ("iban_ciphertext",),
+    "Declared": ("declarant.name", "declarant.email", "declarant.mobile"),
+    "DocumentReceived": ("filename",),
+    "AccessCodeIssued": ("code_hash",),
+}
 
 
 class EnvelopeError(ValueError):

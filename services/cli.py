@@ -57,6 +57,13 @@ def _parse_timestamp(text: str) -> datetime:
     return moment
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        msg = f"not a whole number of at least 1: {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return int(text)
+
+
 def _parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -72,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="API processes (above 1, run the projections apart: CLAIMS_PROJECTIONS=off and "
+        "`claims project`)",
+    )
 
     project = commands.add_parser("project", help="run the projections as a worker process")
     project.add_argument(
@@ -493,8 +507,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError as exc:  # CLAIMS_API_TOKENS: its messages never quote a token
             print(f"claims: bad configuration:\n  {exc}", file=sys.stderr)
             return 2
+        if args.workers > 1 and settings.projections == "inprocess":
+            # Each process would fold the same events into the same read models: one
+            # projections process does it once (README "Running in production").
+            print(
+                "claims: --workers above 1 needs CLAIMS_PROJECTIONS=off, with the projections "
+                "in their own process (`claims project`)",
+                file=sys.stderr,
+            )
+            return 2
         uvicorn.run(
-            http_app,
+            # Several processes: each builds its app from the same environment (the factory).
+            http_app if args.workers == 1 else "services.http.app:create_app",
+            factory=args.workers > 1,
+            workers=args.workers,
             host=args.host,
             port=args.port,
             log_config=None,

@@ -76,8 +76,9 @@ class SlaProjection(Projection):
     tables: ClassVar[tuple[Table, ...]] = (SLA_CLOCKS,)
     # 2: handling clock by declaration channel, declaration deadline from the contract,
     # prescription suspended by mediation, clocks order-insensitive (ADR 14); 3: the payment
-    # clock stops at the issuance that pays in full and restarts on a failure (ADR 27).
-    rules_version: ClassVar[int] = 3
+    # clock stops at the issuance that pays in full and restarts on a failure (ADR 27); 4: no
+    # payment clock for an acceptance of 0.00.
+    rules_version: ClassVar[int] = 4
     keeps_totals: ClassVar[bool] = True
 
     def __init__(self, calendar: FrenchCalendar) -> None:

@@ -68,6 +68,7 @@ from services.http.schemas import (
     WithdrawalCreate,
 )
 from services.http.views import history_entry
+from services.insured import DeclarantContact
 
 router = APIRouter(prefix="/api/v1/claims", tags=["claims"])
 READ_RESPONSES = {**PROBLEM_RESPONSES, 404: COMMAND_RESPONSES[404]}
@@ -107,6 +108,12 @@ def _declaration(body: ClaimCreate) -> ClaimDeclaration:
     )
 
 
+def declarant_contact(body: ClaimCreate) -> DeclarantContact | None:
+    """The declarant as given, in clear: the application validates and seals it."""
+    d = body.declarant
+    return None if d is None else DeclarantContact(d.name, d.email, d.mobile)
+
+
 @router.post("", status_code=201, response_model=ClaimPublic, responses=COMMAND_RESPONSES)
 def declare_claim(body: ClaimCreate, ctx: DeclarationCommand) -> JSONResponse:
     """Declare a claim; it gets the next claim number."""
@@ -115,6 +122,7 @@ def declare_claim(body: ClaimCreate, ctx: DeclarationCommand) -> JSONResponse:
         ctx.app.declare,
         _declaration(body),
         by=ctx.actor,
+        contact=declarant_contact(body),
         status_code=201,
         location=True,
         new_claim=True,
@@ -132,7 +140,9 @@ def claim_by_number(
     """Find a claim by its number and trip start date, as the insured's file does."""
     if trip_start is not None:
         plausible_query_date(request, "trip_start", trip_start)
-    return claim_response(app.find_by_number(claim_number, trip_start=trip_start))
+    return claim_response(
+        app.find_by_number(claim_number, trip_start=trip_start), reveal=app.reveal
+    )
 
 
 @router.get("/{claim_id}", response_model=ClaimPublic, responses=READ_RESPONSES)
@@ -159,8 +169,8 @@ def get_claim(
             )
         # Its own day, before any conversion (year 9999 at -01:00 overflows in UTC).
         plausible_query_date(request, "as_of", as_of.date())
-        return claim_response(app.claim_as_of(claim_id, as_of))
-    return claim_response(app.get_claim(claim_id, version=version))
+        return claim_response(app.claim_as_of(claim_id, as_of), reveal=app.reveal)
+    return claim_response(app.get_claim(claim_id, version=version), reveal=app.reveal)
 
 
 @router.get("/{claim_id}/history", response_model=HistoryPublic, responses=READ_RESPONSES)

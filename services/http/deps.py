@@ -94,7 +94,14 @@ def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     registry = cast("TokenRegistry", request.app.state.tokens)
-    principal = registry.authenticate(credentials.credentials.strip()) if credentials else None
+    token = credentials.credentials.strip() if credentials else ""
+    principal = registry.authenticate(token) if token else None
+    if principal is None and token:
+        # An insured's session token: its own paths only (services/http/insured.py); anywhere
+        # else it is a role that may not (403), as api.md v2 says of insured and portal.
+        insured = getattr(request.app.state, "insured_sessions", None)
+        if insured is not None and insured.session_id_of(token) is not None:
+            principal = Principal("insured", Role.INSURED)
     if principal is None:
         raise HTTPProblem(*UNAUTHENTICATED, headers={"WWW-Authenticate": "Bearer"})
     request.state.actor = principal.user_id
@@ -115,7 +122,8 @@ def require(*roles: Role) -> Callable[..., Principal]:
     return dependency
 
 
-# Every staff role (the notifier and later the insured's roles reach only their own paths).
+# Every staff role (api.md v2: the v1 roles and the medical adviser); not the portal, the
+# insured or the notifier.
 AnyRole = Annotated[Principal, Depends(require(*STAFF_ROLES))]
 
 
@@ -223,20 +231,31 @@ class CommandContext:
             return self._replay(o.claim_id, o.version, o.status_code, location)
         claim = result[0] if isinstance(result, tuple) else result
         return claim_response(
-            claim, status_code=status_code, location=location, position=self.app.last_position()
+            claim,
+            status_code=status_code,
+            location=location,
+            position=self.app.last_position(),
+            reveal=self.app.reveal,
         )
 
     def _replay(
         self, claim_id: UUID, version: int, status_code: int, location: bool
     ) -> JSONResponse:
         claim = self.app.get_claim(claim_id, version=version)
-        response = claim_response(claim, status_code=status_code, location=location)
+        response = claim_response(
+            claim, status_code=status_code, location=location, reveal=self.app.reveal
+        )
         response.headers["Idempotent-Replayed"] = "true"
         return response
 
 
 def claim_response(
-    claim: Claim, *, status_code: int = 200, location: bool = False, position: int | None = None
+    claim: Claim,
+    *,
+    status_code: int = 200,
+    location: bool = False,
+    position: int | None = None,
+    reveal: Callable[[str], str] | None = None,
 ) -> JSONResponse:
     headers = {"ETag": f'"{claim.version}"'}
     if position is not None:
@@ -244,7 +263,9 @@ def claim_response(
     if location:
         headers["Location"] = f"/api/v1/claims/{claim.id}"
     return JSONResponse(
-        claim_body(claim).model_dump(mode="json"), status_code=status_code, headers=headers
+        claim_body(claim, reveal).model_dump(mode="json"),
+        status_code=status_code,
+        headers=headers,
     )
 
 

@@ -108,6 +108,7 @@ ROLE_NAMES = {
     Role.MANAGER: "managers",
     Role.AUDITOR: "auditors",
     Role.ADMIN: "administrators",
+    Role.MEDICAL_ADVISER: "medical advisers",
 }
 NO_STORE = {"Cache-Control": "no-store"}
 PAGE_SIZE = 50  # clocks per page of the breached and at-risk lists

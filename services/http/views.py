@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -10,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.claim import Claim
+from domain.documents import MEDICAL_FILENAME, ClaimDocument
 from domain.ledger import incurred
 from services.audit import HistoryEntry
 from services.http.schemas import ClaimPublic, HistoryEntryPublic, ProofsPublic
@@ -34,7 +36,52 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def claim_body(claim: Claim) -> ClaimPublic:
+SEALED = "[sealed]"  # a personal value shown without the key to open it
+
+
+def _sealed(_value: str) -> str:
+    return SEALED
+
+
+def declarant_body(claim: Claim, reveal: Callable[[str], str]) -> dict[str, Any] | None:
+    """The declarant in clear (`reveal` opens the sealed values: services/insured.py)."""
+    declarant = getattr(claim, "declarant", None)
+    if declarant is None:
+        return None
+    return {
+        "subject_id": declarant.subject_id,
+        "name": reveal(declarant.name),
+        "email": None if declarant.email is None else reveal(declarant.email),
+        "mobile": None if declarant.mobile is None else reveal(declarant.mobile),
+    }
+
+
+def document_body(
+    document: ClaimDocument, reveal: Callable[[str], str], *, medical_reader: bool
+) -> dict[str, Any]:
+    """A document as the caller may see it: a medical one's name only for the roles that read
+    medical contents (api.md v2 §4 rule 1)."""
+    hidden = document.medical and not medical_reader
+    return {
+        "document_id": document.document_id,
+        "proof_code": document.proof_code,
+        "filename": MEDICAL_FILENAME if hidden else reveal(document.filename),
+        "mime": document.mime,
+        "size": document.size,
+        "sha256": document.sha256,
+        "medical": document.medical,
+        "state": document.state,
+        "received_on": document.received_on,
+        "received_by": document.received_by,
+        "rejected_on": document.rejected_on,
+        "rejection_reason": document.rejection_reason,
+    }
+
+
+def claim_body(claim: Claim, reveal: Callable[[str], str] | None = None) -> ClaimPublic:
+    """The claim body; `reveal` opens the sealed personal values (without it they read
+    "[sealed]"). A medical document's name is never in the body ("[medical]")."""
+    opener = reveal or _sealed
     fields = {
         f: getattr(claim, f)
         for f in (
@@ -70,6 +117,11 @@ def claim_body(claim: Claim) -> ClaimPublic:
             "cause": jsonable(claim.cause),
             "trip": jsonable(claim.trip),
             "insured": jsonable(claim.insured),
+            "declarant": declarant_body(claim, opener),
+            "documents": [
+                document_body(d, opener, medical_reader=False)
+                for d in getattr(claim, "claim_documents", [])
+            ],
             "card_insurer_position": jsonable(claim.card_insurer_position),
             "proofs": ProofsPublic(
                 requested=list(claim.proofs_requested),

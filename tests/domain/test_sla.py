@@ -242,6 +242,19 @@ def test_payment_on_the_due_day_is_met_and_after_is_missed() -> None:
     assert state(late, "payment#1", date(2026, 4, 1)) == ClockState.MISSED
 
 
+def test_an_acceptance_of_nothing_owed_starts_no_payment_clock() -> None:
+    # Known more than 30 days before departure: the band pays 0.00, there is nothing to pay.
+    events = history(
+        *PROOFS,
+        accepted(on=date(2026, 3, 12)),
+        event_date=date(2026, 2, 1),
+        known_on=date(2026, 2, 1),
+        declared_on=date(2026, 2, 3),
+    )
+    assert events[-1].indemnity.total == 0
+    assert clock(events, "payment#1", date(2026, 4, 1)) is None
+
+
 def test_a_reopening_starts_a_new_handling_clock() -> None:
     events = history(*PROOFS, refused(on=date(2026, 3, 12)), reopened(on=date(2026, 4, 1)))
     found = clock(events, "handling#2", date(2026, 4, 1))
