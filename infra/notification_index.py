@@ -211,6 +211,12 @@ class NotificationIndex:
         with self.store.transaction() as own:
             own.execute(sql, (claim_id,))
 
+    def proofs_reopened(self, claim_id: str, tx: Tx) -> None:
+        """A proof is outstanding again (a document rejected): the reminders resume."""
+        tx.execute(
+            "UPDATE notification_proof_requests SET complete = 0 WHERE claim_id = ?", (claim_id,)
+        )
+
     def open_proof_requests(self, requested_by: date, limit: int = 1000) -> list[ProofRequest]:
         """Proof requests not known complete, made on or before `requested_by`."""
         rows = self.store.query(

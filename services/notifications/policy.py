@@ -81,15 +81,18 @@ class NotificationPolicy:
         if not read.count:
             return 0
         tracked: list[ProofRequest] = []
-        completed: list[str] = []
+        completed: list[tuple[str, bool]] = []  # (claim id, complete now?), in log order
         for _position, event in read.events:
             for wanted in self._wanted(event, tracked, completed):
                 self._request(event, wanted)
         with self.index.store.transaction() as tx:
             for request in tracked:
                 self.index.track_proof_request(request, tx)
-            for claim_id in completed:
-                self.index.proofs_completed(claim_id, tx)
+            for claim_id, complete in completed:
+                if complete:
+                    self.index.proofs_completed(claim_id, tx)
+                else:
+                    self.index.proofs_reopened(claim_id, tx)
             self.index.save_position(POLICY_NAME, read.last, tx)
         return read.count
 
@@ -100,7 +103,7 @@ class NotificationPolicy:
     # ------------------------------------------------------------------ what an event asks
 
     def _wanted(
-        self, event: Any, tracked: list[ProofRequest], completed: list[str]
+        self, event: Any, tracked: list[ProofRequest], completed: list[tuple[str, bool]]
     ) -> list[Wanted]:
         kind = type(event).__name__
         claim_id: UUID = event.originator_id
@@ -122,9 +125,12 @@ class NotificationPolicy:
             if self._part_of_declaration(claim_id, version):
                 return []  # the receipt carries it
             return [Wanted(Template.ACCESS_CODE, {"access_code_ref": str(event.code_hash)})]
+        if kind == "DocumentRejected":
+            completed.append((str(claim_id), False))
+            return []
         if kind == "ProofReceived" or hasattr(event, "proof_code"):
             if self._completes_proofs(event):
-                completed.append(str(claim_id))
+                completed.append((str(claim_id), True))
                 return [Wanted(Template.PROOFS_COMPLETE, {})]
             return []
         if kind == "Accepted":

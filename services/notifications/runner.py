@@ -18,6 +18,7 @@ from uuid import UUID
 import structlog
 
 from domain.notification import UnknownNotification
+from infra.access_code_outbox import AccessCodeOutbox
 from infra.notification_kafka import NotificationConsumer, NotificationPublisher
 from infra.settings import Settings
 from projections.retry import exponential, run_until_stopped
@@ -36,7 +37,7 @@ from services.notifications.wiring import (
     build_sender,
     notification_cipher,
 )
-from services.wiring import build_application, build_read_store
+from services.wiring import build_application, build_private_store, build_read_store
 
 log = structlog.get_logger(__name__)
 
@@ -98,12 +99,14 @@ def notify(
     """Run `claims notify`; returns the exit status."""
     app = build_application(settings)
     store = build_read_store(settings)
+    private = build_private_store(settings)
     publisher: NotificationPublisher | None = None
     consumer: NotificationConsumer | None = None
     try:
         notifications: Notifications = build_notifications(
             app, store, notification_cipher(settings)
         )
+        key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
         reporter: Reporter = DirectReporter(notifications)
         if report_to:
             if settings.notifier_token is None:
@@ -125,7 +128,12 @@ def notify(
             )
         work = NotifyPass(
             build_policy(app, notifications),
-            build_sender(settings, notifications, reporter, access_codes=access_codes),
+            build_sender(
+                settings,
+                notifications,
+                reporter,
+                access_codes=access_codes or AccessCodeOutbox.from_encryption_key(private, key),
+            ),
             today,
             publisher,
             consumer,
@@ -147,4 +155,5 @@ def notify(
         if consumer is not None:
             consumer.close()
         store.close()
+        private.close()
         app.close()

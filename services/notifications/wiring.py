@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.claim import Claim
 from domain.notification import Channel
-from infra.field_cipher import FieldCipher
+from infra.field_cipher import FieldCipher, FieldCipherError
 from infra.notification_index import NotificationIndex
 from infra.settings import Settings
 from projections.retry import exponential
@@ -36,28 +36,41 @@ def build_notifications(
     return Notifications(app, index, cipher)
 
 
-def declarant_recipients(claim: Claim) -> Sequence[tuple[Channel, Recipient]]:
-    """The claim's declarant, by e-mail and by SMS when given; nobody without a declarant."""
-    declarant: Any = getattr(claim, "declarant", None)
-    if declarant is None:
-        return ()
-    name = str(getattr(declarant, "name", "") or "")
-    found: list[tuple[Channel, Recipient]] = []
-    email = getattr(declarant, "email", None)
-    mobile = getattr(declarant, "mobile", None)
-    if email:
-        found.append((Channel.EMAIL, Recipient(name, str(email))))
-    if mobile:
-        found.append((Channel.SMS, Recipient(name, str(mobile))))
-    return found
+def declarant_recipients(app: ClaimsApplication) -> RecipientLookup:
+    """The claim's declarant, opened with the application's personal cipher: by e-mail and by
+    SMS when given; nobody without a declarant, or when the values cannot be read (erased,
+    another key)."""
+
+    def recipients(claim: Claim) -> Sequence[tuple[Channel, Recipient]]:
+        declarant = getattr(claim, "declarant", None)
+        if declarant is None:
+            return ()
+        try:
+            name = app.personal_cipher.open(declarant.name)
+            found: list[tuple[Channel, Recipient]] = []
+            if declarant.email:
+                found.append(
+                    (Channel.EMAIL, Recipient(name, app.personal_cipher.open(declarant.email)))
+                )
+            if declarant.mobile:
+                found.append(
+                    (Channel.SMS, Recipient(name, app.personal_cipher.open(declarant.mobile)))
+                )
+        except FieldCipherError:
+            return ()
+        return found
+
+    return recipients
 
 
 def build_policy(
     app: ClaimsApplication,
     notifications: Notifications,
-    recipients: RecipientLookup = declarant_recipients,
+    recipients: RecipientLookup | None = None,
 ) -> NotificationPolicy:
-    return NotificationPolicy(build_event_log(app), app, notifications, recipients)
+    return NotificationPolicy(
+        build_event_log(app), app, notifications, recipients or declarant_recipients(app)
+    )
 
 
 def build_transports(settings: Settings) -> dict[Channel, Transport]:
@@ -78,7 +91,7 @@ def build_sender(
     notifications: Notifications,
     reporter: Reporter,
     *,
-    recipients: RecipientLookup = declarant_recipients,
+    recipients: RecipientLookup | None = None,
     access_codes: AccessCodes | None = None,
     transports: dict[Channel, Transport] | None = None,
     clock: Callable[[], datetime] = utc_now,
@@ -89,7 +102,7 @@ def build_sender(
         notifications,
         build_transports(settings) if transports is None else transports,
         reporter,
-        recipients,
+        recipients or declarant_recipients(notifications.app),
         access_codes=access_codes,
         clock=clock,
         attempts=settings.notify_attempts,
