@@ -28,6 +28,10 @@ class NotificationSettings(BaseSettings):
     ] = SmtpSecurity.STARTTLS
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
+    smtp_ca_file: Annotated[
+        str | None,
+        Field(description="PEM file of the CA that signed a private relay's certificate"),
+    ] = None
     smtp_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 30.0
     mail_from: Annotated[str, Field(description="the notification e-mails' sender address")] = (
         "sinistres@example.invalid"

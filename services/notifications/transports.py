@@ -44,7 +44,8 @@ class SmtpTransport:
         self.password = settings.smtp_password
         self.sender = settings.mail_from
         self.timeout = settings.smtp_timeout_seconds
-        self.context = ssl.create_default_context()
+        # Certificates are always verified: the system's CAs, or the relay's own CA file.
+        self.context = ssl.create_default_context(cafile=settings.smtp_ca_file)
 
     def _message(self, recipient: Recipient, message: Message) -> EmailMessage:
         mail = EmailMessage()
