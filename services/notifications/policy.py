@@ -36,6 +36,8 @@ BATCH_SIZE = 200
 DECLARATION_FOLLOW_UPS = ("AccessCodeIssued", "ProofsRequested")
 FOLLOW_UP_VERSIONS = (2, 3, 4)
 
+# What the reminders' table learns from an event: a proof request, or (claim id, complete?).
+ProofChange = ProofRequest | tuple[str, bool]
 # Who to notify for a claim: (channel, recipient) pairs; empty: nobody.
 RecipientLookup = Callable[[Claim], Sequence[tuple[Channel, Recipient]]]
 
@@ -80,19 +82,18 @@ class NotificationPolicy:
         read = self.event_log.read(start=self.position() + 1, limit=self.batch_size)
         if not read.count:
             return 0
-        tracked: list[ProofRequest] = []
-        completed: list[tuple[str, bool]] = []  # (claim id, complete now?), in log order
+        proofs: list[ProofChange] = []  # in log order: a request, completed, reopened
         for _position, event in read.events:
-            for wanted in self._wanted(event, tracked, completed):
+            for wanted in self._wanted(event, proofs):
                 self._request(event, wanted)
         with self.index.store.transaction() as tx:
-            for request in tracked:
-                self.index.track_proof_request(request, tx)
-            for claim_id, complete in completed:
-                if complete:
-                    self.index.proofs_completed(claim_id, tx)
+            for change in proofs:
+                if isinstance(change, ProofRequest):
+                    self.index.track_proof_request(change, tx)
+                elif change[1]:
+                    self.index.proofs_completed(change[0], tx)
                 else:
-                    self.index.proofs_reopened(claim_id, tx)
+                    self.index.proofs_reopened(change[0], tx)
             self.index.save_position(POLICY_NAME, read.last, tx)
         return read.count
 
@@ -102,9 +103,7 @@ class NotificationPolicy:
 
     # ------------------------------------------------------------------ what an event asks
 
-    def _wanted(
-        self, event: Any, tracked: list[ProofRequest], completed: list[tuple[str, bool]]
-    ) -> list[Wanted]:
+    def _wanted(self, event: Any, proofs: list[ProofChange]) -> list[Wanted]:
         kind = type(event).__name__
         claim_id: UUID = event.originator_id
         version: int = event.originator_version
@@ -112,7 +111,7 @@ class NotificationPolicy:
             return [self._receipt(event)]
         if kind == "ProofsRequested":
             trigger = f"{claim_id}:{version}"
-            tracked.append(ProofRequest(str(claim_id), trigger, event.requested_on))
+            proofs.append(ProofRequest(str(claim_id), trigger, event.requested_on))
             if self._part_of_declaration(claim_id, version):
                 return []
             return [
@@ -126,11 +125,11 @@ class NotificationPolicy:
                 return []  # the receipt carries it
             return [Wanted(Template.ACCESS_CODE, {"access_code_ref": str(event.code_hash)})]
         if kind == "DocumentRejected":
-            completed.append((str(claim_id), False))
+            proofs.append((str(claim_id), False))
             return []
         if kind == "ProofReceived" or hasattr(event, "proof_code"):
             if self._completes_proofs(event):
-                completed.append((str(claim_id), True))
+                proofs.append((str(claim_id), True))
                 return [Wanted(Template.PROOFS_COMPLETE, {})]
             return []
         if kind == "Accepted":

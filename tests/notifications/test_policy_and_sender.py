@@ -426,3 +426,21 @@ def test_a_report_without_an_offset_is_refused(
         notifications.report(
             nid, outcome=Outcome.SENT, at=datetime(2026, 3, 4, 9), reason=None, by="n"
         )
+
+
+def test_a_request_after_complete_proofs_in_the_same_batch_still_gets_its_reminder(
+    app: ClaimsApplication, policy: NotificationPolicy, notifications: Notifications
+) -> None:
+    claim = app.declare(declaration(), by=BY)
+    app.request_proofs(claim.id, documents=["booking_form"], requested_on=date(2026, 3, 5), by=BY)
+    app.receive_proof(claim.id, document="booking_form", received_on=date(2026, 3, 6), by=BY)
+    app.request_proofs(
+        claim.id, documents=["identity_document"], requested_on=date(2026, 3, 7), by=BY
+    )
+    policy.catch_up()  # one batch: requested, complete, requested again
+
+    assert sender_for(notifications).remind(date(2026, 3, 22)) == 1
+    (reminder,) = [
+        i for i in notifications.for_claim(claim.id) if i["template"] == "proofs_reminder"
+    ]
+    assert reminder["trigger_event"] == f"{claim.id}:4"  # the second request
