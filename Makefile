@@ -45,7 +45,7 @@ browser-deps:
 	else echo "chromium and chromium-driver are missing: the browser tests will skip"; fi
 
 # Benchmarks (not part of `make test`): writes docs/benchmarks.md (with the book at 1,000,000
-# claims, kept in var/bench/ once loaded) and runs the soak with PostgreSQL restarts, which
+# claims, kept in var/bench/ once loaded, and the pages in Chromium: bench/pages.py) and runs the soak with PostgreSQL restarts, which
 # writes docs/reliability.md. QUICK=1: a smoke run of both at small sizes, reports in
 # test-artifacts/ (CI runs it).
 bench: install-dev

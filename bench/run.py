@@ -38,6 +38,7 @@ from bench.harness import (
     store_url,
     write_report,
 )
+from bench.pages import page_figures
 from bench.scale import build_read_models, load_sqlite
 from bench.scale import read_queries as scale_queries
 from bench.support import PeakMemory, send_large_body
@@ -550,6 +551,8 @@ def main(argv: list[str] | None = None) -> int:
             with kafka_broker() as bootstrap:
                 kafka_figures(kind, app, read_url, bootstrap, 20 if quick else 100)
             app.close()
+    print("== pages in Chromium", flush=True)
+    page_figures(quick)
     if args.scale_claims:
         print(f"== sqlite at scale: {args.scale_claims:,} claims", flush=True)
         loaded = load_sqlite(args.scale_claims)

@@ -1,8 +1,11 @@
 """The published form of claim events: a versioned JSON envelope, and its JSON Schemas.
 
 The data of each event type is described by a pydantic model generated from the event class
-itself, so the published schema cannot drift from what is stored. The same models parse an
-envelope back into the domain event (the Kafka projection workers fold those).
+itself, so the published schema cannot drift from what is stored; what is published of it is
+its public part (`infra/event_privacy.py`: no personal data). The same models parse an
+envelope back into the domain event, withheld fields as placeholders (the Kafka projection
+workers fold those). `type_version` is the class's `class_version`; older shapes are brought
+to the current one by the class's own upcasters (docs/adr/0035-event-versions-and-envelope-v2.md).
 """
 
 from __future__ import annotations
@@ -18,52 +21,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 import domain.claim
 from domain.claim import Claim
+from infra.event_privacy import META, public_model, restore
 
 ENVELOPE_SCHEMA = "claims.event"
-ENVELOPE_VERSION = 1
-EVENT_DATA_VERSION = 1
-_META = frozenset(
-    {"originator_id", "originator_version", "timestamp", "originator_topic", "originator_id_type"}
-)
+ENVELOPE_VERSION = 2
+AGGREGATE = "claim"
+_META = META
 _EVENT_IDS = uuid5(NAMESPACE_URL, "urn:claims-backoffice:events")
-REDACTED = "[redacted]"
-# Free text that may describe health: replaced in the public envelope when configured.
-HEALTH_FIELDS: dict[str, tuple[str, ...]] = {
-    "Declared": ("cause.description",),
-    "NoteAdded": ("text",),
-    "ComplaintOpened": ("summary",),
-    "CorrectiveActionRecorded": ("action",),
-    "Refused": ("reason",),
-    "Reopened": ("reason",),
-    # Money (docs/adr/0027): the reasons given for a reserve, a payment and its steps.
-    **{
-        kind: ("reason",)
-        for kind in (
-            "ReserveSet",
-            "ReserveAdjusted",
-            "ReserveReleased",
-            "PaymentRequested",
-            "PaymentApproved",
-            "PaymentRejected",
-            "PaymentFailed",
-            "PaymentReturned",
-            "PaymentCancelled",
-            "RecoveryWrittenOff",
-        )
-    },
-}
-
-# Sealed values (an IBAN's ciphertext) are never published, whatever the configuration: the
-# masked value beside them is (docs/adr/0027-money-ledger.md).
-# The insured's side (ADRs 32, 33): the declarant's sealed contacts, a document's sealed name,
-# the bank details' ciphertext and the access code's hash are never published either.
-SEALED_FIELDS: dict[str, tuple[str, ...]] = {
-    "PaymentRequested": ("iban_ciphertext",),
-    "BankDetailsGiven": ("iban_ciphertext",),
-    "Declared": ("declarant.name", "declarant.email", "declarant.mobile"),
-    "DocumentReceived": ("filename",),
-    "AccessCodeIssued": ("code_hash",),
-}
 
 
 class EnvelopeError(ValueError):
@@ -102,40 +66,36 @@ def event_id(claim_id: UUID, version: int) -> UUID:
     return uuid5(_EVENT_IDS, f"{claim_id}:{version}")
 
 
-def _redact(data: dict[str, Any], paths: tuple[str, ...]) -> None:
-    for path in paths:
-        *parents, leaf = path.split(".")
-        target = data
-        for parent in parents:
-            target = target.get(parent) or {}
-        if target.get(leaf) is not None:  # nothing to hide in a reason not given
-            target[leaf] = REDACTED
+def type_version(event_type: str) -> int:
+    """The version of an event type's shape: its class's `class_version` (1 if it never
+    changed), the one eventsourcing's upcasters bring stored events to."""
+    return int(getattr(event_classes()[event_type], "class_version", 1))
 
 
-def envelope(event: Any, position: int, *, exclude_health_data: bool = False) -> dict[str, Any]:
-    """The JSON-ready envelope of a stored claim event."""
+def envelope(event: Any, position: int, *, exclude_health_data: bool = True) -> dict[str, Any]:
+    """The JSON-ready `claims.event/2` envelope of a stored claim event: ids, codes, amounts,
+    dates only (infra/event_privacy.py). `exclude_health_data` is ignored: since version 2
+    nothing personal is ever published (the setting is kept so that old configurations load)."""
+    del exclude_health_data
     event_type = type(event).__name__
-    model = data_model(event_type)
-    data = model.model_validate(
-        {name: getattr(event, name) for name in model.model_fields}, from_attributes=True
-    ).model_dump(mode="json")
-    if exclude_health_data:
-        _redact(data, HEALTH_FIELDS.get(event_type, ()))
-    for name in SEALED_FIELDS.get(event_type, ()):
-        if data.get(name) is not None:
-            data[name] = REDACTED
+    full = data_model(event_type).model_validate(
+        {name: getattr(event, name) for name in data_model(event_type).model_fields},
+        from_attributes=True,
+    )
+    data = public_model(type(event)).model_validate(full.model_dump(mode="json"))
     return {
         "schema": ENVELOPE_SCHEMA,
         "schema_version": ENVELOPE_VERSION,
         "event_id": str(event_id(event.originator_id, event.originator_version)),
+        "aggregate": AGGREGATE,
         "type": event_type,
-        "type_version": EVENT_DATA_VERSION,
+        "type_version": type_version(event_type),
         "claim_id": str(event.originator_id),
         "claim_version": event.originator_version,
         "position": position,
         "recorded_at": event.timestamp.isoformat(),
         "actor": getattr(event, "by", ""),
-        "data": data,
+        "data": data.model_dump(mode="json"),
     }
 
 
@@ -143,16 +103,49 @@ def encode(message: dict[str, Any]) -> bytes:
     return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
+def _upcast(cls: type[Any], data: dict[str, Any], version: int) -> dict[str, Any]:
+    """The event class's own upcasters (`upcast_vX_vY`), from `version` to the current one."""
+    current = int(getattr(cls, "class_version", 1))
+    if version > current:
+        raise EnvelopeError(f"{cls.__name__} version {version} is newer than this code's")
+    data = dict(data)
+    while version < current:
+        getattr(cls, f"upcast_v{version}_v{version + 1}")(data)
+        version += 1
+    return data
+
+
+def _data_v2(cls: type[Any], message: dict[str, Any]) -> dict[str, Any]:
+    data = _upcast(cls, message["data"], int(message["type_version"]))
+    public = public_model(cls).model_validate(data).model_dump(mode="json")
+    return restore(cls, public)
+
+
+def _data_v1(cls: type[Any], message: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 published the whole data and always said `type_version` 1, while shapes
+    changed: data lacking a field of the current shape is upcast from version 1."""
+    data = message["data"]
+    if set(data_model(cls.__name__).model_fields) - set(data):
+        data = _upcast(cls, data, 1)
+    return dict(data)
+
+
 def decode(value: bytes) -> tuple[int, Any]:
-    """(position, domain event) from a published message; EnvelopeError if it is not one."""
+    """(position, domain event) from a published message (`claims.event/2`, or /1 still on a
+    topic); EnvelopeError if it is not one. Withheld fields come back as placeholders."""
     try:
         message = json.loads(value)
-        if message.get("schema") != ENVELOPE_SCHEMA or message.get("schema_version") != 1:
-            raise EnvelopeError("not a claims.event/1 envelope")
+        version = message.get("schema_version")
+        if message.get("schema") != ENVELOPE_SCHEMA or version not in (1, 2):
+            raise EnvelopeError("not a claims.event/1 or /2 envelope")
+        if version == 2 and message.get("aggregate") != AGGREGATE:
+            raise EnvelopeError("not a claim event")
         event_type = message["type"]
         if event_type not in event_classes():
             raise EnvelopeError(f"unknown event type {event_type!r}")
-        parsed = data_model(event_type).model_validate(message["data"])
+        cls = event_classes()[event_type]
+        data = _data_v2(cls, message) if version == 2 else _data_v1(cls, message)
+        parsed = data_model(event_type).model_validate(data)
         fields = {name: getattr(parsed, name) for name in type(parsed).model_fields}
         metadata: dict[str, Any] = {
             "originator_id": UUID(message["claim_id"]),
@@ -161,23 +154,36 @@ def decode(value: bytes) -> tuple[int, Any]:
         }
         if event_type == "Declared":
             metadata["originator_topic"] = "domain.claim:Claim"
-        return int(message["position"]), event_classes()[event_type](**metadata, **fields)
+        return int(message["position"]), cls(**metadata, **fields)
     except EnvelopeError:
         raise
     except (ValueError, KeyError, TypeError, AttributeError, ValidationError) as exc:
         raise EnvelopeError(f"malformed message: {type(exc).__name__}") from exc
 
 
+def data_schema(event_type: str) -> dict[str, Any]:
+    """JSON Schema of the published data of one event type, at its current version."""
+    schema = public_model(event_classes()[event_type]).model_json_schema()
+    schema["x-type-version"] = type_version(event_type)
+    return schema
+
+
+def current_schemas() -> dict[str, tuple[int, dict[str, Any]]]:
+    """Per event type, its current version and the schema of its published data."""
+    return {name: (type_version(name), data_schema(name)) for name in sorted(event_classes())}
+
+
 def envelope_json_schema() -> dict[str, Any]:
     """JSON Schema of the envelope, with one `data` schema per event type."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "claims.event/1",
+        "title": "claims.event/2",
         "type": "object",
         "required": [
             "schema",
             "schema_version",
             "event_id",
+            "aggregate",
             "type",
             "type_version",
             "claim_id",
@@ -196,8 +202,14 @@ def envelope_json_schema() -> dict[str, Any]:
                 "description": "uuid5 of claim id and version: stable across "
                 "re-publication, use it to deduplicate",
             },
+            "aggregate": {"const": AGGREGATE, "description": "the aggregate the event is of"},
             "type": {"enum": sorted(event_classes())},
-            "type_version": {"type": "integer"},
+            "type_version": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "version of the type's data shape (its schema: x-type-version); "
+                "a change that removes, retypes or requires a field bumps it",
+            },
             "claim_id": {"type": "string", "format": "uuid", "description": "also the key"},
             "claim_version": {
                 "type": "integer",
@@ -207,7 +219,10 @@ def envelope_json_schema() -> dict[str, Any]:
             "position": {"type": "integer", "description": "global position in the store"},
             "recorded_at": {"type": "string", "format": "date-time"},
             "actor": {"type": "string"},
-            "data": {"description": "see the schema of `type`"},
+            "data": {
+                "description": "see the schema of `type`: ids, codes, amounts, dates and the "
+                "masked IBAN; never names, free text or sealed values"
+            },
         },
     }
 
@@ -216,10 +231,7 @@ def published_documents() -> dict[str, str]:
     """Every file of docs/events/ and the AsyncAPI document, by relative path."""
     documents = {
         "events/envelope.schema.json": envelope_json_schema(),
-        **{
-            f"events/{name}.schema.json": data_model(name).model_json_schema()
-            for name in sorted(event_classes())
-        },
+        **{f"events/{name}.schema.json": data_schema(name) for name in sorted(event_classes())},
     }
     messages = {
         name: {
@@ -247,9 +259,9 @@ def published_documents() -> dict[str, str]:
         "asyncapi": "3.0.0",
         "info": {
             "title": "Claims back office events",
-            "version": "1.0.0",
+            "version": "2.0.0",
             "description": "Every stored claim event, published by `claims relay` "
-            "at least once, in claim order (key = claim id).",
+            "at least once, in claim order (key = claim id), without personal data.",
         },
         "channels": {
             "claimsEvents": {

@@ -30,6 +30,7 @@ from projections.claims_list.fold import ClaimsListProjection
 from projections.event_log import EventLog
 from projections.financials.fold import FinancialsProjection
 from projections.retry import exponential, run_until_stopped
+from projections.search.fold import NameHasher, SearchProjection
 from projections.sla.fold import SlaProjection
 from projections.store import ReadStore
 from projections.worklist.fold import WorklistProjection
@@ -38,14 +39,18 @@ log = structlog.get_logger(__name__)
 BATCH_SIZE = 500
 
 
-def all_projections(calendar: FrenchCalendar) -> list[Projection]:
-    """Every read model, by name; adding one is adding it here (docs/adr/0008)."""
+def all_projections(
+    calendar: FrenchCalendar, name_hasher: NameHasher | None = None
+) -> list[Projection]:
+    """Every read model, by name; adding one is adding it here (docs/adr/0008). Without a
+    name hasher (services/wiring.py gives it), the search read model keeps no names."""
     return [
         ClaimsListProjection(),
         SlaProjection(calendar),
         WorklistProjection(calendar),
         AuditTrailProjection(),
         FinancialsProjection(),
+        SearchProjection(name_hasher),
     ]
 
 

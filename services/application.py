@@ -5,21 +5,22 @@ that the caller may act on it (claim ownership, services/ownership.py) and the c
 expected version (If-Match), lets the aggregate decide, and saves its new events in one
 transaction. A concurrent writer that saved first makes the save fail on the (claim id,
 version) uniqueness of the store: the command raises `ConcurrentUpdate` and nothing of it is
-written. Bulk loading is in `services/bulk.py`, the audit replay in `services/audit.py`.
+written. Bulk loading is in `services/bulk.py`, the audit replay in `services/audit.py`, the
+look-ups in `services/lookups.py`.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar, Unpack
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Repository
-from eventsourcing.domain import Aggregate, DomainEventProtocol
-from eventsourcing.persistence import EventStore, IntegrityError, JSONTranscoder, Recording
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 from eventsourcing.utils import EnvType
 
 from domain.calendar import FrenchCalendar
@@ -28,10 +29,9 @@ from domain.claim import Claim
 from domain.claim_number import (
     ClaimNumberReservation,
     ClaimNumberSequence,
-    is_claim_number,
 )
 from domain.declaration import ClaimDeclaration
-from domain.errors import ClaimNotFound, ConcurrentUpdate, InvalidClaimData, VersionMismatch
+from domain.errors import ConcurrentUpdate, InvalidClaimData, VersionMismatch
 from domain.values import AssessmentInputs
 from infra.event_log import StoredEventLog
 from infra.field_cipher import FieldCipher
@@ -47,6 +47,7 @@ from services.idempotency import (
     IdempotentRequest,
 )
 from services.insured import DeclarantContact, InsuredCommands
+from services.lookups import ClaimLookups
 from services.money import MoneyCommands
 from services.ownership import ClaimAccess
 from services.reports.complaints import complaints_register
@@ -56,34 +57,9 @@ T = TypeVar("T")
 
 SNAPSHOT_INTERVAL = 50
 COMMAND_ATTEMPTS = 5
-MAX_VERSION = 2**31 - 1
 
 
-class _LedgerSnapshots(EventStore[UUID]):
-    """A claim's snapshot taken before the money ledger (round 1) is not loaded: it kept the
-    settlements without who paid them, which the events have; such a claim folds from its
-    events, and its next snapshot is current (docs/adr/0027-money-ledger.md)."""
-
-    def get(
-        self,
-        originator_id: UUID,
-        *,
-        gt: int | None = None,
-        lte: int | None = None,
-        desc: bool = False,
-        limit: int | None = None,
-    ) -> Iterator[DomainEventProtocol[UUID]]:
-        for snapshot in super().get(originator_id, gt=gt, lte=lte, desc=desc, limit=limit):
-            state = getattr(snapshot, "state", {})
-            if getattr(snapshot, "topic", "") == _CLAIM_TOPIC and state.get("class_version", 1) < 3:
-                continue
-            yield snapshot
-
-
-_CLAIM_TOPIC = "domain.claim:Claim"
-
-
-class ClaimsApplication(MoneyCommands, InsuredCommands, BulkMode, AuditReplay):
+class ClaimsApplication(ClaimLookups, MoneyCommands, InsuredCommands, BulkMode, AuditReplay):
     """Claims, their numbers, and the audit replay of both."""
 
     name = "Claims"
@@ -119,14 +95,6 @@ class ClaimsApplication(MoneyCommands, InsuredCommands, BulkMode, AuditReplay):
     def last_position(self) -> int | None:
         """The notification id of the last event this thread saved."""
         return getattr(self._local, "position", None)
-
-    def construct_repository(self) -> Repository[UUID]:
-        repository = super().construct_repository()
-        if self.snapshots is not None:
-            repository.snapshot_store = _LedgerSnapshots(
-                mapper=self.mapper, recorder=self.snapshots.recorder
-            )
-        return repository
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -628,48 +596,3 @@ class ClaimsApplication(MoneyCommands, InsuredCommands, BulkMode, AuditReplay):
             lambda c: c.interrupt_prescription(act=act, interrupted_on=interrupted_on, by=by),
             **options,
         )
-
-    # ------------------------------------------------------------------ queries and replay
-
-    def get_claim(self, claim_id: UUID, *, version: int | None = None) -> Claim:
-        """The claim now, or exactly as it was at `version` (audit replay). In bulk mode, the
-        thread's claims held in memory are the current ones."""
-        batch = self._bulk()
-        if batch is not None and version is None and claim_id in batch.claims:
-            return batch.claims[claim_id]
-        if version is not None and not 1 <= version <= MAX_VERSION:
-            raise InvalidClaimData(
-                "version", f"must be between 1 and {MAX_VERSION}", claim_id=claim_id
-            )
-        try:
-            claim: object = self.repository.get(claim_id, version=version)
-        except AggregateNotFoundError:
-            raise ClaimNotFound(f"no claim {claim_id}", claim_id=claim_id) from None
-        if not isinstance(claim, Claim):
-            raise ClaimNotFound(f"no claim {claim_id}", claim_id=claim_id)
-        if version is not None and claim.version != version:
-            raise ClaimNotFound(
-                f"claim {claim_id} has no version {version} (it is at {claim.version})",
-                claim_id=claim_id,
-            )
-        return claim
-
-    def claim_id_for_number(self, claim_number: str) -> UUID:
-        if not is_claim_number(claim_number):
-            raise InvalidClaimData("claim_number", "must be S2 followed by 7 digits")
-        try:
-            reservation: object = self.repository.get(
-                ClaimNumberReservation.create_id(claim_number)
-            )
-        except AggregateNotFoundError:
-            raise ClaimNotFound(f"no claim {claim_number}") from None
-        assert isinstance(reservation, ClaimNumberReservation)
-        return reservation.claim_id
-
-    def find_by_number(self, claim_number: str, *, trip_start: date | None = None) -> Claim:
-        """Look a claim up by its number and, as the insured's file does, its trip start."""
-        claim = self.get_claim(self.claim_id_for_number(claim_number))
-        if trip_start is not None and claim.trip.departure_date != trip_start:
-            # Same answer as an unknown number: the pair is the insured's credential.
-            raise ClaimNotFound(f"no claim {claim_number} for a trip starting {trip_start}")
-        return claim

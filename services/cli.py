@@ -18,8 +18,10 @@ from tqdm import tqdm
 
 from domain.calendar import FrenchCalendar
 from domain.claim import Claim
+from domain.claim_view import ClaimDisplay
 from domain.errors import ClaimError
-from infra.events import published_documents
+from infra import schema_registry
+from infra.events import current_schemas, published_documents
 from infra.health import StallWatch, serve_readyz
 from infra.kafka import KafkaProjectionWorker, Relay
 from infra.logging import configure_logging
@@ -38,6 +40,8 @@ from services.reports.output import ReportFormat, render
 from services.wiring import (
     build_application,
     build_event_log,
+    build_name_hasher,
+    build_projections,
     build_read_store,
     build_runner,
 )
@@ -160,20 +164,22 @@ def _format_value(value: Any) -> str:
     return str(value)
 
 
-def render_replay(claim: Claim, history: list[HistoryEntry]) -> str:
-    """The claim's state at its version, then every event up to that version."""
+def render_replay(claim: Claim, display: ClaimDisplay, history: list[HistoryEntry]) -> str:
+    """The claim's state at its version (its display facts folded from its events), then
+    every event up to that version."""
     lines = [
         f"claim {claim.claim_number} ({claim.id}) version {claim.version}",
         f"  status: {claim.status}",
         f"  contract: {claim.contract}  guarantee: {claim.guarantee}  "
         f"cause category: {claim.cause.category}",
         f"  event date: {claim.event_date}  declared on: {claim.declared_on}  "
-        f"late declaration: {claim.late_declaration} "
-        f"({claim.declaration_working_days_late} working days late)",
+        f"late declaration: {display.late_declaration} "
+        f"({display.declaration_working_days_late} working days late)",
         f"  trip: {claim.trip.departure_date} to {claim.trip.return_date}",
         f"  insured: {len(claim.insured)}  handler: {claim.handler or '-'}",
         f"  proofs requested: {_format_value(claim.proofs_requested)}  "
-        f"received: {_format_value(claim.proofs_received)}  complete: {claim.proofs_complete}",
+        f"received: {_format_value(list(display.proofs_received))}  "
+        f"complete: {claim.proofs_complete}",
     ]
     if claim.indemnity is not None:
         lines.append(f"  indemnity: {claim.indemnity.total} {claim.indemnity.currency}")
@@ -211,9 +217,10 @@ def _replay(app: ClaimsApplication, args: argparse.Namespace) -> str:
     else:
         claim = app.get_claim(claim_id, version=args.version)
     history = app.history(claim_id)
+    display = app.claim_display(claim)
     if args.format == "json":
         body = {
-            "claim": claim_body(claim).model_dump(mode="json"),
+            "claim": claim_body(claim, display).model_dump(mode="json"),
             "history": [
                 history_entry(e).model_dump(mode="json")
                 for e in history
@@ -221,7 +228,7 @@ def _replay(app: ClaimsApplication, args: argparse.Namespace) -> str:
             ],
         }
         return json.dumps(body, indent=2, ensure_ascii=False)
-    return render_replay(claim, history)
+    return render_replay(claim, display, history)
 
 
 def _kafka_bootstrap(settings: Settings) -> str:
@@ -269,7 +276,7 @@ def _project_kafka(settings: Settings, index: int, workers: int, port: int | Non
     store = build_read_store(settings)
     worker = KafkaProjectionWorker(
         store,
-        all_projections(FrenchCalendar(settings.calendar_region)),
+        all_projections(FrenchCalendar(settings.calendar_region), build_name_hasher(settings)),
         bootstrap=_kafka_bootstrap(settings),
         topic=settings.kafka_topic,
         index=index,
@@ -318,17 +325,46 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
             f"demo: {report.claims} claims, {report.commands} commands "
             f"({report.refused_by_rules} refused by the rules and skipped)"
         )
+        online = _demo_online(settings, app, args, today)
+        print(f"demo: {online} claims declared online, with documents")
     finally:
         app.close()
     return 0
 
 
+def _demo_online(settings: Settings, app: Any, args: argparse.Namespace, today: Any) -> int:
+    """Claims declared online with documents (services/demo_online.py), on the insured's
+    side wired as the server wires it."""
+    from services.demo_online import online_claims
+    from services.wiring import attach_insured_side, build_private_store
+
+    private = build_private_store(settings)
+    try:
+        attach_insured_side(settings, app, private)
+        return online_claims(app, count=max(1, args.claims // 40), seed=args.seed, today=today)
+    finally:
+        private.close()
+
+
 def _schemas(output: str) -> int:
-    for relative, text in published_documents().items():
+    registry_path = Path(output) / schema_registry.REGISTRY_PATH
+    published = json.loads(registry_path.read_text("utf-8")) if registry_path.exists() else {}
+    try:  # docs/adr/0035: a published (type, version) may only gain optional fields
+        registry = schema_registry.merge(published, current_schemas())
+    except schema_registry.IncompatibleSchemaError as exc:
+        print("claims schemas: incompatible with the published registry:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    documents = {
+        **published_documents(),
+        schema_registry.REGISTRY_PATH: schema_registry.dumps(registry),
+    }
+    for relative, text in documents.items():
         path = Path(output) / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    print(f"wrote {len(published_documents())} documents under {output}/")
+    print(f"wrote {len(documents)} documents under {output}/")
     return 0
 
 
@@ -368,7 +404,7 @@ def _rebuild(settings: Settings, name: str | None, verify: bool) -> int:
     an event parked in the dead letters (docs/adr/0016-dead-letters.md)."""
     app = build_application(settings)
     store = build_read_store(settings)
-    projections = {p.name: p for p in all_projections(app.calendar)}
+    projections = {p.name: p for p in build_projections(settings, app)}
     if name is not None and name not in projections:
         print(
             f"claims: unknown projection {name!r}; known: {', '.join(projections)}", file=sys.stderr

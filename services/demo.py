@@ -11,7 +11,9 @@ is simply skipped, so the data always obeys the rules.
 
 from __future__ import annotations
 
+import itertools
 import random
+import uuid
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -34,108 +36,16 @@ from domain.values import (
     Trip,
 )
 from services.application import ClaimsApplication
-
-FIRST_NAMES = (
-    "Jeanne",
-    "Paul",
-    "Camille",
-    "Louis",
-    "Chloé",
-    "Hugo",
-    "Léa",
-    "Nathan",
-    "Inès",
-    "Arthur",
-    "Manon",
-    "Jules",
-    "Zoé",
-    "Gabriel",
-    "Sarah",
-    "Raphaël",
-)
-LAST_NAMES = (
-    "Martin",
-    "Bernard",
-    "Dubois",
-    "Thomas",
-    "Robert",
-    "Richard",
-    "Petit",
-    "Durand",
-    "Leroy",
-    "Moreau",
-    "Simon",
-    "Laurent",
-    "Lefebvre",
-    "Michel",
-    "Garcia",
-)
-DESTINATIONS = (
-    "Lisbon",
-    "Marrakech",
-    "Rome",
-    "Athens",
-    "New York",
-    "Montreal",
-    "Réunion",
-    "Guadeloupe",
-    "Tokyo",
-    "Dakar",
-    "Barcelona",
-    "Bangkok",
-)
-CAUSES = {
-    "A": [
-        ("serious_illness", "admitted to hospital"),
-        ("serious_accident", "fracture"),
-        ("death", "death of a parent"),
-    ],
-    "B": [
-        ("economic_dismissal", "dismissal letter"),
-        ("visa_refusal", "embassy refusal"),
-        ("home_damage", "water damage at home"),
-    ],
-    "C": [("unforeseeable_event", "flight cancelled by strike")],
-    "D": [("personal_reason", "no longer wishes to travel")],
-    "medical": [("illness", "acute illness"), ("accident", "sprained ankle")],
-    "other": [
-        ("dismissal", "economic dismissal"),
-        ("job_transfer", "job transfer"),
-        ("exam_resit", "resit exam"),
-    ],
-}
-GUARANTEES = {
-    "CA2624": ("cancellation",),
-    "MULTIASSISTANCE_PLUS": (
-        "cancellation",
-        "cancellation",
-        "interruption",
-        "baggage",
-        "flight_delay",
-    ),
-    "CORSAIR_7906011": (
-        "cancellation",
-        "cancellation",
-        "interruption",
-        "baggage",
-        "missed_departure",
-    ),
-}
-CATEGORIES = {
-    "CA2624": ("A", "A", "B", "C", "D"),
-    "MULTIASSISTANCE_PLUS": ("medical", "other"),
-    "CORSAIR_7906011": ("medical", "other"),
-}
-
-
-# api.md's default authority limits (the demo's handlers and managers keep to them).
-HANDLER_LIMIT = Decimal("5000.00")
-MANAGER_LIMIT = Decimal("50000.00")
-# Valid IBANs (mod-97), made up; stored sealed, shown masked.
-DEMO_IBANS = (
-    "FR76 3000 6000 0100 0001 2345 633",
-    "FR76 3000 6000 0100 0011 2345 649",
-    "FR76 3000 6000 0100 0021 2345 665",
+from services.demo_data import (
+    CATEGORIES,
+    CAUSES,
+    DEMO_IBANS,
+    DESTINATIONS,
+    FIRST_NAMES,
+    GUARANTEES,
+    HANDLER_LIMIT,
+    LAST_NAMES,
+    MANAGER_LIMIT,
 )
 
 
@@ -146,10 +56,15 @@ class DemoReport:
     refused_by_rules: int = 0
 
 
+DEMO_SUBJECTS = uuid.UUID("6f1c1f0e-5d2b-4c1e-9a57-0d3e2f7f0a19")
+
+
 class DemoGenerator:
     def __init__(self, app: ClaimsApplication, *, seed: int, today: date) -> None:
         self.app = app
         self.rng = random.Random(seed)
+        # Subject ids (api.md v2 §6) derived, not drawn: the demo stays deterministic.
+        self.subjects = (uuid.uuid5(DEMO_SUBJECTS, f"{seed}:{n}") for n in itertools.count())
         self.today = today
         self.report = DemoReport()
 
@@ -207,7 +122,9 @@ class DemoGenerator:
             booking_date=booking,
             subscription_date=subscription,
             trip=Trip(departure, back, rng.choice(DESTINATIONS), min(prices) * Decimal("0.35")),
-            insured=tuple(Insured(n, p) for n, p in zip(names, prices, strict=True)),
+            insured=tuple(
+                Insured(n, p, next(self.subjects)) for n, p in zip(names, prices, strict=True)
+            ),
             settlement_mode="voucher" if category == "D" and rng.random() < 0.4 else "cash",
             interrupted_on=interrupted,
             channel=rng.choice(("online", "online", "online", "email", "post", "phone")),

@@ -164,3 +164,31 @@ def test_no_two_modules_import_each_other() -> None:
 def test_a_cycle_is_found_through_a_third_module() -> None:
     edges = [("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")]
     assert _cycles(edges) == [["a", "b", "c"]]
+
+
+# Files outside tests/ stay under 600 lines: a longer one is split by concern (issue #15
+# "Structure"; docs/adr/0028 for the claim aggregate).
+MAX_LINES = 600
+_NOT_SOURCE = frozenset({"tests", "var", "build", "dist", "node_modules", "__pycache__"})
+
+
+def _source_files() -> list[Path]:
+    return [
+        path
+        for path in sorted(ROOT.rglob("*.py"))
+        if not any(
+            part in _NOT_SOURCE or part.startswith(".")
+            for part in path.relative_to(ROOT).parts[:-1]
+        )
+    ]
+
+
+def test_no_source_file_outside_the_tests_is_over_600_lines() -> None:
+    lengths = {
+        path.relative_to(ROOT).as_posix(): len(path.read_text(encoding="utf-8").splitlines())
+        for path in _source_files()
+    }
+    assert "domain/claim/__init__.py" in lengths
+    assert not any(name.startswith("tests/") for name in lengths)
+    too_long = {name: n for name, n in lengths.items() if n > MAX_LINES}
+    assert too_long == {}

@@ -56,6 +56,8 @@ class ComplaintsPart(ClaimState):
         root_cause: str | None
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.received_on
@@ -150,6 +152,8 @@ class ComplaintsPart(ClaimState):
         sent_on: date
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.sent_on
@@ -187,6 +191,8 @@ class ComplaintsPart(ClaimState):
         outcome: str
         recours: bool
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -241,6 +247,8 @@ class ComplaintsPart(ClaimState):
         received_on: date
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.received_on
@@ -285,6 +293,8 @@ class ComplaintsPart(ClaimState):
         motive: str
         root_cause: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -339,6 +349,8 @@ class ComplaintsPart(ClaimState):
         owner: str
         due_on: date
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -412,6 +424,8 @@ class ComplaintsPart(ClaimState):
         done_on: date
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.done_on
@@ -460,6 +474,8 @@ class ComplaintsPart(ClaimState):
         referred_on: date
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.referred_on
@@ -504,6 +520,8 @@ class ComplaintsPart(ClaimState):
         decided_on: date
         outcome: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""

@@ -22,10 +22,7 @@ from domain.errors import (
     WithdrawalAfterSettlement,
 )
 from domain.indemnity import ClaimFacts, compute_indemnity
-from domain.ledger import (
-    ZERO,
-    reserve_at_acceptance,
-)
+from domain.ledger import ZERO, reserve_at_acceptance
 from domain.validation import not_before, require_code, require_money, require_text
 from domain.values import (
     AssessmentInputs,
@@ -48,6 +45,8 @@ class HandlingPart(ClaimState):
         handler: str
         assigned_on: date
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -79,6 +78,8 @@ class HandlingPart(ClaimState):
         documents: list[str]
         requested_on: date
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -119,6 +120,8 @@ class HandlingPart(ClaimState):
         received_on: date
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.received_on
@@ -154,6 +157,8 @@ class HandlingPart(ClaimState):
         amount_paid: Decimal
         received_on: date
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -224,6 +229,8 @@ class HandlingPart(ClaimState):
         indemnity: Indemnity
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.decided_on
@@ -281,6 +288,8 @@ class HandlingPart(ClaimState):
         reason: str
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.decided_on
@@ -308,6 +317,8 @@ class HandlingPart(ClaimState):
     class Closed(Aggregate.Event):
         closed_on: date
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -338,6 +349,8 @@ class HandlingPart(ClaimState):
         withdrawn_on: date
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.withdrawn_on
@@ -365,6 +378,8 @@ class HandlingPart(ClaimState):
         reopened_on: date
         reason: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -403,6 +418,8 @@ class HandlingPart(ClaimState):
         interrupted_on: date
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.interrupted_on
@@ -430,6 +447,8 @@ class HandlingPart(ClaimState):
         text: str
         noted_on: date
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""

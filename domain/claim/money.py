@@ -27,10 +27,7 @@ from domain.ledger import (
     check_reserve,
 )
 from domain.validation import not_before, require_code, require_money, require_text
-from domain.values import (
-    Insured,
-    Settlement,
-)
+from domain.values import Insured, Settlement
 
 
 class MoneyPart(ClaimState):
@@ -45,6 +42,8 @@ class MoneyPart(ClaimState):
         reference: str
         amount: Decimal
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -79,6 +78,8 @@ class MoneyPart(ClaimState):
         reason: str
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.set_on
@@ -99,6 +100,8 @@ class MoneyPart(ClaimState):
         reason: str
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.set_on
@@ -118,6 +121,8 @@ class MoneyPart(ClaimState):
         set_on: date
         reason: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -179,6 +184,8 @@ class MoneyPart(ClaimState):
         expected_on: date
         subrogation: bool
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -248,6 +255,8 @@ class MoneyPart(ClaimState):
         amount: Decimal
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.received_on
@@ -300,6 +309,8 @@ class MoneyPart(ClaimState):
         written_off_on: date
         reason: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""

@@ -39,9 +39,7 @@ from domain.ledger import (
     rest,
 )
 from domain.validation import not_before, require_code, require_money, require_text
-from domain.values import (
-    SettlementMode,
-)
+from domain.values import SettlementMode
 
 
 class PaymentsPart(ClaimState):
@@ -131,6 +129,8 @@ class PaymentsPart(ClaimState):
         reason: str | None
         approval_required: bool
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -264,6 +264,8 @@ class PaymentsPart(ClaimState):
         reason: str
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.decided_on
@@ -281,6 +283,8 @@ class PaymentsPart(ClaimState):
         decided_on: date
         reason: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -345,6 +349,8 @@ class PaymentsPart(ClaimState):
         amount: Decimal
         kind: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -418,6 +424,8 @@ class PaymentsPart(ClaimState):
         kind: str
         by: str
 
+        class_version = 1
+
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.failed_on
@@ -441,6 +449,8 @@ class PaymentsPart(ClaimState):
         amount: Decimal
         kind: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
@@ -507,6 +517,8 @@ class PaymentsPart(ClaimState):
         cancelled_on: date
         reason: str
         by: str
+
+        class_version = 1
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""

@@ -22,7 +22,6 @@ from domain.values import (
     TicketCost,
     Trip,
 )
-from services.application import MAX_VERSION
 from services.http.auth import Role, TokenRegistry
 from services.http.deps import (
     AnyRole,
@@ -69,6 +68,7 @@ from services.http.schemas import (
 )
 from services.http.views import history_entry
 from services.insured import DeclarantContact
+from services.lookups import MAX_VERSION
 
 router = APIRouter(prefix="/api/v1/claims", tags=["claims"])
 READ_RESPONSES = {**PROBLEM_RESPONSES, 404: COMMAND_RESPONSES[404]}
@@ -140,9 +140,7 @@ def claim_by_number(
     """Find a claim by its number and trip start date, as the insured's file does."""
     if trip_start is not None:
         plausible_query_date(request, "trip_start", trip_start)
-    return claim_response(
-        app.find_by_number(claim_number, trip_start=trip_start), reveal=app.reveal
-    )
+    return claim_response(app, app.find_by_number(claim_number, trip_start=trip_start))
 
 
 @router.get("/{claim_id}", response_model=ClaimPublic, responses=READ_RESPONSES)
@@ -169,8 +167,8 @@ def get_claim(
             )
         # Its own day, before any conversion (year 9999 at -01:00 overflows in UTC).
         plausible_query_date(request, "as_of", as_of.date())
-        return claim_response(app.claim_as_of(claim_id, as_of), reveal=app.reveal)
-    return claim_response(app.get_claim(claim_id, version=version), reveal=app.reveal)
+        return claim_response(app, app.claim_as_of(claim_id, as_of))
+    return claim_response(app, app.get_claim(claim_id, version=version))
 
 
 @router.get("/{claim_id}/history", response_model=HistoryPublic, responses=READ_RESPONSES)

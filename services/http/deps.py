@@ -231,39 +231,39 @@ class CommandContext:
             return self._replay(o.claim_id, o.version, o.status_code, location)
         claim = result[0] if isinstance(result, tuple) else result
         return claim_response(
+            self.app,
             claim,
             status_code=status_code,
             location=location,
             position=self.app.last_position(),
-            reveal=self.app.reveal,
         )
 
     def _replay(
         self, claim_id: UUID, version: int, status_code: int, location: bool
     ) -> JSONResponse:
         claim = self.app.get_claim(claim_id, version=version)
-        response = claim_response(
-            claim, status_code=status_code, location=location, reveal=self.app.reveal
-        )
+        response = claim_response(self.app, claim, status_code=status_code, location=location)
         response.headers["Idempotent-Replayed"] = "true"
         return response
 
 
 def claim_response(
+    app: ClaimsApplication,
     claim: Claim,
     *,
     status_code: int = 200,
     location: bool = False,
     position: int | None = None,
-    reveal: Callable[[str], str] | None = None,
 ) -> JSONResponse:
+    """The claim body (its display facts folded from the stored events: docs/adr/0028) with
+    its ETag."""
     headers = {"ETag": f'"{claim.version}"'}
     if position is not None:
         headers["X-Position"] = str(position)  # send back as X-Consistent-With
     if location:
         headers["Location"] = f"/api/v1/claims/{claim.id}"
     return JSONResponse(
-        claim_body(claim, reveal).model_dump(mode="json"),
+        claim_body(claim, app.claim_display(claim), app.reveal).model_dump(mode="json"),
         status_code=status_code,
         headers=headers,
     )

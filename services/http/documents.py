@@ -74,6 +74,8 @@ async def receive_document(request: Request, claim_id: UUID, ctx: HandlerCommand
     """A document received for a proof (multipart: file, proof_code, received_on, medical?):
     PDF, JPEG or PNG up to 10 MiB; it marks the proof received. `medical` defaults to true
     for medical and death certificates."""
+    if ctx.access is not None:  # whose claim it is, before a byte of the file is read
+        ctx.access.check(ctx.app.get_claim(claim_id))
     upload = await read_upload(request, ("proof_code", "received_on", "medical"))
     fields: dict[str, Any] = dict(upload.fields)
     if "medical" in fields:

@@ -16,6 +16,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 
 from domain.access_code import access_code_matches
 from domain.claim import Claim
@@ -26,7 +27,7 @@ from services.application import ClaimsApplication
 from services.http.auth import Role, TokenRegistry
 from services.http.deps import (
     Claims,
-    bearer_principal,
+    bearer,
     horizon_days,
     require,
     today_in_paris,
@@ -110,6 +111,9 @@ SESSION_RESPONSES: dict[int | str, dict[str, Any]] = {
 def open_session(request: Request, body: SessionCreate, app: Claims) -> JSONResponse:
     """Log in as the insured of a claim: its number, the trip's start date and the access
     code. 5 failures in 15 minutes for a claim number, or from a client, block it (429)."""
+    errors = implausible_dates(body, today=today_in_paris(), horizon_days=horizon_days(request))
+    if errors:
+        raise RequestValidationError(errors)
 
     outcome = log_in(request, app, body.claim_number, body.trip_start, body.access_code)
     if isinstance(outcome, TooManyAttempts):
@@ -129,15 +133,17 @@ def open_session(request: Request, body: SessionCreate, app: Claims) -> JSONResp
 
 
 def insured_claim(
-    request: Request, app: Claims, authorization: Annotated[str | None, Header()] = None
+    request: Request,
+    app: Claims,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Claim:
     """The claim of the caller's live insured session: 401 without one (expired, ended by a
     new access code); a staff or portal token is a role that may not (403)."""
     registry = cast("TokenRegistry", request.app.state.tokens)
-    if bearer_principal(registry, authorization) is not None:
+    token = credentials.credentials.strip() if credentials else ""
+    if token and registry.authenticate(token) is not None:
         raise HTTPProblem(403, "forbidden", "Forbidden", "only the insured's session opens this")
-    scheme, _, token = (authorization or "").partition(" ")
-    claim = live_session(request, app, token.strip()) if scheme.lower() == "bearer" else None
+    claim = live_session(request, app, token) if token else None
     if claim is None:
         raise HTTPProblem(
             401,
@@ -151,8 +157,10 @@ def insured_claim(
 
 
 InsuredClaim = Annotated[Claim, Depends(insured_claim)]
-INSURED_RESPONSES = {**COMMAND_RESPONSES, 415: {**COMMAND_RESPONSES[409]}}
-INSURED_RESPONSES[415] = {**COMMAND_RESPONSES[409], "description": "Not a PDF, JPEG or PNG"}
+INSURED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **COMMAND_RESPONSES,
+    415: {**COMMAND_RESPONSES[409], "description": "Not a PDF, JPEG or PNG"},
+}
 
 
 def _view(app: Any, claim: Claim) -> JSONResponse:

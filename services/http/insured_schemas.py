@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
@@ -42,9 +42,11 @@ SUBSCRIPTION_FORMATS = {
 class SessionCreate(Command):
     """The insured's log-in: the claim number, the trip's start date, the access code."""
 
-    claim_number: Annotated[str, Field(min_length=1, max_length=32)]
+    planned_dates: ClassVar[frozenset[str]] = frozenset({"trip_start"})
+
+    claim_number: Text
     trip_start: Day
-    access_code: Annotated[str, Field(min_length=1, max_length=32)]
+    access_code: Text
 
 
 class SessionPublic(BaseModel):

@@ -39,6 +39,7 @@ DOCUMENT_PATHS = (
     "/api/v1/claims/*/documents",
     "/api/v1/insured/claim/documents",
     "/insured/claim/document",  # the insured's page
+    "/claims/*/documents",  # the handler's page
 )
 
 

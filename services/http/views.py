@@ -1,4 +1,8 @@
-"""From domain objects to the API's bodies."""
+"""From domain objects to the API's bodies.
+
+The claim body is built by `claim_body` from the aggregate's state (what decisions need) and
+the display facts folded from the claim's events (`domain/claim_view.py`, docs/adr/0028).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.claim import Claim
+from domain.claim_view import ClaimDisplay
 from domain.documents import MEDICAL_FILENAME, ClaimDocument
 from domain.ledger import incurred
 from services.audit import HistoryEntry
@@ -78,40 +83,69 @@ def document_body(
     }
 
 
-def claim_body(claim: Claim, reveal: Callable[[str], str] | None = None) -> ClaimPublic:
-    """The claim body; `reveal` opens the sealed personal values (without it they read
-    "[sealed]"). A medical document's name is never in the body ("[medical]")."""
+# The claim's own fields the body takes from the aggregate (the state its decisions need).
+_STATE_FIELDS = (
+    "claim_number",
+    "version",
+    "contract",
+    "guarantee",
+    "event_date",
+    "declared_on",
+    "settlement_mode",
+    "card_insurer_position_required",
+    "decided_on",
+    "handler",
+    "closed_on",
+    "withdrawn_on",
+    "amount_paid",
+)
+
+
+def display_from_aggregate(claim: Claim) -> ClaimDisplay:
+    """The display facts as the aggregate still holds them: the body's former source, kept
+    for the callers that do not fold the events yet (the pages) and as the reference the
+    fold is tested against (tests/application/test_claim_body.py)."""
+    return ClaimDisplay(
+        version=claim.version,
+        subscription_number=claim.subscription_number,
+        known_on=claim.known_on,
+        booking_date=claim.booking_date,
+        subscription_date=claim.subscription_date,
+        channel=claim.channel,
+        late_declaration=claim.late_declaration,
+        declaration_working_days_late=claim.declaration_working_days_late,
+        flags=tuple(claim.flags),
+        refusal_reason=claim.refusal_reason,
+        proofs_received=tuple(claim.proofs_received),
+    )
+
+
+def claim_body(
+    claim: Claim,
+    display: ClaimDisplay | None = None,
+    reveal: Callable[[str], str] | None = None,
+) -> ClaimPublic:
+    """The claim body: the aggregate's state and the display facts of the same version
+    (`ClaimsApplication.claim_display(claim)`; without them, as the aggregate holds them).
+    `reveal` opens the sealed personal values (without it they read "[sealed]"); a medical
+    document's name is never in the body ("[medical]")."""
     opener = reveal or _sealed
-    fields = {
-        f: getattr(claim, f)
-        for f in (
-            "claim_number",
-            "version",
-            "contract",
-            "guarantee",
-            "subscription_number",
-            "event_date",
-            "known_on",
-            "declared_on",
-            "booking_date",
-            "subscription_date",
-            "settlement_mode",
-            "channel",
-            "late_declaration",
-            "declaration_working_days_late",
-            "flags",
-            "card_insurer_position_required",
-            "decided_on",
-            "refusal_reason",
-            "handler",
-            "closed_on",
-            "withdrawn_on",
-            "amount_paid",
-        )
-    }
+    if display is None:
+        display = display_from_aggregate(claim)
+    if display.version != claim.version:
+        raise ValueError(f"display of v{display.version} for claim v{claim.version}")
     return ClaimPublic.model_validate(
         {
-            **fields,
+            **{f: getattr(claim, f) for f in _STATE_FIELDS},
+            "subscription_number": display.subscription_number,
+            "known_on": display.known_on,
+            "booking_date": display.booking_date,
+            "subscription_date": display.subscription_date,
+            "channel": display.channel,
+            "late_declaration": display.late_declaration,
+            "declaration_working_days_late": display.declaration_working_days_late,
+            "flags": list(display.flags),
+            "refusal_reason": display.refusal_reason,
             "claim_id": claim.id,
             "status": claim.status.value,
             "cause": jsonable(claim.cause),
@@ -125,7 +159,7 @@ def claim_body(claim: Claim, reveal: Callable[[str], str] | None = None) -> Clai
             "card_insurer_position": jsonable(claim.card_insurer_position),
             "proofs": ProofsPublic(
                 requested=list(claim.proofs_requested),
-                received=list(claim.proofs_received),
+                received=list(display.proofs_received),
                 outstanding=list(claim.proofs_outstanding),
                 complete=claim.proofs_complete,
             ),

@@ -34,12 +34,16 @@ from domain.claim import Claim
 from domain.claim_number import ClaimNumberReservation, ClaimNumberSequence
 from domain.declaration import ClaimDeclaration
 from domain.values import Cause, Insured, Trip
+from infra.events import decode, encode, envelope
 from infra.settings import Settings
+from projections.base import ProjectionEngine
 from projections.dashboard.queries import dashboard
 from projections.financials.queries import financials
 from projections.rebuild import rebuild
+from projections.runner import all_projections
+from projections.store import ReadStore
 from services.application import ClaimsApplication
-from services.http.views import claim_body
+from services.http.views import claim_body, display_from_aggregate
 from services.idempotency import CommandOutcome, IdempotencyKey, IdempotentRequest
 from services.wiring import build_application, build_event_log, build_runner
 
@@ -156,6 +160,25 @@ def test_every_aggregate_folds_from_its_events_and_from_its_snapshot(
     assert app.snapshots is not None
     snapshots = list(app.snapshots.get(app.claim_id_for_number(NOTED_CLAIM)))
     assert [s.originator_version for s in snapshots] == [50]
+
+
+def test_the_claim_body_of_every_version_is_the_one_the_aggregate_served(
+    round1_app: ClaimsApplication,
+) -> None:
+    """docs/adr/0028: the display facts folded from round 1's events (upcast) are those the
+    aggregate holds, at every version of every claim, and the API's body is unchanged."""
+    app = round1_app
+    versions = 0
+    for aggregate_id in _aggregate_events(app):
+        claim: Any = None
+        for stored in app.events.get(aggregate_id):
+            claim = stored.mutate(claim)  # type: ignore[attr-defined]
+            if not isinstance(claim, Claim):
+                break
+            versions += 1
+            assert app.claim_display(claim) == display_from_aggregate(claim)
+            assert claim_body(claim, app.claim_display(claim)) == claim_body(claim)
+    assert versions == CLAIM_EVENTS
 
 
 def test_the_claims_hold_their_round1_facts(round1_app: ClaimsApplication) -> None:
@@ -359,3 +382,70 @@ def test_stored_settlements_read_as_issued_final_payments(
     ]
     assert from_snapshot.reserve == from_events.reserve
     assert from_snapshot.status == from_events.status
+
+
+def test_round1_events_of_older_shapes_are_upcast_and_published_without_personal_data(
+    round1_app: ClaimsApplication, tmp_path: Path
+) -> None:
+    """docs/adr/0035: the stored round-1 shapes (a declaration without `channel`, a complaint
+    without its qualification, a snapshot of class version 1) are read through the classes'
+    upcasters; every stored claim event is published as claims.event/2 without a name or a
+    note, reads back, and the read models fold from the published events as from the store."""
+    app = round1_app
+    old_declarations = old_complaints = 0
+    start = 1
+    while page := app.recorder.select_notifications(start=start, limit=200):
+        for notification in page:
+            state = json.loads(notification.state)
+            event: Any = app.mapper.to_domain_event(notification)
+            if notification.topic == "domain.claim:Claim.Declared":
+                assert "channel" not in state
+                assert "class_version" not in state
+                assert event.channel == "online"
+                old_declarations += 1
+            elif notification.topic == "domain.claim:Claim.ComplaintOpened":
+                assert "motive" not in state
+                assert (event.motive, event.root_cause) == (None, None)
+                old_complaints += 1
+        start = page[-1].id + 1
+    assert (old_declarations, old_complaints) == (CLAIMS, 8)
+    assert app.snapshots is not None
+    noted = app.claim_id_for_number(NOTED_CLAIM)
+    (snapshot,) = app.snapshots.recorder.select_events(noted)
+    snapshot_state = json.loads(snapshot.state)["state"]
+    assert "class_version" not in snapshot_state
+    assert "channel" not in snapshot_state
+    assert app.repository.get(noted).channel == "online"  # upcast v1 -> v3 from the snapshot
+
+    names = {
+        person["name"]
+        for number in range(1, CLAIMS + 1)
+        for person in _body(app, f"S2{number:07d}")["insured"]
+    }
+    stored = build_event_log(app).read(start=1, limit=EVENTS).events
+    assert len(stored) == CLAIM_EVENTS
+    published = []
+    for position, event in stored:
+        message = envelope(event, position)
+        assert message["type_version"] == getattr(type(event), "class_version", 1)
+        text = encode(message).decode()
+        assert not any(name in text for name in names), message["type"]
+        assert "hospital" not in text
+        assert "Call 1 with" not in text
+        published.append(decode(encode(message)))
+    views: dict[str, dict[str, Any]] = {}
+    for label, events in (("store", stored), ("kafka", published)):
+        store = ReadStore(f"sqlite:///{tmp_path / label}.db")
+        try:
+            dumps: dict[str, Any] = {}
+            for projection in all_projections(app.calendar):
+                engine = ProjectionEngine(store, projection)
+                engine.create_tables()
+                engine.apply(events, position=EVENTS)
+                for table in engine.all_tables:
+                    dumps[table.name] = engine.dump(table)
+            views[label] = dumps
+        finally:
+            store.close()
+    assert len(views["store"]["claims"]) == CLAIMS
+    assert views["kafka"] == views["store"]

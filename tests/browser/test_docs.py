@@ -76,7 +76,7 @@ def offline_browser() -> Iterator[Any]:
         "--no-sandbox",
         "--disable-gpu",
         "--disable-dev-shm-usage",
-        "--window-size=1400,1800",
+        "--window-size=1280,1800",
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",

@@ -100,7 +100,7 @@ def browser() -> Iterator[Any]:
         "--no-sandbox",
         "--disable-gpu",
         "--disable-dev-shm-usage",
-        "--window-size=1400,1800",
+        "--window-size=1280,1800",
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
@@ -242,7 +242,7 @@ def test_a_manager_logs_in_changes_the_date_and_opens_a_breached_claim(
         "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     )
     browser.save_screenshot(str(ARTIFACTS / "dashboard-2026-06-30-390.png"))
-    browser.set_window_size(1400, 1800)
+    browser.set_window_size(1280, 1800)
     browser.save_screenshot(str(ARTIFACTS / "dashboard-2026-06-30.png"))
     _assert_no_csp_violation(browser)
 

@@ -41,15 +41,25 @@ def test_every_event_type_has_a_schema_and_the_envelope_names_it() -> None:
     assert set(asyncapi["channels"]["claimsEvents"]["messages"]) == set(event_classes())
 
 
-def test_envelopes_carry_the_documented_fields_and_redact_health_text() -> None:
+def test_envelopes_carry_the_documented_fields_and_no_personal_data() -> None:
+    """claims.event/2 (docs/adr/0035): the aggregate is named, the type's version is its
+    class_version, and no name or health text is published, whatever the setting."""
     events = history(*ACCEPTED_AND_PAID)
-    message = envelope(events[0], 1, exclude_health_data=True)
     required = json.loads(published_documents()["events/envelope.schema.json"])["required"]
-    assert set(required) <= set(message)
-    assert message["schema"] == ENVELOPE_SCHEMA
-    assert message["data"]["cause"]["description"] == "[redacted]"
-    assert message["data"]["insured"] == [{"name": "Jeanne Martin", "trip_price": "1200.00"}]
-    assert envelope(events[0], 1)["data"]["cause"]["description"] == "hospitalised"
+    for exclude in (True, False):  # the old setting no longer changes anything
+        message = envelope(events[0], 1, exclude_health_data=exclude)
+        assert set(required) <= set(message)
+        assert message["schema"] == ENVELOPE_SCHEMA
+        assert (message["schema_version"], message["aggregate"]) == (2, "claim")
+        assert message["type_version"] == Claim.Declared.class_version == 3  # v3: declarant
+        assert message["data"]["cause"] == {"category": "A", "code": "serious_illness"}
+        assert message["data"]["insured"] == [{"trip_price": "1200.00", "subject_id": None}]
+        text = encode(message).decode()
+        for personal in ("hospitalised", "Jeanne Martin", "Lisbon", "medical_cause"):
+            assert personal not in text
+    accepted = envelope(events[3], 4)
+    assert accepted["data"]["indemnity"]["total"] == "550.00"
+    assert "Jeanne" not in encode(accepted).decode()
 
 
 def test_a_payment_is_published_with_its_masked_iban_and_never_its_ciphertext() -> None:
@@ -70,8 +80,10 @@ def test_a_payment_is_published_with_its_masked_iban_and_never_its_ciphertext() 
     (requested,) = claim.collect_events()
     message = envelope(requested, 7)
     assert message["data"]["iban_masked"] == "FR76*0189"
-    assert message["data"]["iban_ciphertext"] == "[redacted]"
+    assert "iban_ciphertext" not in message["data"]
+    assert "payee" not in message["data"]
     assert "sealed-bytes" not in encode(message).decode()
+    assert "Jeanne Martin" not in encode(message).decode()
     position, decoded = decode(encode(message))
     assert position == 7
     assert isinstance(decoded, Claim.PaymentRequested)
