@@ -17,14 +17,17 @@ from pydantic import BaseModel
 
 from projections.search.queries import search_claims
 from projections.store import ReadStore
-from services.http.auth import STAFF_ROLES, Principal
+from services.http.auth import Principal, Role
 from services.http.deps import require
 from services.http.read_models import RESPONSES, Runner
 from services.http.schemas import Text
 
 router = APIRouter(prefix="/api/v1/claims", tags=["read models"])
-# Every staff role, the medical adviser included (api.md v2: staff = v1 roles + medical_adviser).
-Staff = Annotated[Principal, Depends(require(*STAFF_ROLES))]
+# The staff who read claims (the medical adviser reads as an auditor does: api.md v2).
+Staff = Annotated[
+    Principal,
+    Depends(require(Role.HANDLER, Role.MANAGER, Role.AUDITOR, Role.MEDICAL_ADVISER)),
+]
 MAX_RESULTS = 100
 
 
