@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from domain.calendar import REGIONS
 from domain.plausibility import DEFAULT_HORIZON_DAYS
 from infra.files import private_sqlite_file
+from infra.notification_settings import NotificationSettings
 from projections.store import sqlite_path as sqlite_path  # also offered here, beside the URLs
 
 DEFAULT_DATABASE_URL = "sqlite:///var/claims.db"
@@ -51,7 +52,7 @@ class Environment(StrEnum):
     PROD = "prod"
 
 
-class Settings(BaseSettings):
+class Settings(NotificationSettings, BaseSettings):
     """Every setting of the back office; a bad value stops start-up with its name and what is
     wrong, never the value (it may be a key or hold a password): `hide_input_in_errors`, and
     no validator quotes it. Its repr shows the database URLs with their passwords redacted."""

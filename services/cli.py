@@ -1,4 +1,4 @@
-"""The `claims` command: `serve`, `replay`, `report` and the workers."""
+"""The `claims` command: `serve`, `replay`, `report`, `notify` and the workers."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ from services.audit import HistoryEntry
 from services.demo import generate
 from services.http.deps import today_in_paris
 from services.http.views import claim_body, history_entry
+from services.notifications.runner import notify
 from services.reports.complaints import COLUMNS as REGISTER_COLUMNS
 from services.reports.output import ReportFormat, render
 from services.wiring import (
@@ -106,6 +108,16 @@ def _parser() -> argparse.ArgumentParser:
         "--status",
         action="store_true",
         help="print the relay position and the store's head, and exit",
+    )
+
+    notify = commands.add_parser(
+        "notify", help="request, send and report the declarants' notifications (ADR 34)"
+    )
+    notify.add_argument("--once", action="store_true", help="one pass, then exit")
+    notify.add_argument("--as-of", type=_parse_day, help="reminders' day (default: today, Paris)")
+    notify.add_argument("--interval", type=float, default=5.0, help="seconds between passes")
+    notify.add_argument(
+        "--report-to", help="the API's base URL: report deliveries over HTTP (notifier token)"
     )
 
     demo = commands.add_parser("demo", help="generate realistic demo claims")
@@ -497,6 +509,23 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _notify(settings: Settings, args: argparse.Namespace) -> int:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        return notify(
+            settings,
+            once=args.once,
+            as_of=args.as_of,
+            today=today_in_paris,
+            report_to=args.report_to,
+            interval=args.interval,
+            stop=stop,
+        )
+    except KeyboardInterrupt:
+        return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -549,6 +578,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _project(settings, args.port)
     if args.command == "relay":
         return _relay(settings, args.status)
+    if args.command == "notify":
+        return _notify(settings, args)
     if args.command == "demo":
         return _demo(settings, args)
     if args.command == "schemas":

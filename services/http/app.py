@@ -40,6 +40,7 @@ from services.http import (
     insured,
     insured_pages,
     money,
+    notifications,
     pages,
     read_models,
     report_downloads,
@@ -61,6 +62,7 @@ from services.http.problems import (
 )
 from services.http.security_headers import SecurityHeaders
 from services.http.sessions import PageSessions
+from services.notifications.wiring import build_notifications, notification_cipher
 from services.wiring import (
     attach_insured_side,
     build_application,
@@ -107,7 +109,8 @@ def token_registry(settings: Settings) -> TokenRegistry:
             "\n*** CLAIMS_ENV=dev: DEVELOPMENT TOKENS ARE ACTIVE — never use this in production"
             "\n*** Bearer dev-handler-token (handler), dev-manager-token (manager),"
             "\n*** dev-auditor-token (auditor), dev-admin-token (admin),"
-            "\n*** dev-medical-adviser-token (medical_adviser), dev-portal-token (portal)\n"
+            "\n*** dev-medical-adviser-token (medical_adviser), dev-portal-token (portal),"
+            "\n*** dev-notifier-token (notifier: notification delivery reports)\n"
         )
         print(banner, file=sys.stderr, flush=True)
         log.warning("auth.development_tokens_active")
@@ -309,6 +312,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runner = build_runner(resolved, application)
         app.state.runner = runner
         app.state.sessions = PageSessions.from_settings(resolved, runner.store)
+        app.state.notifications = build_notifications(
+            application, runner.store, notification_cipher(resolved)
+        )
         # The insured's side (docs/adr/0032, 0033): outbox, documents, sessions, register.
         private = build_private_store(resolved)
         attach_insured_side(resolved, application, private)
@@ -372,6 +378,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(insured.router)
     app.include_router(insured_pages.router)
     app.include_router(document_pages.router)
+    app.include_router(notifications.router)
     install_docs(app)  # mounts /static/docs: before the pages' /static
     app.mount("/static", pages.static_files(), name="static")
     app.add_exception_handler(RequestTooLarge, too_large_handler)

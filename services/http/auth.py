@@ -24,6 +24,8 @@ class Role(StrEnum):
     PORTAL = "portal"
     # An insured person's session (never a configured token: POST /insured/sessions).
     INSURED = "insured"
+    # The notification sender: reports deliveries, nothing else (api.md v2 §5).
+    NOTIFIER = "notifier"
 
 
 # The back office's own people (api.md v2: "staff"); the other roles reach only their paths.
@@ -46,7 +48,8 @@ DEV_TOKENS = (
     "dev-auditor-token=auditor.dev:auditor,"
     "dev-admin-token=admin.dev:admin,"
     "dev-medical-adviser-token=medical.dev:medical_adviser,"
-    "dev-portal-token=portal.dev:portal"
+    "dev-portal-token=portal.dev:portal,"
+    "dev-notifier-token=notifier.dev:notifier"
 )
 
 

@@ -122,7 +122,8 @@ def require(*roles: Role) -> Callable[..., Principal]:
     return dependency
 
 
-# Every staff role (api.md v2: the v1 roles and the medical adviser); not the portal or insured.
+# Every staff role (api.md v2: the v1 roles and the medical adviser); not the portal, the
+# insured or the notifier.
 AnyRole = Annotated[Principal, Depends(require(*STAFF_ROLES))]
 
 

@@ -21,6 +21,7 @@ TOKENS = {
     "admin": "admin-token-00001",
     "medical_adviser": "medical-token-0001",
     "portal": "portal-token-00001",
+    "notifier": "notifier-token-001",
 }
 TOKEN_SPEC = ",".join(f"{token}={role}-user:{role}" for role, token in TOKENS.items())
 

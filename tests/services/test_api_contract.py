@@ -228,6 +228,9 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("PUT", "/api/v1/insured/claim/bank-details"): set(),
     ("POST", "/api/v1/insured/claim/documents"): set(),
     ("POST", "/api/v1/claims"): COMMAND,
+    # Notifications (api.md v2 §5): the sender reports deliveries; staff read them.
+    ("POST", "/api/v1/notifications/{notification_id}/delivery"): {"notifier", "admin"},
+    ("GET", "/api/v1/claims/{claim_id}/notifications"): READ,
     ("POST", "/api/v1/claims/{claim_id}/assignment"): ASSIGN,
     **{
         ("POST", f"/api/v1/claims/{{claim_id}}/{path}"): COMMAND
@@ -287,6 +290,7 @@ def test_permission_matrix(api_sqlite: TestClient, method: str, path: str) -> No
         claim_number="S20000001",
         dead_letter_id="00000000-0000-0000-0000-000000000002",
         document_id="S20000001-D1",
+        notification_id="00000000-0000-0000-0000-000000000003",
     )
     allowed = MATRIX[(method, path)]
 

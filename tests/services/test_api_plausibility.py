@@ -151,6 +151,11 @@ def command_bodies() -> dict[str, dict[str, Any]]:
         "/api/v1/insured/declarations": {
             k: v for k, v in declaration.items() if k != "declared_on"
         },
+        "/api/v1/notifications/{notification_id}/delivery": {
+            "outcome": "failed",
+            "at": "2026-03-04T10:00:00+00:00",
+            "reason": "mailbox full",
+        },
     }
 
 
@@ -229,6 +234,8 @@ class Probe:
     def send(self, url: str, path: Path, value: Any, *messages: str) -> None:
         role = "manager" if url.endswith(("/assignment", "/approval")) else "handler"
         role = "portal" if url == "/api/v1/insured/declarations" else role
+        if url.endswith("/delivery"):
+            role = "notifier"
         response = self.client.post(
             url.format(
                 claim_id=self.claim_id,
@@ -237,6 +244,7 @@ class Probe:
                 payment_id="S20000001-P1",
                 recovery_id="S20000001-RC1",
                 document_id="S20000001-D1",
+                notification_id="00000000-0000-0000-0000-000000000003",
             ),
             json=with_value(self.bodies[url], path, value),
             headers=auth(role),
