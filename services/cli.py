@@ -17,8 +17,6 @@ from pydantic import ValidationError
 from tqdm import tqdm
 
 from domain.calendar import FrenchCalendar
-from domain.claim import Claim
-from domain.claim_view import ClaimDisplay
 from domain.errors import ClaimError
 from infra import schema_registry
 from infra.events import current_schemas, published_documents
@@ -30,12 +28,10 @@ from projections.base import DeadLetter
 from projections.rebuild import rebuild
 from projections.runner import all_projections
 from services import report_cli
-from services.application import ClaimsApplication
-from services.audit import HistoryEntry
 from services.demo import generate
 from services.http.deps import today_in_paris
-from services.http.views import claim_body, history_entry
 from services.notifications.runner import notify
+from services.replay_cli import replay_text
 from services.reports.complaints import COLUMNS as REGISTER_COLUMNS
 from services.reports.output import ReportFormat, render
 from services.wiring import (
@@ -158,79 +154,6 @@ def _parser() -> argparse.ArgumentParser:
     when.add_argument("--version", type=int, help="the claim as of this version")
     when.add_argument("--as-of", type=_parse_timestamp, help="the claim as recorded at this time")
     return parser
-
-
-def _format_value(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_format_value(v) for v in value) + "]"
-    return str(value)
-
-
-def render_replay(claim: Claim, display: ClaimDisplay, history: list[HistoryEntry]) -> str:
-    """The claim's state at its version (its display facts folded from its events), then
-    every event up to that version."""
-    lines = [
-        f"claim {claim.claim_number} ({claim.id}) version {claim.version}",
-        f"  status: {claim.status}",
-        f"  contract: {claim.contract}  guarantee: {claim.guarantee}  "
-        f"cause category: {claim.cause.category}",
-        f"  event date: {claim.event_date}  declared on: {claim.declared_on}  "
-        f"late declaration: {display.late_declaration} "
-        f"({display.declaration_working_days_late} working days late)",
-        f"  trip: {claim.trip.departure_date} to {claim.trip.return_date}",
-        f"  insured: {len(claim.insured)}  handler: {claim.handler or '-'}",
-        f"  proofs requested: {_format_value(claim.proofs_requested)}  "
-        f"received: {_format_value(list(display.proofs_received))}  "
-        f"complete: {claim.proofs_complete}",
-    ]
-    if claim.indemnity is not None:
-        lines.append(f"  indemnity: {claim.indemnity.total} {claim.indemnity.currency}")
-        for share in claim.indemnity.per_insured:
-            lines.append(
-                f"    {share.insured}: basis {share.basis} - deductible {share.deductible}"
-                f" - caps {share.capped_per_person + share.capped_per_event}"
-                f" - card insurer {share.card_insurer_deduction} = {share.payable}"
-            )
-        lines.extend(f"    | {line}" for line in claim.indemnity.trace)
-    lines.append(
-        f"  complaints: {len(claim.complaints)}  "
-        f"mediation: {claim.mediation.referred_on if claim.mediation else '-'}"
-    )
-    lines.append("history:")
-    for entry in history:
-        if entry.version > claim.version:
-            break
-        business = ", ".join(
-            f"{key}={_format_value(value)}"
-            for key, value in entry.data.items()
-            if value is not None and (key.endswith("_on") or key.endswith("_date"))
-        )
-        lines.append(
-            f"  v{entry.version:<4} {entry.recorded_at.isoformat()}  "
-            f"{entry.type:<28} by {entry.actor:<12} {business}"
-        )
-    return "\n".join(lines)
-
-
-def _replay(app: ClaimsApplication, args: argparse.Namespace) -> str:
-    claim_id = app.claim_id_for_number(args.claim_number)
-    if args.as_of is not None:
-        claim = app.claim_as_of(claim_id, args.as_of)
-    else:
-        claim = app.get_claim(claim_id, version=args.version)
-    history = app.history(claim_id)
-    display = app.claim_display(claim)
-    if args.format == "json":
-        body = {
-            "claim": claim_body(claim, display).model_dump(mode="json"),
-            "history": [
-                history_entry(e).model_dump(mode="json")
-                for e in history
-                if e.version <= claim.version
-            ],
-        }
-        return json.dumps(body, indent=2, ensure_ascii=False)
-    return render_replay(claim, display, history)
 
 
 def _kafka_bootstrap(settings: Settings) -> str:
@@ -591,7 +514,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     app = build_application(settings)
     try:
-        print(_replay(app, args))
+        print(replay_text(app, args))
     except ClaimError as exc:
         print(f"claims: {exc}", file=sys.stderr)
         return 1
