@@ -227,6 +227,29 @@ def envelope_json_schema() -> dict[str, Any]:
     }
 
 
+# What `claims notify` publishes on claims.notifications (infra/notification_kafka.py).
+NOTIFICATION_MESSAGE: dict[str, Any] = {
+    "name": "NotificationRequested",
+    "contentType": "application/json",
+    "payload": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["notification_id", "claim_id", "template", "channel"],
+        "properties": {
+            "notification_id": {
+                "type": "string",
+                "format": "uuid",
+                "description": "uuid5 of the trigger, the template, the channel and the "
+                "reminder day: the same notification always has the same id",
+            },
+            "claim_id": {"type": "string", "format": "uuid"},
+            "template": {"type": "string"},
+            "channel": {"enum": ["email", "sms"]},
+        },
+    },
+}
+
+
 def published_documents() -> dict[str, str]:
     """Every file of docs/events/ and the AsyncAPI document, by relative path."""
     documents = {
@@ -269,10 +292,24 @@ def published_documents() -> dict[str, str]:
                 "description": "Topic name set by CLAIMS_KAFKA_TOPIC. Key: the claim id (UTF-8), "
                 "so one claim's events are in one partition, in version order.",
                 "messages": messages,
-            }
+            },
+            "claimsNotifications": {
+                "address": "claims.notifications",
+                "description": "Topic name set by CLAIMS_NOTIFICATIONS_TOPIC. Key: the claim id. "
+                "A notification requested (docs/adr/0034-notifications.md): ids and codes only; "
+                "the sender reads the recipient and the parameters, sealed, from the store.",
+                "messages": {"NotificationRequested": NOTIFICATION_MESSAGE},
+            },
         },
         "operations": {
-            "publishClaimEvents": {"action": "send", "channel": {"$ref": "#/channels/claimsEvents"}}
+            "publishClaimEvents": {
+                "action": "send",
+                "channel": {"$ref": "#/channels/claimsEvents"},
+            },
+            "publishNotifications": {
+                "action": "send",
+                "channel": {"$ref": "#/channels/claimsNotifications"},
+            },
         },
     }
     return {

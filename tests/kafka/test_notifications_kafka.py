@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 
 from domain.notification import Channel, NotificationState, Template
+from infra.events import NOTIFICATION_MESSAGE
 from infra.field_cipher import FieldCipher
 from infra.notification_kafka import NotificationConsumer, NotificationPublisher
 from infra.settings import Settings
@@ -87,6 +88,10 @@ def test_the_message_carries_only_ids_and_codes_and_the_sender_delivers_it_once(
         for record in records:
             message = json.loads(record.value)
             assert set(message) == {"notification_id", "claim_id", "template", "channel"}
+            # As docs/asyncapi.json publishes it.
+            payload = NOTIFICATION_MESSAGE["payload"]
+            assert set(message) == set(payload["properties"]) == set(payload["required"])
+            assert message["channel"] in payload["properties"]["channel"]["enum"]
             assert record.key == str(claim.id).encode()
             assert message["template"] == "declaration_receipt"
             raw = record.value.decode().lower()
