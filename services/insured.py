@@ -33,7 +33,7 @@ from domain.sla import ClockKind, derive_clocks
 from infra.access_code_outbox import AccessCodeOutbox
 from infra.documents import DocumentStore
 from infra.field_cipher import FieldCipher, FieldCipherError
-from services.commands import CommandOptions
+from services.commands import CommandOptions, CommandPath
 from services.idempotency import IdempotencyKey
 
 T = TypeVar("T")
@@ -57,7 +57,7 @@ class InsuredSide:
     documents: DocumentStore
 
 
-class InsuredCommands:
+class InsuredCommands(CommandPath):
     """Declarant, access codes, bank details given by the insured, documents."""
 
     iban_cipher: FieldCipher
@@ -65,17 +65,6 @@ class InsuredCommands:
     insured_side: InsuredSide | None = None
 
     if TYPE_CHECKING:
-
-        def _decide(
-            self, claim_id: UUID, decide: Callable[[Claim], T], **options: Unpack[CommandOptions]
-        ) -> tuple[Claim, T]: ...
-
-        def _on_claim(
-            self,
-            claim_id: UUID,
-            decide: Callable[[Claim], object],
-            **options: Unpack[CommandOptions],
-        ) -> Claim: ...
 
         def declare(
             self,

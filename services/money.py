@@ -9,37 +9,23 @@ None for callers inside the system (demo, imports), like a missing `ClaimAccess`
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar, Unpack
+from typing import TypeVar, Unpack
 from uuid import UUID
 
 from domain.claim import Claim
 from domain.iban import mask_iban, normalise_iban
 from infra.field_cipher import FieldCipher
-from services.commands import CommandOptions
+from services.commands import CommandOptions, CommandPath
 
 T = TypeVar("T")
 
 
-class MoneyCommands:
+class MoneyCommands(CommandPath):
     """Reserve, payments and recoveries; the v1 settlement shortcut."""
 
     iban_cipher: FieldCipher
-
-    if TYPE_CHECKING:
-
-        def _decide(
-            self, claim_id: UUID, decide: Callable[[Claim], T], **options: Unpack[CommandOptions]
-        ) -> tuple[Claim, T]: ...
-
-        def _on_claim(
-            self,
-            claim_id: UUID,
-            decide: Callable[[Claim], object],
-            **options: Unpack[CommandOptions],
-        ) -> Claim: ...
 
     def set_reserve(
         self,
