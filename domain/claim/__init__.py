@@ -65,6 +65,21 @@ __all__ = [
 ]
 
 
+# What the aggregate held before only for the claim body (docs/adr/0028-claim-in-parts.md).
+DISPLAY_ONLY = (
+    "subscription_number",
+    "known_on",
+    "booking_date",
+    "subscription_date",
+    "late_declaration",
+    "declaration_working_days_late",
+    "flags",
+    "channel",
+    "proofs_received",
+    "refusal_reason",
+)
+
+
 class Claim(HandlingPart, PaymentsPart, MoneyPart, ComplaintsPart, AccessPart, DocumentsPart):
     """One claim (sinistre) under one contract, for 1 to 9 insured persons of one booking."""
 
@@ -147,14 +162,10 @@ class Claim(HandlingPart, PaymentsPart, MoneyPart, ComplaintsPart, AccessPart, D
     ) -> None:
         self.claim_number = claim_number
         self.contract = contract
-        self.subscription_number = subscription_number
         self.guarantee = guarantee
         self.cause = cause
         self.event_date = event_date
-        self.known_on = known_on
         self.declared_on = declared_on
-        self.booking_date = booking_date
-        self.subscription_date = subscription_date
         self.trip = trip
         self.insured = list(insured)
         self.settlement_mode = settlement_mode
@@ -163,11 +174,7 @@ class Claim(HandlingPart, PaymentsPart, MoneyPart, ComplaintsPart, AccessPart, D
         self.cancelled_on = cancelled_on
         self.interrupted_on = interrupted_on
         self.medical_cause = medical_cause
-        self.late_declaration = late_declaration
-        self.declaration_working_days_late = declaration_working_days_late
-        self.flags = list(flags)
         self.card_insurer_position_required = card_insurer_position_required
-        self.channel = channel
         self.declarant = declarant
         self.access_code_hash = None  # the insured's access (ADR 33)
         self.access_code_issued_on = None
@@ -175,12 +182,10 @@ class Claim(HandlingPart, PaymentsPart, MoneyPart, ComplaintsPart, AccessPart, D
         self.declared_by = by
         self.handler = None
         self.proofs_requested = []
-        self.proofs_received = []
         self.proofs_outstanding = []
         self.card_insurer_position = None
         self.decision = None  # "accepted" | "refused" for the current assessment
         self.decided_on = None
-        self.refusal_reason = None
         self.indemnity = None
         self.closed_on = None
         self.withdrawn_on = None
@@ -211,11 +216,11 @@ class Claim(HandlingPart, PaymentsPart, MoneyPart, ComplaintsPart, AccessPart, D
     # Snapshots of round 1 lack the causal-date bookkeeping: rebuild it from what they hold.
     # Snapshots before the money ledger hold `settlements`: they become issued final payments.
     # Snapshots before the insured's side lack the declarant, access code and documents.
-    class_version = 4
+    # Snapshots before the display fold hold the facts only the claim body shows.
+    class_version = 5
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
-        state.setdefault("channel", DeclarationChannel.ONLINE.value)
         main = [state["declared_on"]]
         main += [d for d in (state.get("decided_on"), state.get("closed_on")) if d]
         main += [d for d in [state.get("withdrawn_on")] if d]
@@ -277,6 +282,13 @@ class Claim(HandlingPart, PaymentsPart, MoneyPart, ComplaintsPart, AccessPart, D
         state["access_code_hash"] = None
         state["access_code_issued_on"] = None
         state["documents"] = []
+
+    @staticmethod
+    def upcast_v4_v5(state: dict[str, Any]) -> None:
+        # The claim body's display facts are folded from the events (domain/claim_view.py,
+        # docs/adr/0028-claim-in-parts.md): no decision reads them.
+        for name in DISPLAY_ONLY:
+            state.pop(name, None)
 
     @classmethod
     def declare(

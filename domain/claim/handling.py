@@ -145,8 +145,6 @@ class HandlingPart(ClaimState):
         self._mark_received(document)
 
     def _mark_received(self, document: str) -> None:
-        if document not in self.proofs_received:
-            self.proofs_received.append(document)
         if document in self.proofs_outstanding:
             self.proofs_outstanding.remove(document)
 
@@ -278,7 +276,6 @@ class HandlingPart(ClaimState):
         self.decision = "accepted"
         self.decided_on = decided_on
         self.indemnity = indemnity
-        self.refusal_reason = None
         self._reserve_to(
             reserve_at_acceptance(indemnity.total, self.payments), decided_on, "the acceptance"
         )
@@ -308,7 +305,6 @@ class HandlingPart(ClaimState):
         self._fact(decided_on, "the refusal", decisive=True)
         self.decision = "refused"
         self.decided_on = decided_on
-        self.refusal_reason = reason
         self.indemnity = None
         self._reserve_to(ZERO, decided_on, "the refusal")
 
@@ -405,7 +401,6 @@ class HandlingPart(ClaimState):
         self._fact(reopened_on, "the reopening", decisive=True)
         self.decision = None
         self.decided_on = None
-        self.refusal_reason = None
         self.indemnity = None
         self.closed_on = None
         self.withdrawn_on = None

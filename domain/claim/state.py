@@ -92,14 +92,10 @@ class ClaimState(Aggregate):
         # The declaration (docs/rules.md "Declaration").
         claim_number: str
         contract: str
-        subscription_number: str
         guarantee: str
         cause: Cause
         event_date: date
-        known_on: date
         declared_on: date
-        booking_date: date
-        subscription_date: date
         trip: Trip
         insured: list[Insured]
         settlement_mode: str
@@ -108,24 +104,18 @@ class ClaimState(Aggregate):
         cancelled_on: date | None
         interrupted_on: date | None
         medical_cause: bool
-        late_declaration: bool
-        declaration_working_days_late: int
-        flags: list[str]
         card_insurer_position_required: bool
-        channel: str
         declarant: Declarant | None
         declared_by: str
         # Handling.
         handler: str | None
         assigned_on: date | None
         proofs_requested: list[str]
-        proofs_received: list[str]
         proofs_outstanding: list[str]
         last_request_on: date | None  # the latest proof request
         card_insurer_position: CardInsurerPosition | None
         decision: str | None  # "accepted" | "refused" for the current assessment
         decided_on: date | None
-        refusal_reason: str | None
         indemnity: Indemnity | None
         closed_on: date | None
         withdrawn_on: date | None

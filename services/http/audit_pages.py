@@ -41,8 +41,8 @@ def flatten(value: Any, prefix: str = "") -> dict[str, str]:
     return lines
 
 
-def _body_lines(claim: Any) -> dict[str, str]:
-    return flatten(claim_body(claim).model_dump(mode="json"))
+def _body_lines(app: Any, claim: Any) -> dict[str, str]:
+    return flatten(claim_body(claim, app.claim_display(claim)).model_dump(mode="json"))
 
 
 @router.get("/claims/{claim_number}/audit", response_class=HTMLResponse)
@@ -94,8 +94,8 @@ def audit_page(request: Request, claim_number: str) -> Response:
     compare = version_of("compare", max(version - 1, 1))
     if isinstance(compare, Response):
         return compare
-    before = _body_lines(app.get_claim(current.id, version=compare))
-    after = _body_lines(shown)
+    before = _body_lines(app, app.get_claim(current.id, version=compare))
+    after = _body_lines(app, shown)
     lang = _language(request)
     # Each changed field: its key (kept as data-code), its words, old -> new as shown.
     changes = [

@@ -142,6 +142,7 @@ def _claim_page(
         "claim.html",
         {
             "claim": claim,
+            "display": app.claim_display(claim),  # what only the page shows (ADR 28)
             "clocks": clocks,
             "history": history,
             "as_of": as_of,

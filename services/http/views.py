@@ -101,37 +101,16 @@ _STATE_FIELDS = (
 )
 
 
-def display_from_aggregate(claim: Claim) -> ClaimDisplay:
-    """The display facts as the aggregate still holds them: the body's former source, kept
-    for the callers that do not fold the events yet (the pages) and as the reference the
-    fold is tested against (tests/application/test_claim_body.py)."""
-    return ClaimDisplay(
-        version=claim.version,
-        subscription_number=claim.subscription_number,
-        known_on=claim.known_on,
-        booking_date=claim.booking_date,
-        subscription_date=claim.subscription_date,
-        channel=claim.channel,
-        late_declaration=claim.late_declaration,
-        declaration_working_days_late=claim.declaration_working_days_late,
-        flags=tuple(claim.flags),
-        refusal_reason=claim.refusal_reason,
-        proofs_received=tuple(claim.proofs_received),
-    )
-
-
 def claim_body(
     claim: Claim,
-    display: ClaimDisplay | None = None,
+    display: ClaimDisplay,
     reveal: Callable[[str], str] | None = None,
 ) -> ClaimPublic:
     """The claim body: the aggregate's state and the display facts of the same version
-    (`ClaimsApplication.claim_display(claim)`; without them, as the aggregate holds them).
+    (`ClaimsApplication.claim_display(claim)`).
     `reveal` opens the sealed personal values (without it they read "[sealed]"); a medical
     document's name is never in the body ("[medical]")."""
     opener = reveal or _sealed
-    if display is None:
-        display = display_from_aggregate(claim)
     if display.version != claim.version:
         raise ValueError(f"display of v{display.version} for claim v{claim.version}")
     return ClaimPublic.model_validate(

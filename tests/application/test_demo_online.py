@@ -27,12 +27,13 @@ def test_online_demo_claims_have_a_code_requested_proofs_and_documents(
         assert online_claims(app, count=4, seed=7, today=date(2026, 11, 22)) == 4
         for number in ("S20000001", "S20000004"):
             claim = app.get_claim(app.claim_id_for_number(number))
-            assert claim.channel == "online"
+            shown = app.claim_display(claim)
+            assert shown.channel == "online"
             assert claim.current_code_hash is not None
             assert side.outbox.get(claim.id, claim.current_code_hash) is not None
             assert claim.claim_documents
             for document in claim.claim_documents:
-                assert document.proof_code in claim.proofs_received
+                assert document.proof_code in shown.proofs_received
                 _, content = app.document_content(claim.id, document.document_id)
                 assert content.startswith(b"%PDF")
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,6 +14,7 @@ from eventsourcing.application import project_aggregate
 from domain.calendar import FrenchCalendar
 from domain.catalogue import ContractTerms, load_catalogue
 from domain.claim import Claim
+from domain.claim_view import fold_display
 from domain.declaration import ClaimDeclaration
 from domain.sla import business_date
 from domain.values import AssessmentInputs, Cause, FeeInput, Insured, Trip
@@ -330,7 +332,7 @@ ACCEPTED_AND_PAID: tuple[Step, ...] = (
 # Causality (rules.md "Business dates follow cause and effect").
 
 # Lists whose order is the order of recording, not a fact: compared as sets.
-_UNORDERED = ("proofs_requested", "proofs_received", "proofs_outstanding")
+_UNORDERED = ("proofs_requested", "proofs_outstanding")
 
 
 def comparable_state(claim: Claim) -> dict[str, Any]:
@@ -346,6 +348,18 @@ def comparable_state(claim: Claim) -> dict[str, Any]:
     state["payments"] = sorted(state["payments"], key=lambda p: p.payment_id)
     state["recoveries"] = sorted(state["recoveries"], key=lambda r: r.recovery_id)
     return state
+
+
+def comparable(events: Sequence[Any]) -> dict[str, Any]:
+    """The claim folded from the events (`comparable_state`) and what its body shows besides
+    (domain/claim_view.py), but for the order of recording."""
+    display = fold_display(events)
+    return {
+        **comparable_state(pure_fold(list(events))),
+        "display": replace(
+            display, version=0, proofs_received=tuple(sorted(display.proofs_received))
+        ),
+    }
 
 
 def pure_fold(events: list[Any]) -> Claim:

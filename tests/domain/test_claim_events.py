@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from domain.claim import Claim
 from domain.values import (
@@ -45,6 +46,13 @@ from tests.domain.gwt import (
 )
 
 
+def declaration_event(**overrides: Any) -> Claim.Declared:
+    """The declaration's decided facts (lateness, flags, dates), as its event records them."""
+    (event,) = declare(**overrides).pending_events
+    assert isinstance(event, Claim.Declared)
+    return event
+
+
 def test_when_declared_then_declared_with_actor_dates_and_computed_flags() -> None:
     claim = declare()
     (declared,) = claim.collect_events()
@@ -64,14 +72,14 @@ def test_when_declared_then_declared_with_actor_dates_and_computed_flags() -> No
 
 def test_when_declared_eight_working_days_after_knowledge_then_flagged_three_days_late() -> None:
     # Known Monday 2 March 2026; 5 jours ouvrés end Monday 9 March; declared Thursday 12 March.
-    claim = declare(declared_on=date(2026, 3, 12))
+    claim = declaration_event(declared_on=date(2026, 3, 12))
     assert claim.late_declaration is True
     assert claim.declaration_working_days_late == 3
     assert DeclarationFlag.LATE_DECLARATION in claim.flags
 
 
 def test_when_declared_on_the_fifth_working_day_then_not_late() -> None:
-    assert declare(declared_on=date(2026, 3, 9)).late_declaration is False
+    assert declaration_event(declared_on=date(2026, 3, 9)).late_declaration is False
 
 
 def test_when_declared_across_public_holidays_then_they_are_not_counted() -> None:
@@ -80,14 +88,14 @@ def test_when_declared_across_public_holidays_then_they_are_not_counted() -> Non
     summer = Trip(
         departure_date=date(2026, 7, 1), return_date=date(2026, 7, 14), destination="Porto"
     )
-    in_time = declare(
+    in_time = declaration_event(
         event_date=date(2026, 4, 30),
         known_on=date(2026, 4, 30),
         declared_on=date(2026, 5, 11),
         trip=summer,
     )
     assert in_time.late_declaration is False
-    one_day_late = declare(
+    one_day_late = declaration_event(
         event_date=date(2026, 4, 30),
         known_on=date(2026, 4, 30),
         declared_on=date(2026, 5, 12),
@@ -97,13 +105,13 @@ def test_when_declared_across_public_holidays_then_they_are_not_counted() -> Non
 
 
 def test_when_declared_late_after_event_but_in_time_after_knowledge_then_not_late() -> None:
-    claim = declare(event_date=date(2026, 2, 2), known_on=date(2026, 3, 2))
+    claim = declaration_event(event_date=date(2026, 2, 2), known_on=date(2026, 3, 2))
     assert claim.late_declaration is False
     assert claim.known_on == date(2026, 3, 2)
 
 
 def test_when_known_on_omitted_then_it_defaults_to_the_event_date() -> None:
-    assert declare(known_on=None).known_on == date(2026, 3, 2)
+    assert declaration_event(known_on=None).known_on == date(2026, 3, 2)
 
 
 def test_when_trip_over_10000_per_person_on_ca2624_then_card_insurer_position_required() -> None:
@@ -130,13 +138,13 @@ def test_when_trip_over_10000_on_a_contract_without_the_rule_then_not_required()
 
 
 def test_when_event_before_subscription_then_flagged_not_refused() -> None:
-    claim = declare(booking_date=date(2026, 1, 10), subscription_date=date(2026, 3, 3))
+    claim = declaration_event(booking_date=date(2026, 1, 10), subscription_date=date(2026, 3, 3))
     assert DeclarationFlag.EVENT_BEFORE_SUBSCRIPTION in claim.flags
     assert DeclarationFlag.SUBSCRIPTION_AFTER_WINDOW in claim.flags
 
 
 def test_when_subscribed_within_48_hours_of_booking_then_no_window_flag() -> None:
-    claim = declare(booking_date=date(2026, 1, 10), subscription_date=date(2026, 1, 12))
+    claim = declaration_event(booking_date=date(2026, 1, 10), subscription_date=date(2026, 1, 12))
     assert claim.flags == []
 
 
