@@ -119,6 +119,15 @@ def known(day: date, recorded_at: datetime, period: Period, calendar: FrenchCale
     return day <= period.end and recorded_at < cut_off(period, calendar)
 
 
+def first_acknowledgement(
+    sendings: Iterable[tuple[date, datetime]], period: Period, calendar: FrenchCalendar
+) -> date | None:
+    """The first date a declaration receipt was sent, of the sendings (Paris date, recording
+    time) known at the month's cut-off; None before any."""
+    days = [day for day, recorded_at in sendings if known(day, recorded_at, period, calendar)]
+    return min(days, default=None)
+
+
 @dataclass(frozen=True)
 class MoneyFact:
     """What a fact moved on a claim, with its business date and its recording time."""
@@ -175,10 +184,12 @@ def bordereau_row(
     reserve_cents: int,
     recovered_cents: int,
     refusal_reason: str | None,
+    acknowledged_on: date | None,
 ) -> dict[str, Any]:
     """One row, in the columns' order. `claim` holds the declaration's facts (claim_number,
     subscription_number, contract, guarantee, cause_category, loss_date, declared_on,
-    opened_on); the figures are cum(P) in cents, and cum_paid(P - 1) for paid_before.
+    opened_on); the figures are cum(P) in cents, and cum_paid(P - 1) for paid_before;
+    `acknowledged_on` is the first declaration receipt's sending known at the cut-off.
     incurred = paid + reserve - recovered (the money rules)."""
     return {
         "claim_number": claim["claim_number"],
@@ -189,7 +200,7 @@ def bordereau_row(
         "loss_date": claim["loss_date"],
         "declared_on": claim["declared_on"],
         "opened_on": claim["opened_on"],
-        "acknowledged_on": None,  # no declaration receipt is sent yet (notifications)
+        "acknowledged_on": acknowledged_on,
         "decided_on": decided_on,
         "closed_on": closed_on,
         "status": status,

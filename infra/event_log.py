@@ -13,10 +13,13 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper
 from eventsourcing.utils import get_topic
 
 from domain.claim import Claim
+from domain.notification import Notification
 from projections.event_log import LogSlice
 
 # The topic of every claim event starts with the aggregate's topic ("domain.claim:Claim.").
 CLAIM_TOPIC = get_topic(Claim) + "."
+# Likewise a notification's events ("domain.notification:Notification."), read when asked.
+NOTIFICATION_TOPIC = get_topic(Notification) + "."
 
 
 class StoredEventLog:
@@ -29,16 +32,27 @@ class StoredEventLog:
     def head(self) -> int:
         return int(self._recorder.max_notification_id() or 0)
 
-    def read(self, *, start: int, limit: int, stop: int | None = None) -> LogSlice:
-        notifications = self._recorder.select_notifications(start=start, limit=limit, stop=stop)
-        if not notifications:
+    def read(
+        self, *, start: int, limit: int, stop: int | None = None, notifications: bool = False
+    ) -> LogSlice:
+        records = self._recorder.select_notifications(start=start, limit=limit, stop=stop)
+        if not records:
             return LogSlice([], 0, 0)
         events = [
             (n.id, self._mapper.to_domain_event(n))
-            for n in notifications
+            for n in records
             if n.topic.startswith(CLAIM_TOPIC)
         ]
-        return LogSlice(events, len(notifications), notifications[-1].id)
+        others = (
+            [
+                (n.id, self._mapper.to_domain_event(n))
+                for n in records
+                if n.topic.startswith(NOTIFICATION_TOPIC)
+            ]
+            if notifications
+            else []
+        )
+        return LogSlice(events, len(records), records[-1].id, others)
 
     def claim_events(self, claim_id: UUID, versions: Collection[int]) -> list[Any]:
         if not versions:

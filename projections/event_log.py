@@ -9,7 +9,7 @@ projections and infra stay below services.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -18,11 +18,15 @@ from uuid import UUID
 class LogSlice:
     """Consecutive notifications of the log, as read: the claims' events among them, decoded
     (other aggregates' notifications, claim numbers and idempotency records, are left out),
-    and how far the read went."""
+    and how far the read went. When asked (`notifications=True`), the events of the
+    `Notification` aggregates among them too, decoded, apart (docs/adr/0034: the reporting
+    read model dates the declaration receipts with them)."""
 
     events: list[tuple[int, Any]]  # (position, claim event), in log order
     count: int  # notifications read (0: none after the start)
     last: int  # position of the last notification read (0 when none)
+    # (position, notification event), in log order; empty unless asked for
+    notifications: list[tuple[int, Any]] = field(default_factory=list)
 
 
 class EventLog(Protocol):
@@ -32,8 +36,11 @@ class EventLog(Protocol):
         """The position of the last stored notification (0: an empty log)."""
         ...
 
-    def read(self, *, start: int, limit: int, stop: int | None = None) -> LogSlice:
-        """At most `limit` notifications from position `start` on (up to `stop`, inclusive)."""
+    def read(
+        self, *, start: int, limit: int, stop: int | None = None, notifications: bool = False
+    ) -> LogSlice:
+        """At most `limit` notifications from position `start` on (up to `stop`, inclusive);
+        with `notifications`, the `Notification` aggregates' events among them as well."""
         ...
 
     def claim_events(self, claim_id: UUID, versions: Collection[int]) -> list[Any]:

@@ -162,13 +162,19 @@ class ProjectionRunner:
         start = min(positions.values()) + 1
         if stop_at is not None and start > stop_at:
             return 0
-        read = self.event_log.read(start=start, limit=self.batch_size, stop=stop_at)
+        wanted = any(engine.projection.reads_notifications for engine in self.engines)
+        read = self.event_log.read(
+            start=start, limit=self.batch_size, stop=stop_at, notifications=wanted
+        )
         if not read.count:
             return 0
         with self.store.transaction() as tx:
             for engine, position in positions.items():
+                events = read.events
+                if engine.projection.reads_notifications and read.notifications:
+                    events = sorted([*events, *read.notifications], key=lambda item: item[0])
                 engine.apply(
-                    [(p, e) for p, e in read.events if p > position],
+                    [(p, e) for p, e in events if p > position],
                     position=read.last,
                     fault=fault,
                     tx=tx,

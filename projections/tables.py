@@ -61,6 +61,9 @@ class Projection(ABC):
     # Raised when the fold's rules change what it derives from the same events: the tables'
     # fingerprint changes with it, so the projection rebuilds itself from position zero.
     rules_version: ClassVar[int] = 1
+    # True when the projection also folds the `Notification` aggregates' events (each in its
+    # own stream: the engine keeps their states by notification id, as a claim's by claim id).
+    reads_notifications: ClassVar[bool] = False
 
     @abstractmethod
     def fold(self, state: Any | None, event: Any, position: int) -> Any | None:

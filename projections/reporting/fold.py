@@ -23,6 +23,7 @@ from domain.sla import business_date
 from projections.base import Projection, Row, State, Table, Totals, TotalsKey
 from projections.claims_list.fold import cents, fold_claim, status_of
 from projections.financials.fold import reserve_after
+from projections.reporting.receipts import REPORTING_RECEIPTS, fold_receipt, is_notification_event
 
 REPORTING_CLAIMS = Table(
     "reporting_claims",
@@ -148,20 +149,27 @@ def fold_reporting(state: State | None, event: Any) -> State | None:
 class ReportingProjection(Projection):
     """Append-only, like the financials: an event adds its rows, never changes another; the
     declaration adds the claim's row. Its stored state is the claims list's fold and what the
-    rows carry over."""
+    rows carry over. It also folds the notifications' streams: a declaration receipt's sending
+    adds its row to `reporting_receipts` (`receipts.py`)."""
 
     name: ClassVar[str] = "reporting"
-    tables: ClassVar[tuple[Table, ...]] = (REPORTING_CLAIMS, REPORTING_MOVES)
+    tables: ClassVar[tuple[Table, ...]] = (REPORTING_CLAIMS, REPORTING_MOVES, REPORTING_RECEIPTS)
     append_only: ClassVar[bool] = True
     keeps_totals: ClassVar[bool] = True
+    reads_notifications: ClassVar[bool] = True
+    rules_version: ClassVar[int] = 2  # 2: acknowledged_on from the declaration receipts
 
     def fold(self, state: State | None, event: Any, position: int) -> State | None:
+        if is_notification_event(event):
+            return fold_receipt(state, event)
         return fold_reporting(state, event)
 
     def totals(self, state: State) -> Totals:
         """Paid and incurred moved, by origin month and business day (of the rows folded in
         this batch: the rows only grow), and the claim counted on its declaration day."""
         totals: Counter[TotalsKey] = Counter()
+        if "receipt_of" in state:
+            return totals  # a notification's state: no money, no claim
         origins = state["origins"]
         for origin in ORIGINS:
             if "declared" in state:
@@ -178,6 +186,9 @@ class ReportingProjection(Projection):
         return {k: v for k, v in state.items() if k not in ("new", "declared")}
 
     def rows(self, claim_id: UUID, state: State) -> dict[str, list[Row]]:
+        if "receipt_of" in state:  # `claim_id` is the notification's id
+            receipt_of = state["receipt_of"]
+            return {"reporting_receipts": [(receipt_of, str(claim_id), *r) for r in state["new"]]}
         rows: dict[str, list[Row]] = {
             "reporting_moves": [(str(claim_id), *row) for row in state["new"]]
         }

@@ -18,7 +18,8 @@ from projections.store import ReadStore
 class Known:
     """A claim as known at a month's cut-off: its declaration's facts, the state after its
     last known row, and its sums. `decision_version` is the version of its current decision
-    event (a refusal's reason is read from the store with it)."""
+    event (a refusal's reason is read from the store with it); `acknowledged_on` the date of
+    the first declaration receipt known sent."""
 
     claim_id: str
     claim: dict[str, Any]
@@ -26,6 +27,7 @@ class Known:
     decided_on: date | None
     decision_version: int | None
     closed_on: date | None
+    acknowledged_on: date | None
     paid_cents: int
     paid_before_cents: int
     reserve_cents: int
@@ -60,7 +62,7 @@ def bordereau_claims(
     """The claims of a month's bordereau, by claim number, streamed: declared by the month's
     end, not closed or withdrawn before its start unless a row of theirs is first known in
     it, everything as known at the cut-off (the rows dated up to the month's end and
-    recorded before the cut-off)."""
+    recorded before the cut-off), the declaration receipts' sendings included."""
     previous = period.previous()
     end, cut = period.end.isoformat(), utc_text(cut_off(period, calendar))
     end_before, cut_before = previous.end.isoformat(), utc_text(cut_off(previous, calendar))
@@ -76,6 +78,8 @@ def bordereau_claims(
         cut_before,
         end,
         cut,
+        end,
+        cut,
     ]
     if contract is not None:
         where += " AND c.contract = ?"
@@ -89,10 +93,12 @@ def bordereau_claims(
         f"SUM(CASE WHEN {earlier} THEN 0 ELSE 1 END) AS news "
         "FROM reporting_moves WHERE day <= ? AND recorded_at < ? GROUP BY claim_id) "
         f"SELECT c.claim_id, {claim_columns}, m.status, m.decided_on, m.decision_version, "
-        "m.closed_on, a.paid, a.paid_before, a.reserve, a.recovered "
+        "m.closed_on, r.acknowledged_on, a.paid, a.paid_before, a.reserve, a.recovered "
         "FROM a JOIN reporting_claims c ON c.claim_id = a.claim_id "
         "JOIN reporting_moves m ON m.claim_id = a.claim_id AND m.version = a.v "
         "LEFT JOIN reporting_moves s ON s.claim_id = a.claim_id AND s.version = a.v0 "
+        "LEFT JOIN (SELECT claim_id, MIN(day) AS acknowledged_on FROM reporting_receipts "
+        "WHERE day <= ? AND recorded_at < ? GROUP BY claim_id) r ON r.claim_id = a.claim_id "
         f"WHERE {where} ORDER BY c.claim_number"
     )
     width = len(_CLAIM_COLUMNS)
@@ -101,7 +107,7 @@ def bordereau_claims(
             name: (date.fromisoformat(value) if name in _DATES else value)
             for name, value in zip(_CLAIM_COLUMNS, row[1 : 1 + width], strict=True)
         }
-        status, decided_on, decision_version, closed_on, *sums = row[1 + width :]
+        status, decided_on, decision_version, closed_on, acknowledged_on, *sums = row[1 + width :]
         paid, paid_before, reserve, recovered = (int(s or 0) for s in sums)
         yield Known(
             claim_id=str(row[0]),
@@ -110,6 +116,7 @@ def bordereau_claims(
             decided_on=_day(decided_on),
             decision_version=None if decision_version is None else int(decision_version),
             closed_on=_day(closed_on),
+            acknowledged_on=_day(acknowledged_on),
             paid_cents=paid,
             paid_before_cents=paid_before,
             reserve_cents=reserve,

@@ -87,6 +87,7 @@ def bordereau(
                 status=known.status,
                 decided_on=known.decided_on,
                 closed_on=known.closed_on,
+                acknowledged_on=known.acknowledged_on,
                 paid_cents=known.paid_cents,
                 paid_before_cents=known.paid_before_cents,
                 reserve_cents=known.reserve_cents,

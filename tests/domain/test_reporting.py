@@ -16,6 +16,7 @@ from domain.reporting import (
     Period,
     Step,
     cut_off,
+    first_acknowledgement,
     in_bordereau,
     is_final,
     paid_split,
@@ -53,6 +54,19 @@ def test_a_claim_closed_before_the_month_leaves_unless_something_new_is_reported
     assert not in_bordereau(declared=True, status_at_start="closed", news=False)
     assert in_bordereau(declared=True, status_at_start="withdrawn", news=True)
     assert not in_bordereau(declared=False, status_at_start=None, news=True)
+
+
+def test_acknowledged_on_is_the_first_receipt_sent_known_at_the_cut_off() -> None:
+    october = Period(2026, 10)
+    cut = cut_off(october, CALENDAR)  # 7 November 2026, 00:00 Paris
+    sms = (date(2026, 10, 12), datetime(2026, 10, 12, 9, tzinfo=UTC))
+    email = (date(2026, 10, 13), datetime(2026, 10, 13, 9, tzinfo=UTC))
+    late = (date(2026, 10, 2), cut)  # sent on the 2nd, recorded at the cut-off: too late
+    november = (date(2026, 11, 2), datetime(2026, 11, 2, 9, tzinfo=UTC))  # after the month
+    assert first_acknowledgement([], october, CALENDAR) is None
+    assert first_acknowledgement([email, sms, late, november], october, CALENDAR) == sms[0]
+    assert first_acknowledgement([late, november], october, CALENDAR) is None
+    assert first_acknowledgement([late, november], october.next(), CALENDAR) == late[0]
 
 
 facts = st.lists(

@@ -23,6 +23,7 @@ from projections.store import ReadStore
 from services.application import ClaimsApplication
 from services.wiring import build_event_log
 from tests.domain.gwt import ACCEPTED_AND_PAID, declaration, history
+from tests.kafka.test_kafka import STORE_ONLY
 from tests.projections.test_data_at_rest import MARK, _a_claim_with_every_free_text
 
 BY = "h1"
@@ -166,7 +167,8 @@ def test_no_envelope_carries_personal_data_and_the_views_fold_the_same(
     )
     # Every read model folds from the published events exactly as from the store.
     reference = _fold(stored, tmp_path / "store.db", app.calendar)
-    assert all(reference.values())
+    # Every table has rows, but those the notifications' streams feed (not published).
+    assert all(rows for name, rows in reference.items() if name.split(".")[1] not in STORE_ONLY)
     assert _fold(decoded, tmp_path / "kafka.db", app.calendar) == reference
 
 

@@ -31,6 +31,10 @@ from tests.support import read_topic
 
 pytestmark = pytest.mark.kafka
 PARTITIONS = 4
+# Read-model tables fed by the notifications' streams, which the relay does not publish (it
+# publishes the claims' events: docs/adr/0029, Consequences): the workloads here record no
+# notification (`receipts=False`), and these tables stay empty on both sides.
+STORE_ONLY = frozenset({"reporting_receipts"})
 
 
 def relay_for(app: ClaimsApplication, store: ReadStore, broker: Broker, topic: str) -> Relay:
@@ -93,7 +97,7 @@ def assert_same_views(reference: ProjectionRunner, kafka_store: ReadStore) -> No
         theirs = ProjectionEngine(kafka_store, projection)
         for table in mine.all_tables:
             expected = mine.dump(table)
-            assert expected, table.name
+            assert bool(expected) is (table.name not in STORE_ONLY), table.name
             assert theirs.dump(table) == expected, table.name
 
 
@@ -104,7 +108,7 @@ def test_ordering_per_claim_and_views_equal_to_the_store(
     broker: Broker,
     topic: str,
 ) -> None:
-    random_workload(app, claims=500, commands=2500, seed=11)
+    random_workload(app, claims=500, commands=2500, seed=11, receipts=False)
     claims = [app.claim_id_for_number(f"S2{n:07d}") for n in range(1, 501)]
     rng = random.Random(5)
     total = sum(len(app.history(c)) for c in claims)
@@ -138,7 +142,7 @@ def test_relay_killed_ten_times_still_publishes_every_event(
     broker: Broker,
     topic: str,
 ) -> None:
-    random_workload(app, claims=100, commands=1500, seed=13)
+    random_workload(app, claims=100, commands=1500, seed=13, receipts=False)
     env = {
         **os.environ,
         "CLAIMS_DATABASE_URL": database_url,
@@ -188,14 +192,15 @@ def test_broker_down_commands_continue_and_the_relay_catches_up(
 ) -> None:
     if broker.process is None:
         pytest.skip("needs the test's own broker to stop it")
-    random_workload(app, claims=20, commands=100, seed=19)
+    random_workload(app, claims=20, commands=100, seed=19, receipts=False)
     relay = relay_for(app, store_views.store, broker, topic)
     thread = threading.Thread(target=relay.run_forever, daemon=True)
     thread.start()
     try:
         broker.pause()
         try:
-            random_workload(app, claims=20, commands=200, seed=23)  # the store keeps accepting
+            # the store keeps accepting
+            random_workload(app, claims=20, commands=200, seed=23, receipts=False)
             time.sleep(1)
         finally:
             broker.resume()
@@ -218,7 +223,7 @@ def test_a_worker_crash_between_view_write_and_commit_applies_nothing_twice(
     broker: Broker,
     topic: str,
 ) -> None:
-    random_workload(app, claims=30, commands=300, seed=29)
+    random_workload(app, claims=30, commands=300, seed=29, receipts=False)
     relay = relay_for(app, store_views.store, broker, topic)
     publish_all(relay)
     relay.close()
@@ -250,7 +255,7 @@ def test_bad_messages_are_skipped_without_stopping_the_worker(
     broker: Broker,
     topic: str,
 ) -> None:
-    random_workload(app, claims=10, commands=60, seed=31)
+    random_workload(app, claims=10, commands=60, seed=31, receipts=False)
     relay = relay_for(app, store_views.store, broker, topic)
     publish_all(relay)
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
@@ -271,7 +276,8 @@ def test_bad_messages_are_skipped_without_stopping_the_worker(
         producer.send(topic, key=b"k", value=value)
     producer.flush()
     producer.close()
-    random_workload(app, claims=5, commands=30, seed=37)  # good messages after the bad ones
+    # good messages after the bad ones
+    random_workload(app, claims=5, commands=30, seed=37, receipts=False)
     publish_all(relay)
     relay.close()
 
@@ -289,7 +295,7 @@ def test_a_rebuild_swapped_in_under_running_workers_loses_nothing(
     broker: Broker,
     topic: str,
 ) -> None:
-    random_workload(app, claims=40, commands=200, seed=3)
+    random_workload(app, claims=40, commands=200, seed=3, receipts=False)
     relay = relay_for(app, store_views.store, broker, topic)
     publish_all(relay)
     pool = workers(kafka_store, app, broker, topic)

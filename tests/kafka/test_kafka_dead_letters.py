@@ -16,6 +16,7 @@ from services.application import ClaimsApplication
 from services.wiring import build_event_log
 from tests.kafka.conftest import Broker
 from tests.kafka.test_kafka import (
+    STORE_ONLY,
     assert_same_views,
     drain,
     publish_all,
@@ -38,7 +39,7 @@ def assert_same_views_but(
         theirs = ProjectionEngine(kafka_store, projection)
         for table in projection.tables:
             expected = [r for r in mine.dump(table) if r[0] != str(poisoned)]
-            assert expected, table.name
+            assert bool(expected) is (table.name not in STORE_ONLY), table.name
             assert [r for r in theirs.dump(table) if r[0] != str(poisoned)] == expected, table.name
 
 
@@ -51,7 +52,7 @@ def test_a_fold_that_raises_for_one_claim_parks_its_messages_and_the_workers_go_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Given the reference views built from the store, and a workload published to Kafka
-    random_workload(app, claims=30, commands=200, seed=89)
+    random_workload(app, claims=30, commands=200, seed=89, receipts=False)
     store_views.catch_up()
     poisoned = app.claim_id_for_number("S20000006")
     relay = relay_for(app, store_views.store, broker, topic)

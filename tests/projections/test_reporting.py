@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.claim import Claim
+from domain.notification import Channel, Notification, Outcome, Template
 from domain.reporting import BORDEREAU_COLUMNS, Basis, Origin, Period, Step, cut_off
 from domain.values import Trip
 from projections.base import ProjectionEngine
@@ -90,8 +91,15 @@ class Book:
             events.append((self.position, _stamp(event, at)))
             if isinstance(event, Claim.Refused):
                 self.reasons[(str(event.originator_id), event.originator_version)] = event.reason
-        for engine in self.engines:
-            engine.apply(events, position=self.position)
+        for engine in self.engines:  # as the runner: notifications to those that read them
+            engine.apply(
+                [
+                    (p, e)
+                    for p, e in events
+                    if engine.projection.reads_notifications or isinstance(e, Claim.Event)
+                ],
+                position=self.position,
+            )
 
     def report(
         self, period: str, fmt: ReportFormat = ReportFormat.JSON, now: datetime = AFTER_ALL
@@ -264,3 +272,85 @@ def test_the_triangles_last_diagonal_is_the_financials_as_of_that_day(store: Rea
         [Decimal("0.00"), Decimal("120.00"), None],
         [Decimal("0.00"), None, None],
     ]
+
+
+def _receipt(
+    claim: Stamped, channel: Channel, *, requested_at: str, sent: datetime, recorded: str
+) -> Stamped:
+    """A declaration receipt of the claim on a channel, requested, then reported sent at
+    `sent` (the sender's time) and recorded at `recorded` (UTC)."""
+    declared = claim[0][0]
+    notification = Notification.request(
+        template=Template.DECLARATION_RECEIPT,
+        channel=channel,
+        recipient="sealed",
+        params="sealed",
+        trigger=f"{declared.originator_id}:1",
+        trigger_type="Declared",
+        claim_id=declared.originator_id,
+        reminder_day=None,
+        by="notifications",
+    )
+    (request,) = notification.collect_events()
+    notification.report(outcome=Outcome.SENT, at=sent, reason=None, by="notifier")
+    (sending,) = notification.collect_events()
+    return [(request, _at(requested_at)), (sending, _at(recorded))]
+
+
+def test_acknowledged_on_is_the_first_receipt_sent_as_known_at_the_cut_off(
+    store: ReadStore,
+) -> None:
+    book = Book(store)
+    on_time = _claim("S20000005")  # declared on 4 March
+    book.record(on_time)
+    assert book.rows("2026-03")["S20000005"]["acknowledged_on"] is None  # nothing sent yet
+    # The SMS goes first (4 March, 23:30 Paris), the e-mail the next morning: the first counts.
+    sms = _receipt(
+        on_time,
+        Channel.SMS,
+        requested_at="2026-03-04T09:01",
+        sent=_at("2026-03-04T22:30"),
+        recorded="2026-03-04T22:31",
+    )
+    email = _receipt(
+        on_time,
+        Channel.EMAIL,
+        requested_at="2026-03-04T09:01",
+        sent=_at("2026-03-05T08:00"),
+        recorded="2026-03-05T08:01",
+    )
+    # Another claim's receipt, sent in March but recorded after March's cut-off.
+    late = _claim("S20000006", declared_on=date(2026, 3, 20))
+    late_sent = _receipt(
+        late,
+        Channel.EMAIL,
+        requested_at="2026-03-20T09:01",
+        sent=_at("2026-03-20T10:00"),
+        recorded="2026-04-15T09:00",
+    )
+    # A receipt sent on 31 March, 23:30 UTC: 1 April in Paris, so not March's.
+    night = _claim("S20000007", declared_on=date(2026, 3, 31))
+    night_sent = _receipt(
+        night,
+        Channel.EMAIL,
+        requested_at="2026-03-31T09:01",
+        sent=_at("2026-03-31T23:30"),
+        recorded="2026-03-31T23:31",
+    )
+    late_requested = [(e, at) for e, at in late_sent if at < MARCH_CUT_OFF]
+    book.record(sms, email, late, late_requested, night, night_sent)
+    march = book.report("2026-03")
+    rows = book.rows("2026-03")
+    assert rows["S20000005"]["acknowledged_on"] == "2026-03-04"
+    assert rows["S20000006"]["acknowledged_on"] is None
+    assert rows["S20000007"]["acknowledged_on"] is None
+    book.record([(e, at) for e, at in late_sent if at >= MARCH_CUT_OFF])
+    assert book.report("2026-03") == march  # the late record leaves March as it was
+    april = book.rows("2026-04")
+    assert april["S20000005"]["acknowledged_on"] == "2026-03-04"
+    assert april["S20000006"]["acknowledged_on"] == "2026-03-20"
+    assert april["S20000007"]["acknowledged_on"] == "2026-04-01"
+    # Receipts are ids and dates: no recipient, no parameters in the read model.
+    ((count,),) = store.query("SELECT COUNT(*) FROM reporting_receipts", [])
+    assert count == 4
+    assert "sealed" not in json.dumps(store.query("SELECT * FROM reporting_state", []))

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from uuid import UUID
 
 from domain.errors import ClaimError
+from domain.notification import Channel, Notification, Outcome, Template
 from domain.values import AssessmentInputs, FeeInput
 from services.application import ClaimsApplication
 from tests.domain.gwt import declaration
 
 
-def random_workload(app: ClaimsApplication, *, claims: int, commands: int, seed: int) -> int:
+def random_workload(
+    app: ClaimsApplication, *, claims: int, commands: int, seed: int, receipts: bool = True
+) -> int:
     """Declare `claims` claims, then run commands until `commands` in all; returns how many
-    were accepted by the rules."""
+    were accepted by the rules. With `receipts`, every third claim's declaration receipts are
+    recorded too (notifications: their own streams)."""
     rng = random.Random(seed)
     ids: list[UUID] = []
     complaints: dict[UUID, list[str]] = {}
@@ -40,6 +44,10 @@ def random_workload(app: ClaimsApplication, *, claims: int, commands: int, seed:
             by="h0",
             authority=Decimal("300.00"),
         )
+    # Declaration receipts (their own streams) for every third claim: sent by SMS, the e-mail
+    # failed or still pending, so the reporting read model's receipts have rows.
+    for number, claim_id in enumerate(ids[::3] if receipts else []):
+        _receipts(app, claim_id, base, failed=number % 2 == 1)
     for n in range(commands - claims):
         claim_id = rng.choice(ids)
         day = base + timedelta(days=n // 10)
@@ -102,6 +110,29 @@ def random_workload(app: ClaimsApplication, *, claims: int, commands: int, seed:
 
 
 IBAN = "FR76 3000 6000 0112 3456 7890 189"
+
+
+def _receipts(app: ClaimsApplication, claim_id: UUID, day: date, *, failed: bool) -> None:
+    """The claim's declaration receipt by SMS (sent) and e-mail (failed, or left requested),
+    recorded as the notification service records them (recipient and parameters sealed)."""
+    at = datetime.combine(day, time(10), tzinfo=UTC)
+    for channel in (Channel.SMS, Channel.EMAIL):
+        notification = Notification.request(
+            template=Template.DECLARATION_RECEIPT,
+            channel=channel,
+            recipient="sealed",
+            params="sealed",
+            trigger=f"{claim_id}:1",
+            trigger_type="Declared",
+            claim_id=claim_id,
+            reminder_day=None,
+            by="notifications",
+        )
+        if channel == Channel.SMS:
+            notification.report(outcome=Outcome.SENT, at=at, reason=None, by="notifier")
+        elif failed:
+            notification.report(outcome=Outcome.FAILED, at=at, reason="550", by="notifier")
+        app.save(notification)
 
 
 def _money(
