@@ -12,6 +12,7 @@ from typing import Any
 from domain.calendar import FrenchCalendar
 from domain.catalogue import ContractTerms
 from domain.deadlines import declaration_due
+from domain.declarant import Declarant
 from domain.errors import DatesOutOfOrder, InvalidClaimData, TooManyInsured
 from domain.validation import not_before, require_code, require_money, require_text
 from domain.values import (
@@ -48,6 +49,8 @@ class ClaimDeclaration:
     cancelled_on: date | None = None
     interrupted_on: date | None = None
     channel: str = DeclarationChannel.ONLINE
+    # Who declared and how to reach them, sealed by the service layer (domain/declarant.py).
+    declarant: Declarant | None = None
 
 
 def validated_fee_scale(
@@ -120,7 +123,7 @@ def declared_facts(
         if any(other.name == name for other in insured):
             raise InvalidClaimData(f"insured[{index}].name", f"{name!r} is listed twice")
         price = require_money(f"insured[{index}].trip_price", person.trip_price, positive=True)
-        insured.append(Insured(name=name, trip_price=price))
+        insured.append(Insured(name=name, trip_price=price, subject_id=person.subject_id))
     transport = d.trip.transport_price
     if transport is not None:
         transport = require_money("trip.transport_price", transport)
@@ -200,4 +203,5 @@ def declared_facts(
             [person.trip_price for person in insured]
         ),
         channel=channel,
+        declarant=d.declarant,
     )

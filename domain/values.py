@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from enum import StrEnum
+from uuid import UUID
 
 CENT = Decimal("0.01")
 
@@ -165,6 +166,8 @@ def to_money(value: Decimal | int | str) -> Decimal:
 class Insured:
     name: str
     trip_price: Decimal
+    # The person's subject id (api.md v2 §6), drawn by the service layer; None before v2.
+    subject_id: UUID | None = None
 
 
 @dataclass(frozen=True)

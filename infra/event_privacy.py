@@ -75,6 +75,10 @@ PUBLIC_TEXT: dict[str, frozenset[str]] = {
     "CorrectiveActionRecorded": frozenset({"complaint_id", "action_id"}),
     "CorrectiveActionCompleted": frozenset({"complaint_id", "action_id"}),
     "MediationConcluded": frozenset({"outcome"}),
+    # The insured's side (docs/adr/0032, 0033): ids, codes, the digest and the masked IBAN.
+    "DocumentReceived": frozenset({"document_id", "proof_code", "sha256", "mime"}),
+    "DocumentRejected": frozenset({"document_id"}),
+    "BankDetailsGiven": frozenset({"iban_masked"}),
 }
 
 _REASON = frozenset({"reason"})
@@ -100,6 +104,11 @@ WITHHELD: dict[str, frozenset[str]] = {
     "Settled": frozenset({"reference"}),
     "PaymentRequested": frozenset({"payee", "iban_ciphertext", "reason"}),
     "PaymentIssued": frozenset({"bank_reference"}),
+    "Declarant": frozenset({"name", "email", "mobile"}),
+    "DocumentReceived": frozenset({"filename"}),
+    "DocumentRejected": _REASON,
+    "AccessCodeIssued": frozenset({"code_hash"}),
+    "BankDetailsGiven": frozenset({"holder", "iban_ciphertext"}),
     **{
         kind: _REASON
         for kind in (

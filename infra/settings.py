@@ -160,6 +160,14 @@ class Settings(BaseSettings):
         ),
     ] = {}
 
+    documents_dir: Annotated[
+        str | None,
+        Field(
+            description="folder of the documents' encrypted contents; default: documents/ "
+            "beside a SQLite event store (a PostgreSQL store keeps them in its database)"
+        ),
+    ] = None
+
     kafka_bootstrap: Annotated[
         str | None, Field(description="host:port of a Kafka broker; unset: no Kafka")
     ] = None

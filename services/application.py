@@ -46,6 +46,7 @@ from services.idempotency import (
     IdempotencyKeyReused,
     IdempotentRequest,
 )
+from services.insured import DeclarantContact, InsuredCommands
 from services.lookups import ClaimLookups
 from services.money import MoneyCommands
 from services.ownership import ClaimAccess
@@ -58,7 +59,7 @@ SNAPSHOT_INTERVAL = 50
 COMMAND_ATTEMPTS = 5
 
 
-class ClaimsApplication(ClaimLookups, MoneyCommands, BulkMode, AuditReplay):
+class ClaimsApplication(ClaimLookups, MoneyCommands, InsuredCommands, BulkMode, AuditReplay):
     """Claims, their numbers, and the audit replay of both."""
 
     name = "Claims"
@@ -74,9 +75,11 @@ class ClaimsApplication(ClaimLookups, MoneyCommands, BulkMode, AuditReplay):
         catalogue: Catalogue | None = None,
         calendar: FrenchCalendar | None = None,
         iban_cipher: FieldCipher | None = None,
+        personal_cipher: FieldCipher | None = None,
     ) -> None:
         super().__init__(env)
         self.iban_cipher = iban_cipher or FieldCipher(None)
+        self.personal_cipher = personal_cipher or FieldCipher(None, purpose="personal")
         self._local = threading.local()
         self.catalogue = catalogue or load_catalogue()
         self.calendar = calendar or FrenchCalendar()
@@ -105,23 +108,35 @@ class ClaimsApplication(ClaimLookups, MoneyCommands, BulkMode, AuditReplay):
         *,
         by: str,
         idempotency: IdempotencyKey | None = None,
+        contact: DeclarantContact | None = None,
+        then: Callable[[Claim], None] | None = None,
     ) -> Claim:
-        """Open a claim under the next free claim number."""
+        """Open a claim under the next free claim number. Each person gets a subject id, and
+        the declarant (`contact`) is validated and sealed (services/insured.py); `then` decides
+        more on the new claim, saved with it (the portal's access code and proof request)."""
         terms = self._terms(declaration.contract)
+        declaration = self.with_subjects(declaration, contact)
         batch = self._bulk()
         if batch is not None:
-            return self._declare_in_bulk(batch, declaration, terms, by, idempotency)
+            claim = self._declare_in_bulk(batch, declaration, terms, by, idempotency)
+            if then is not None:
+                then(claim)
+            return claim
         for _ in attempts(DECLARATION_ATTEMPTS, COLLISION_BACKOFF):
             sequence = self._number_sequence()
             (number,) = sequence.issue()
             claim = Claim.declare(
                 declaration, claim_number=number, terms=terms, calendar=self.calendar, by=by
             )
+            if then is not None:
+                then(claim)
             reservation = ClaimNumberReservation(claim_number=number, claim_id=claim.id)
             records = []
             if idempotency is not None:
                 records.append(
-                    IdempotentRequest.record(idempotency, claim_id=claim.id, version=1, result=None)
+                    IdempotentRequest.record(
+                        idempotency, claim_id=claim.id, version=claim.version, result=None
+                    )
                 )
             try:
                 self.save(sequence, reservation, claim, *records)

@@ -34,7 +34,8 @@ class HistoryEntry:
 
 
 # Sealed fields: never shown, not even sealed (the history shows the masked value beside).
-_SEALED = frozenset({"iban_ciphertext"})
+# An access code's hash neither (docs/adr/0033-insured-access.md).
+_SEALED = frozenset({"iban_ciphertext", "code_hash"})
 
 
 def _event_data(domain_event: CanMutateAggregate[UUID]) -> dict[str, Any]:

@@ -311,9 +311,25 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
             f"demo: {report.claims} claims, {report.commands} commands "
             f"({report.refused_by_rules} refused by the rules and skipped)"
         )
+        online = _demo_online(settings, app, args, today)
+        print(f"demo: {online} claims declared online, with documents")
     finally:
         app.close()
     return 0
+
+
+def _demo_online(settings: Settings, app: Any, args: argparse.Namespace, today: Any) -> int:
+    """Claims declared online with documents (services/demo_online.py), on the insured's
+    side wired as the server wires it."""
+    from services.demo_online import online_claims
+    from services.wiring import attach_insured_side, build_private_store
+
+    private = build_private_store(settings)
+    try:
+        attach_insured_side(settings, app, private)
+        return online_claims(app, count=max(1, args.claims // 40), seed=args.seed, today=today)
+    finally:
+        private.close()
 
 
 def _schemas(output: str) -> int:

@@ -11,7 +11,9 @@ is simply skipped, so the data always obeys the rules.
 
 from __future__ import annotations
 
+import itertools
 import random
+import uuid
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -54,10 +56,15 @@ class DemoReport:
     refused_by_rules: int = 0
 
 
+DEMO_SUBJECTS = uuid.UUID("6f1c1f0e-5d2b-4c1e-9a57-0d3e2f7f0a19")
+
+
 class DemoGenerator:
     def __init__(self, app: ClaimsApplication, *, seed: int, today: date) -> None:
         self.app = app
         self.rng = random.Random(seed)
+        # Subject ids (api.md v2 §6) derived, not drawn: the demo stays deterministic.
+        self.subjects = (uuid.uuid5(DEMO_SUBJECTS, f"{seed}:{n}") for n in itertools.count())
         self.today = today
         self.report = DemoReport()
 
@@ -115,7 +122,9 @@ class DemoGenerator:
             booking_date=booking,
             subscription_date=subscription,
             trip=Trip(departure, back, rng.choice(DESTINATIONS), min(prices) * Decimal("0.35")),
-            insured=tuple(Insured(n, p) for n, p in zip(names, prices, strict=True)),
+            insured=tuple(
+                Insured(n, p, next(self.subjects)) for n, p in zip(names, prices, strict=True)
+            ),
             settlement_mode="voucher" if category == "D" and rng.random() < 0.4 else "cash",
             interrupted_on=interrupted,
             channel=rng.choice(("online", "online", "online", "email", "post", "phone")),

@@ -13,7 +13,7 @@ from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
-from domain import ledger, values
+from domain import declarant, documents, ledger, values
 
 
 class DateAsISO(Transcoding):
@@ -69,6 +69,8 @@ VALUE_OBJECTS: tuple[type[Any], ...] = (
     ledger.BankDetails,
     ledger.Payment,
     ledger.Recovery,
+    declarant.Declarant,
+    documents.ClaimDocument,
 )
 
 

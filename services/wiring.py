@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from domain.calendar import FrenchCalendar
 from domain.catalogue import load_catalogue
+from infra.access_code_outbox import AccessCodeOutbox
+from infra.documents import ContentCipher, DatabaseDocumentStore, DocumentStore, FileDocumentStore
 from infra.event_log import StoredEventLog
 from infra.field_cipher import FieldCipher
 from infra.files import private_sqlite_file
+from infra.private_store import open_private_store
 from infra.settings import Settings, eventsourcing_env, sqlite_path
 from projections.event_log import EventLog
 from projections.runner import ProjectionRunner, all_projections
 from projections.store import ReadStore
 from services.application import ClaimsApplication
+from services.insured import InsuredSide
 
 
 def build_application(settings: Settings) -> ClaimsApplication:
@@ -23,6 +28,7 @@ def build_application(settings: Settings) -> ClaimsApplication:
         catalogue=load_catalogue(),
         calendar=FrenchCalendar(settings.calendar_region),
         iban_cipher=FieldCipher.from_encryption_key(key),
+        personal_cipher=FieldCipher.from_encryption_key(key, purpose="personal"),
     )
 
 
@@ -47,3 +53,36 @@ def build_runner(settings: Settings, application: ClaimsApplication) -> Projecti
     )
     runner.setup()
     return runner
+
+
+def build_private_store(settings: Settings) -> ReadStore:
+    """The private tables (infra/private_store.py) of the settings' event store."""
+    return open_private_store(settings.database_url)
+
+
+def build_document_store(settings: Settings, private: ReadStore) -> DocumentStore:
+    """Documents in PostgreSQL when the event store is PostgreSQL; else files, in
+    CLAIMS_DOCUMENTS_DIR or `documents/` beside the SQLite store (docs/adr/0032)."""
+    key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
+    cipher = ContentCipher.from_encryption_key(key)
+    if urlsplit(settings.database_url).scheme == "sqlite":
+        folder = settings.documents_dir
+        root = Path(folder) if folder else Path(sqlite_path(settings.database_url)).parent
+        root = root if folder else root / "documents"
+        return FileDocumentStore(root, cipher)
+    store = DatabaseDocumentStore(private, cipher)
+    store.setup()
+    return store
+
+
+def attach_insured_side(
+    settings: Settings, application: ClaimsApplication, private: ReadStore
+) -> InsuredSide:
+    """The outbox of access codes and the document store, on the application."""
+    key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
+    side = InsuredSide(
+        outbox=AccessCodeOutbox.from_encryption_key(private, key),
+        documents=build_document_store(settings, private),
+    )
+    application.insured_side = side
+    return side

@@ -26,11 +26,14 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.calendar import FrenchCalendar
 from domain.catalogue import ContractTerms
+from domain.claim.access import AccessPart
 from domain.claim.complaints import ComplaintsPart
+from domain.claim.documents import DocumentsPart
 from domain.claim.handling import MAX_NOTE_LENGTH, HandlingPart
 from domain.claim.money import MoneyPart, _legacy_payment
 from domain.claim.payments import PaymentsPart
 from domain.claim.state import ClaimState, claim_status
+from domain.declarant import Declarant
 from domain.declaration import ClaimDeclaration, declared_facts
 from domain.ledger import ZERO, reserve_at_acceptance
 from domain.values import (
@@ -52,6 +55,7 @@ __all__ = [
     "Claim",
     "ClaimState",
     "Decimal",
+    "Declarant",
     "FeeBracket",
     "Indemnity",
     "Insured",
@@ -61,7 +65,7 @@ __all__ = [
 ]
 
 
-class Claim(HandlingPart, PaymentsPart, MoneyPart, ComplaintsPart):
+class Claim(HandlingPart, PaymentsPart, MoneyPart, ComplaintsPart, AccessPart, DocumentsPart):
     """One claim (sinistre) under one contract, for 1 to 9 insured persons of one booking."""
 
     # ------------------------------------------------------------------ declaration
@@ -90,18 +94,24 @@ class Claim(HandlingPart, PaymentsPart, MoneyPart, ComplaintsPart):
         flags: list[str]
         card_insurer_position_required: bool
         channel: str
+        declarant: Declarant | None
         by: str
 
         def business_date(self) -> date:
             """The day it happened (rules.md "Business dates follow cause and effect")."""
             return self.declared_on
 
-        class_version = 2
+        class_version = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """Round-1 declarations had no channel: they were all entered online."""
             state["channel"] = DeclarationChannel.ONLINE.value
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Declarations before the insured's side named no declarant (ADR 33)."""
+            state["declarant"] = None
 
     @event(Declared)
     def __init__(
@@ -130,6 +140,7 @@ class Claim(HandlingPart, PaymentsPart, MoneyPart, ComplaintsPart):
         flags: list[str],
         card_insurer_position_required: bool,
         channel: str,
+        declarant: Declarant | None,
         by: str,
     ) -> None:
         self.claim_number = claim_number
@@ -155,6 +166,10 @@ class Claim(HandlingPart, PaymentsPart, MoneyPart, ComplaintsPart):
         self.flags = list(flags)
         self.card_insurer_position_required = card_insurer_position_required
         self.channel = channel
+        self.declarant = declarant
+        self.access_code_hash = None  # the insured's access (ADR 33)
+        self.access_code_issued_on = None
+        self.documents = []  # the proofs' documents (ADR 32)
         self.declared_by = by
         self.handler = None
         self.proofs_requested = []
@@ -193,7 +208,8 @@ class Claim(HandlingPart, PaymentsPart, MoneyPart, ComplaintsPart):
 
     # Snapshots of round 1 lack the causal-date bookkeeping: rebuild it from what they hold.
     # Snapshots before the money ledger hold `settlements`: they become issued final payments.
-    class_version = 3
+    # Snapshots before the insured's side lack the declarant, access code and documents.
+    class_version = 4
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -252,6 +268,13 @@ class Claim(HandlingPart, PaymentsPart, MoneyPart, ComplaintsPart):
         state["bank_details_on"] = None
         state["money_on"] = state["decisive_on"]
         state["money_fact"] = "an earlier fact"
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        state["declarant"] = None
+        state["access_code_hash"] = None
+        state["access_code_issued_on"] = None
+        state["documents"] = []
 
     @classmethod
     def declare(

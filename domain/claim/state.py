@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from eventsourcing.domain import Aggregate
 
 from domain import ledger
+from domain.declarant import Declarant
 from domain.errors import (
     ClaimAlreadyAssessed,
     ClaimClosed,
@@ -112,6 +113,7 @@ class ClaimState(Aggregate):
         flags: list[str]
         card_insurer_position_required: bool
         channel: str
+        declarant: Declarant | None
         declared_by: str
         # Handling.
         handler: str | None

@@ -25,12 +25,26 @@ from prometheus_client import (
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from infra.access_register import AccessRegister
 from infra.health import StallWatch
 from infra.settings import Environment, Settings
-from services.http import admin, claims, financials, money, pages, read_models, reports
+from services.http import (
+    admin,
+    claims,
+    document_pages,
+    documents,
+    financials,
+    insured,
+    insured_pages,
+    money,
+    pages,
+    read_models,
+    reports,
+)
 from services.http.auth import DEV_TOKENS, TokenRegistry
 from services.http.deps import AnyRole, Claims
 from services.http.docs import install_docs
+from services.http.insured_sessions import InsuredSessions
 from services.http.limits import BodyLimits, RequestGuard, RequestTooLarge, too_large_handler
 from services.http.problems import (
     PROBLEM_JSON,
@@ -40,7 +54,12 @@ from services.http.problems import (
 )
 from services.http.security_headers import SecurityHeaders
 from services.http.sessions import PageSessions
-from services.wiring import build_application, build_runner
+from services.wiring import (
+    attach_insured_side,
+    build_application,
+    build_private_store,
+    build_runner,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -79,7 +98,8 @@ def token_registry(settings: Settings) -> TokenRegistry:
         banner = (
             "\n*** CLAIMS_ENV=dev: DEVELOPMENT TOKENS ARE ACTIVE — never use this in production"
             "\n*** Bearer dev-handler-token (handler), dev-manager-token (manager),"
-            "\n*** dev-auditor-token (auditor), dev-admin-token (admin)\n"
+            "\n*** dev-auditor-token (auditor), dev-admin-token (admin),"
+            "\n*** dev-medical-adviser-token (medical_adviser), dev-portal-token (portal)\n"
         )
         print(banner, file=sys.stderr, flush=True)
         log.warning("auth.development_tokens_active")
@@ -280,6 +300,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runner = build_runner(resolved, application)
         app.state.runner = runner
         app.state.sessions = PageSessions.from_settings(resolved, runner.store)
+        # The insured's side (docs/adr/0032, 0033): outbox, documents, sessions, register.
+        private = build_private_store(resolved)
+        attach_insured_side(resolved, application, private)
+        secret = resolved.session_secret.get_secret_value() if resolved.session_secret else None
+        app.state.insured_sessions = InsuredSessions(private, secret=secret)
+        app.state.insured_sessions.setup()
+        app.state.access_register = AccessRegister(private)
+        app.state.access_register.setup()
         if resolved.projections == "inprocess":
             runner.start()
         log.info(
@@ -294,6 +322,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             runner.stop()
             runner.store.close()
+            private.close()
             application.close()
 
     # Docs from local assets (services/http/docs.py), not FastAPI's CDN pages; no ReDoc.
@@ -318,6 +347,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(money.router)
     app.include_router(admin.router)
     app.include_router(reports.router)
+    app.include_router(documents.router)
+    app.include_router(documents.register_router)
+    app.include_router(insured.router)
+    app.include_router(insured_pages.router)
+    app.include_router(document_pages.router)
     install_docs(app)  # mounts /static/docs: before the pages' /static
     app.mount("/static", pages.static_files(), name="static")
     app.add_exception_handler(RequestTooLarge, too_large_handler)

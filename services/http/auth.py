@@ -18,6 +18,20 @@ class Role(StrEnum):
     MANAGER = "manager"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    # Reads like an auditor, and the content of medical documents (api.md v2 §4).
+    MEDICAL_ADVISER = "medical_adviser"
+    # The insured's web portal: declares claims online (api.md v2 §3).
+    PORTAL = "portal"
+    # An insured person's session (never a configured token: POST /insured/sessions).
+    INSURED = "insured"
+
+
+# The back office's own people (api.md v2: "staff"); the other roles reach only their paths.
+STAFF_ROLES = frozenset(
+    {Role.HANDLER, Role.MANAGER, Role.AUDITOR, Role.ADMIN, Role.MEDICAL_ADVISER}
+)
+# Roles a configured token may have (an insured's access comes from a session only).
+TOKEN_ROLES = frozenset(Role) - {Role.INSURED}
 
 
 @dataclass(frozen=True)
@@ -30,7 +44,9 @@ DEV_TOKENS = (
     "dev-handler-token=handler.dev:handler,"
     "dev-manager-token=manager.dev:manager,"
     "dev-auditor-token=auditor.dev:auditor,"
-    "dev-admin-token=admin.dev:admin"
+    "dev-admin-token=admin.dev:admin,"
+    "dev-medical-adviser-token=medical.dev:medical_adviser,"
+    "dev-portal-token=portal.dev:portal"
 )
 
 
@@ -53,8 +69,10 @@ class TokenRegistry:
                 raise ValueError(msg)
             try:
                 parsed_role = Role(role.strip())
+                if parsed_role not in TOKEN_ROLES:
+                    raise ValueError(parsed_role)
             except ValueError:
-                roles = ", ".join(Role)
+                roles = ", ".join(sorted(TOKEN_ROLES))
                 msg = f"CLAIMS_API_TOKENS item {index + 1}: unknown role (roles: {roles})"
                 raise ValueError(msg) from None
             if len(token.strip()) < 12:

@@ -67,6 +67,7 @@ from services.http.schemas import (
     WithdrawalCreate,
 )
 from services.http.views import history_entry
+from services.insured import DeclarantContact
 from services.lookups import MAX_VERSION
 
 router = APIRouter(prefix="/api/v1/claims", tags=["claims"])
@@ -107,6 +108,12 @@ def _declaration(body: ClaimCreate) -> ClaimDeclaration:
     )
 
 
+def declarant_contact(body: ClaimCreate) -> DeclarantContact | None:
+    """The declarant as given, in clear: the application validates and seals it."""
+    d = body.declarant
+    return None if d is None else DeclarantContact(d.name, d.email, d.mobile)
+
+
 @router.post("", status_code=201, response_model=ClaimPublic, responses=COMMAND_RESPONSES)
 def declare_claim(body: ClaimCreate, ctx: DeclarationCommand) -> JSONResponse:
     """Declare a claim; it gets the next claim number."""
@@ -115,6 +122,7 @@ def declare_claim(body: ClaimCreate, ctx: DeclarationCommand) -> JSONResponse:
         ctx.app.declare,
         _declaration(body),
         by=ctx.actor,
+        contact=declarant_contact(body),
         status_code=201,
         location=True,
         new_claim=True,

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from domain.claim import Claim
 from domain.plausibility import DateKind, ImplausibleInputError, check_business_date
 from services.application import ClaimsApplication
-from services.http.auth import Principal, Role, TokenRegistry
+from services.http.auth import STAFF_ROLES, Principal, Role, TokenRegistry
 from services.http.problems import FieldError, HTTPProblem, invalid_input
 from services.http.schemas import Day, implausible_dates
 from services.http.views import claim_body
@@ -94,7 +94,14 @@ def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     registry = cast("TokenRegistry", request.app.state.tokens)
-    principal = registry.authenticate(credentials.credentials.strip()) if credentials else None
+    token = credentials.credentials.strip() if credentials else ""
+    principal = registry.authenticate(token) if token else None
+    if principal is None and token:
+        # An insured's session token: its own paths only (services/http/insured.py); anywhere
+        # else it is a role that may not (403), as api.md v2 says of insured and portal.
+        insured = getattr(request.app.state, "insured_sessions", None)
+        if insured is not None and insured.session_id_of(token) is not None:
+            principal = Principal("insured", Role.INSURED)
     if principal is None:
         raise HTTPProblem(*UNAUTHENTICATED, headers={"WWW-Authenticate": "Bearer"})
     request.state.actor = principal.user_id
@@ -115,7 +122,8 @@ def require(*roles: Role) -> Callable[..., Principal]:
     return dependency
 
 
-AnyRole = Annotated[Principal, Depends(require(*Role))]
+# Every staff role (api.md v2: the v1 roles and the medical adviser); not the portal or insured.
+AnyRole = Annotated[Principal, Depends(require(*STAFF_ROLES))]
 
 
 def expected_version(request: Request, if_match: str | None, *, creates: bool) -> int | None:
@@ -254,7 +262,7 @@ def claim_response(
     if location:
         headers["Location"] = f"/api/v1/claims/{claim.id}"
     return JSONResponse(
-        claim_body(claim, app.claim_display(claim)).model_dump(mode="json"),
+        claim_body(claim, app.claim_display(claim), app.reveal).model_dump(mode="json"),
         status_code=status_code,
         headers=headers,
     )

@@ -113,6 +113,10 @@ LABELS: dict[str, dict[str, str]] = {
         "ComplaintQualified": "Complaint qualified",
         "CorrectiveActionRecorded": "Corrective action recorded",
         "CorrectiveActionCompleted": "Corrective action completed",
+        "AccessCodeIssued": "Access code issued",
+        "BankDetailsGiven": "Bank details given",
+        "DocumentReceived": "Document received",
+        "DocumentRejected": "Document rejected",
     },
     "guarantee": {
         "cancellation": "Trip cancellation",

@@ -24,14 +24,28 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.http.auth import TokenRegistry
 from services.http.deps import UNAUTHENTICATED, bearer_principal
 from services.http.problems import problem_response
+from services.http.uploads import MAX_UPLOAD_BODY, too_large
 
 # The routes that authenticate with a bearer token (tests/services/test_request_limits.py
 # checks this against every route's dependencies): the API and the operations behind a token.
 BEARER_PREFIXES = ("/api/",)
 BEARER_PATHS = frozenset({"/readyz", "/metrics"})
+# The insured's log-in takes no token; the insured's own paths take an insured session's
+# token (services/http/insured.py), whose signature is checked here without the database.
+PUBLIC_API_PATHS = frozenset({"/api/v1/insured/sessions"})
+# Document uploads (api.md v2 §3 rule 3): 10 MiB and the form around it; beyond, the answer
+# names the document's own rule. A pattern of CLAIMS_MAX_BODY_BYTES_BY_PATH comes first.
+DOCUMENT_PATHS = (
+    "/api/v1/claims/*/documents",
+    "/api/v1/insured/claim/documents",
+    "/insured/claim/document",  # the insured's page
+    "/claims/*/documents",  # the handler's page
+)
 
 
 def needs_bearer(path: str) -> bool:
+    if path in PUBLIC_API_PATHS:
+        return False
     return path in BEARER_PATHS or path.startswith(BEARER_PREFIXES)
 
 
@@ -42,12 +56,17 @@ class BodyLimits:
     def __init__(self, default: int, by_path: Mapping[str, int] | None = None) -> None:
         self.default = default
         self._by_path = [(re.compile(translate(p)), n) for p, n in (by_path or {}).items()]
+        self._by_path += [(re.compile(translate(p)), MAX_UPLOAD_BODY) for p in DOCUMENT_PATHS]
+        self._documents = [re.compile(translate(p)) for p in DOCUMENT_PATHS]
 
     def for_path(self, path: str) -> int:
         for pattern, limit in self._by_path:
             if pattern.match(path):
                 return limit
         return self.default
+
+    def is_document_path(self, path: str) -> bool:
+        return any(pattern.match(path) for pattern in self._documents)
 
 
 class RequestTooLarge(StarletteHTTPException):
@@ -59,7 +78,9 @@ class RequestTooLarge(StarletteHTTPException):
         self.limit = limit
 
 
-def too_large_response(limit: int) -> JSONResponse:
+def too_large_response(limit: int, *, document: bool = False) -> JSONResponse:
+    if document:
+        return too_large().response()
     return problem_response(
         413,
         "request-too-large",
@@ -109,18 +130,16 @@ class RequestGuard:
         length = _content_length(content_length)
         has_body = chunked or (content_length is not None and length != 0)
         path: str = scope["path"]
-        if needs_bearer(path) and (
-            authorization is None
-            or bearer_principal(self.tokens, authorization.decode("latin-1")) is None
-        ):
+        if needs_bearer(path) and not self._authenticated(scope, path, authorization):
             await _unauthenticated(close=has_body)(scope, receive, send)
             return
         if not has_body:
             await self.app(scope, receive, send)
             return
         limit = self.limits.for_path(path)
+        document = self.limits.is_document_path(path)
         if length is not None and length > limit:
-            await too_large_response(limit)(scope, receive, send)
+            await too_large_response(limit, document=document)(scope, receive, send)
             return
         # Streamed (or of a length the server will hold it to): count what the app reads.
         received = 0
@@ -146,7 +165,24 @@ class RequestGuard:
         except RequestTooLarge as exc:  # raised where no exception handler answered it
             if response_started:
                 raise
-            await too_large_response(exc.limit)(scope, receive, send)
+            await too_large_response(exc.limit, document=document)(scope, receive, send)
+
+    def _authenticated(self, scope: Scope, path: str, authorization: bytes | None) -> bool:
+        """A configured token, or an insured session's token whose signature holds (its own
+        paths answer the rest; elsewhere the route answers 403: api.md v2)."""
+        if authorization is None:
+            return False
+        header = authorization.decode("latin-1")
+        if bearer_principal(self.tokens, header) is not None:
+            return True
+        app = scope.get("app")
+        sessions = getattr(getattr(app, "state", None), "insured_sessions", None)
+        scheme, _, token = header.partition(" ")
+        return (
+            sessions is not None
+            and scheme.lower() == "bearer"
+            and sessions.session_id_of(token.strip()) is not None
+        )
 
 
 def _content_length(value: bytes | None) -> int | None:

@@ -46,7 +46,7 @@ from projections.sla.queries import ClockPage, count_states_on, page_clocks
 from projections.worklist.queries import worklist
 from services.audit import HistoryEntry
 from services.http import charts, forms, i18n
-from services.http.auth import Principal, Role, TokenRegistry
+from services.http.auth import STAFF_ROLES, Principal, Role, TokenRegistry
 from services.http.deps import horizon_days, today_in_paris
 from services.http.problems import HTTPProblem, problem_response
 from services.http.sessions import (
@@ -95,10 +95,10 @@ templates = Jinja2Templates(
 i18n.install(templates.env)
 # Who may open each page; the login accepts the roles that have at least one page.
 PAGE_ROLES: dict[str, frozenset[Role]] = {
-    "home": frozenset(Role),
+    "home": STAFF_ROLES,
     "dashboard": frozenset({Role.MANAGER, Role.ADMIN}),
     "worklist": frozenset({Role.HANDLER, Role.ADMIN}),
-    "claim": frozenset(Role),
+    "claim": STAFF_ROLES,
     "declare": frozenset({Role.HANDLER, Role.ADMIN}),
     "audit": frozenset({Role.AUDITOR, Role.MANAGER, Role.ADMIN}),
 }
@@ -108,6 +108,7 @@ ROLE_NAMES = {
     Role.MANAGER: "managers",
     Role.AUDITOR: "auditors",
     Role.ADMIN: "administrators",
+    Role.MEDICAL_ADVISER: "medical advisers",
 }
 NO_STORE = {"Cache-Control": "no-store"}
 PAGE_SIZE = 50  # clocks per page of the breached and at-risk lists

@@ -61,6 +61,16 @@ class HTTPProblem(Exception):  # noqa: N818 - raised to answer with a problem do
         self.headers = headers
         self.errors = errors
 
+    def response(self) -> JSONResponse:
+        return problem_response(
+            self.status,
+            self.rule,
+            self.title,
+            self.detail,
+            errors=self.errors,
+            headers=self.headers,
+        )
+
 
 def problem_response(
     status: int,
@@ -152,7 +162,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         content_type = request.headers.get("content-type", "")
-        if request.method == "POST" and "json" not in content_type:
+        # Uploads (multipart) name their bad fields like JSON bodies do (services/http/uploads.py).
+        if request.method == "POST" and not ("json" in content_type or "multipart" in content_type):
             return problem_response(
                 415,
                 "unsupported-media-type",

@@ -52,6 +52,7 @@ from domain.values import (
     RootCause,
     SettlementMode,
 )
+from services.http.document_schemas import DeclarantPublic, DocumentPublic
 
 MONEY_PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
 
@@ -197,6 +198,14 @@ class FeeBracketIn(Command):
     minimum_per_person: MoneyIn | None = None
 
 
+class DeclarantIn(Command):
+    """Who declares, and how to reach them (domain/declarant.py checks the contacts)."""
+
+    name: Text
+    email: Line | None = None
+    mobile: Line | None = None
+
+
 class ClaimCreate(Command):
     """A claim as the insured declared it (`POST /api/v1/claims`)."""
 
@@ -217,6 +226,7 @@ class ClaimCreate(Command):
     cancelled_on: Day | None = None
     interrupted_on: Day | None = None
     channel: DeclarationChannel = DeclarationChannel.ONLINE
+    declarant: DeclarantIn | None = None
 
 
 # ---------------------------------------------------------------------- commands
@@ -371,6 +381,7 @@ class PrescriptionInterruptionCreate(Command):
 class InsuredPublic(BaseModel):
     name: str
     trip_price: MoneyOut
+    subject_id: UUID | None = None
 
 
 class CausePublic(BaseModel):
@@ -533,6 +544,7 @@ class ClaimPublic(BaseModel):
     insured: list[InsuredPublic]
     settlement_mode: str
     channel: str
+    declarant: DeclarantPublic | None = None
     late_declaration: bool
     declaration_working_days_late: int
     flags: list[str]
@@ -545,6 +557,7 @@ class ClaimPublic(BaseModel):
     settlements: list[SettlementPublic]
     amount_paid: MoneyOut
     bank_details: BankDetailsPublic | None
+    documents: list[DocumentPublic] = []
     financials: FinancialsPublic
     complaints: list[ComplaintPublic]
     mediation: MediationPublic | None

@@ -7,6 +7,7 @@ the display facts folded from the claim's events (`domain/claim_view.py`, docs/a
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -15,6 +16,7 @@ from uuid import UUID
 
 from domain.claim import Claim
 from domain.claim_view import ClaimDisplay
+from domain.documents import MEDICAL_FILENAME, ClaimDocument
 from domain.ledger import incurred
 from services.audit import HistoryEntry
 from services.http.schemas import ClaimPublic, HistoryEntryPublic, ProofsPublic
@@ -37,6 +39,48 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     return value
+
+
+SEALED = "[sealed]"  # a personal value shown without the key to open it
+
+
+def _sealed(_value: str) -> str:
+    return SEALED
+
+
+def declarant_body(claim: Claim, reveal: Callable[[str], str]) -> dict[str, Any] | None:
+    """The declarant in clear (`reveal` opens the sealed values: services/insured.py)."""
+    declarant = getattr(claim, "declarant", None)
+    if declarant is None:
+        return None
+    return {
+        "subject_id": declarant.subject_id,
+        "name": reveal(declarant.name),
+        "email": None if declarant.email is None else reveal(declarant.email),
+        "mobile": None if declarant.mobile is None else reveal(declarant.mobile),
+    }
+
+
+def document_body(
+    document: ClaimDocument, reveal: Callable[[str], str], *, medical_reader: bool
+) -> dict[str, Any]:
+    """A document as the caller may see it: a medical one's name only for the roles that read
+    medical contents (api.md v2 §4 rule 1)."""
+    hidden = document.medical and not medical_reader
+    return {
+        "document_id": document.document_id,
+        "proof_code": document.proof_code,
+        "filename": MEDICAL_FILENAME if hidden else reveal(document.filename),
+        "mime": document.mime,
+        "size": document.size,
+        "sha256": document.sha256,
+        "medical": document.medical,
+        "state": document.state,
+        "received_on": document.received_on,
+        "received_by": document.received_by,
+        "rejected_on": document.rejected_on,
+        "rejection_reason": document.rejection_reason,
+    }
 
 
 # The claim's own fields the body takes from the aggregate (the state its decisions need).
@@ -76,9 +120,16 @@ def display_from_aggregate(claim: Claim) -> ClaimDisplay:
     )
 
 
-def claim_body(claim: Claim, display: ClaimDisplay | None = None) -> ClaimPublic:
+def claim_body(
+    claim: Claim,
+    display: ClaimDisplay | None = None,
+    reveal: Callable[[str], str] | None = None,
+) -> ClaimPublic:
     """The claim body: the aggregate's state and the display facts of the same version
-    (`ClaimsApplication.claim_display(claim)`; without them, as the aggregate holds them)."""
+    (`ClaimsApplication.claim_display(claim)`; without them, as the aggregate holds them).
+    `reveal` opens the sealed personal values (without it they read "[sealed]"); a medical
+    document's name is never in the body ("[medical]")."""
+    opener = reveal or _sealed
     if display is None:
         display = display_from_aggregate(claim)
     if display.version != claim.version:
@@ -100,6 +151,11 @@ def claim_body(claim: Claim, display: ClaimDisplay | None = None) -> ClaimPublic
             "cause": jsonable(claim.cause),
             "trip": jsonable(claim.trip),
             "insured": jsonable(claim.insured),
+            "declarant": declarant_body(claim, opener),
+            "documents": [
+                document_body(d, opener, medical_reader=False)
+                for d in getattr(claim, "claim_documents", [])
+            ],
             "card_insurer_position": jsonable(claim.card_insurer_position),
             "proofs": ProofsPublic(
                 requested=list(claim.proofs_requested),

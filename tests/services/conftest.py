@@ -19,6 +19,8 @@ TOKENS = {
     "manager": "manager-token-0001",
     "auditor": "auditor-token-0001",
     "admin": "admin-token-00001",
+    "medical_adviser": "medical-token-0001",
+    "portal": "portal-token-00001",
 }
 TOKEN_SPEC = ",".join(f"{token}={role}-user:{role}" for role, token in TOKENS.items())
 

@@ -188,7 +188,7 @@ def test_twenty_concurrent_clients_commanding_one_claim_lose_no_update(live_serv
 
 # ---------------------------------------------------------------- roles
 
-READ = {"handler", "manager", "auditor", "admin"}
+READ = {"handler", "manager", "auditor", "admin", "medical_adviser"}
 # Handler commands; on a claim assigned to a handler, only that handler's and admins'
 # (claim ownership: tests/services/test_ownership.py runs each of them that way).
 COMMAND = {"handler", "admin"}
@@ -214,6 +214,16 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/api/v1/admin/dead-letters"): {"auditor", "admin"},
     ("POST", "/api/v1/admin/dead-letters/{dead_letter_id}/retry"): {"admin"},
     ("GET", "/api/v1/reports/complaints-register"): {"manager", "auditor", "admin"},
+    # Documents and the insured's side (api.md v2 §3, §4).
+    ("GET", "/api/v1/claims/{claim_id}/documents"): READ,
+    ("GET", "/api/v1/claims/{claim_id}/documents/{document_id}/content"): READ,
+    ("GET", "/api/v1/admin/medical-reads"): {"auditor", "admin"},
+    ("POST", "/api/v1/insured/sessions"): None,  # no authentication
+    ("POST", "/api/v1/insured/declarations"): {"portal", "admin"},
+    # An insured session's token only (tests/services/test_api_insured.py): no staff role.
+    ("GET", "/api/v1/insured/claim"): set(),
+    ("PUT", "/api/v1/insured/claim/bank-details"): set(),
+    ("POST", "/api/v1/insured/claim/documents"): set(),
     ("POST", "/api/v1/claims"): COMMAND,
     ("POST", "/api/v1/claims/{claim_id}/assignment"): ASSIGN,
     **{
@@ -245,9 +255,14 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
             "recoveries",
             "recoveries/{recovery_id}/receipt",
             "recoveries/{recovery_id}/write-off",
+            "documents",
+            "documents/{document_id}/rejection",
+            "access-code",
         )
     },
 }
+# What the routes without authentication answer to the probe's empty body.
+PUBLIC_STATUS = {("POST", "/api/v1/insured/sessions"): 422}
 
 
 def test_the_permission_matrix_covers_every_endpoint_of_the_openapi_document(
@@ -268,15 +283,16 @@ def test_permission_matrix(api_sqlite: TestClient, method: str, path: str) -> No
         recovery_id="S20000001-RC1",
         claim_number="S20000001",
         dead_letter_id="00000000-0000-0000-0000-000000000002",
+        document_id="S20000001-D1",
     )
     allowed = MATRIX[(method, path)]
 
     def call(headers: dict[str, str]) -> int:
-        body: dict[str, str] | None = {} if method == "POST" else None
+        body: dict[str, str] | None = {} if method in ("POST", "PUT") else None
         return int(api_sqlite.request(method, url, json=body, headers=headers).status_code)
 
     if allowed is None:
-        assert call({}) == 200
+        assert call({}) == PUBLIC_STATUS.get((method, path), 200)
         return
     assert call({}) == 401
     assert call({"Authorization": "Bearer not-a-real-token-at-all"}) == 401

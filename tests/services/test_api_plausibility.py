@@ -37,20 +37,23 @@ def command_bodies() -> dict[str, dict[str, Any]]:
     payment = f"{claim}/payments/{{payment_id}}"
     recovery = f"{claim}/recoveries/{{recovery_id}}"
     someone = "Jeanne Martin"
+    declaration = declaration_body(
+        medical_contraindication_on="2026-03-02",
+        cancelled_on="2026-03-03",
+        interrupted_on="2026-03-21",
+        fee_scale=[
+            {
+                "min_days_before": 0,
+                "max_days_before": None,
+                "percent": "100",
+                "minimum_per_person": "60.00",
+            }
+        ],
+        channel="online",
+        declarant={"name": someone, "email": "j@example.fr", "mobile": "0612345678"},
+    )
     return {
-        "/api/v1/claims": declaration_body(
-            medical_contraindication_on="2026-03-02",
-            cancelled_on="2026-03-03",
-            interrupted_on="2026-03-21",
-            fee_scale=[
-                {
-                    "min_days_before": 0,
-                    "max_days_before": None,
-                    "percent": "100",
-                    "minimum_per_person": "60.00",
-                }
-            ],
-        ),
+        "/api/v1/claims": declaration,
         f"{claim}/proof-requests": {"documents": ["medical_certificate"], "requested_on": DAY},
         f"{claim}/proofs": {"document": "medical_certificate", "received_on": DAY},
         f"{claim}/card-insurer-position": {
@@ -132,6 +135,22 @@ def command_bodies() -> dict[str, dict[str, Any]]:
         },
         f"{recovery}/receipt": {"received_on": DAY, "amount": "50.00"},
         f"{recovery}/write-off": {"written_off_on": DAY, "reason": "insolvent"},
+        # Documents and the insured's side (api.md v2 §3, §4). The uploads' bodies are
+        # multipart forms (these are their text fields): the probe, which posts JSON, skips
+        # them; tests/services/test_api_documents.py sends them bad fields.
+        f"{claim}/documents": {"proof_code": "booking_form", "received_on": DAY},
+        f"{claim}/documents/{{document_id}}/rejection": {"rejected_on": DAY, "reason": "blurred"},
+        f"{claim}/access-code": {"issued_on": DAY},
+        "/api/v1/insured/claim/documents": {"proof_code": "booking_form"},
+        "/api/v1/insured/sessions": {
+            "claim_number": "S20000001",
+            "trip_start": "2026-03-20",
+            "access_code": "ABCD2345",
+        },
+        # The portal's: the declaration less declared_on (the day it arrives).
+        "/api/v1/insured/declarations": {
+            k: v for k, v in declaration.items() if k != "declared_on"
+        },
     }
 
 
@@ -170,7 +189,10 @@ def fields_of(spec: dict[str, Any], kind: str) -> list[tuple[str, Path, dict[str
         body = item.get("post", {}).get("requestBody")
         if body is None:
             continue
-        for path, schema in leaves(body["content"]["application/json"]["schema"], spec):
+        content = body["content"].get("application/json")
+        if content is None:  # an upload: a multipart form, not JSON
+            continue
+        for path, schema in leaves(content["schema"], spec):
             is_kind = {
                 "date": schema.get("format") == "date",
                 "pattern": "pattern" in schema,
@@ -206,6 +228,7 @@ class Probe:
 
     def send(self, url: str, path: Path, value: Any, *messages: str) -> None:
         role = "manager" if url.endswith(("/assignment", "/approval")) else "handler"
+        role = "portal" if url == "/api/v1/insured/declarations" else role
         response = self.client.post(
             url.format(
                 claim_id=self.claim_id,
@@ -213,6 +236,7 @@ class Probe:
                 action_id="R1-A1",
                 payment_id="S20000001-P1",
                 recovery_id="S20000001-RC1",
+                document_id="S20000001-D1",
             ),
             json=with_value(self.bodies[url], path, value),
             headers=auth(role),
@@ -252,7 +276,12 @@ def test_a_date_in_year_9999_or_before_2000_is_422_naming_it_on_every_command(
     dates = fields_of(probe.spec, "date")
     assert len(dates) >= 28  # 10 in a declaration, 18 in the other commands
     for url, path, _ in dates:
-        planned = path in (("trip", "departure_date"), ("trip", "return_date"), ("due_on",))
+        planned = path in (
+            ("trip", "departure_date"),
+            ("trip", "return_date"),
+            ("due_on",),
+            ("trip_start",),  # the insured's log-in: their trip's start
+        )
         just_too_late = today + timedelta(days=HORIZON + 1 if planned else 2)
         for value in ("9999-12-31", "1999-12-31", just_too_late.isoformat()):
             probe.send(url, path, value, *WINDOW_MESSAGES)

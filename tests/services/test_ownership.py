@@ -22,13 +22,15 @@ SPEC = f"{TOKEN_SPEC},second-handler-token-0001=handler-two:handler"
 HANDLER_COMMANDS = sorted(
     url.removeprefix("/api/v1/claims/{claim_id}/")
     for url in command_bodies()
-    if url != "/api/v1/claims" and not url.endswith(("/assignment", "/approval", "/reserve"))
+    if url.startswith("/api/v1/claims/")
+    and not url.endswith(("/assignment", "/approval", "/reserve"))
 )
 IDS = {
     "complaint_id": "R1",
     "action_id": "R1-A1",
     "payment_id": "S20000001-P1",
     "recovery_id": "S20000001-RC1",
+    "document_id": "S20000001-D1",
 }
 
 
@@ -74,7 +76,8 @@ def test_ownership_narrows_every_handler_command_of_the_role_matrix() -> None:
         if method == "POST" and roles == COMMAND and path != "/api/v1/claims"
     }
     assert set(HANDLER_COMMANDS) == in_matrix
-    assert len(HANDLER_COMMANDS) == 26  # 16, 3 of complaint qualification, 7 of money
+    # 16, 3 of complaint qualification, 7 of money, 3 of documents and the access code
+    assert len(HANDLER_COMMANDS) == 29
 
 
 def test_given_an_unassigned_claim_when_any_handler_acts_then_it_is_done(

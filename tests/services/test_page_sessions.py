@@ -151,8 +151,10 @@ def test_the_login_form_sets_a_pre_session_cookie_and_is_not_cached(site: TestCl
     attributes = {part.strip().lower() for part in header.split(";")[1:]}
     assert {"httponly", "secure", "samesite=strict", "path=/"} <= attributes
     assert 'type="hidden" name="csrf"' in form.text
-    # The roles that may log in: all four have pages.
-    assert "(administrateurs, auditeurs, gestionnaires, responsables)" in form.text
+    # The roles that may log in: the five staff roles have pages (not the portal's).
+    assert (
+        "(administrateurs, auditeurs, gestionnaires, responsables, médecins conseils)" in form.text
+    )
 
 
 def test_in_development_the_cookie_is_not_secure(database_url: str) -> None:

@@ -25,6 +25,7 @@ from infra.settings import Settings
 from services.http.app import create_app
 from services.http.auth import TokenRegistry
 from services.http.deps import current_principal
+from services.http.insured import insured_claim
 from services.http.limits import BodyLimits, RequestGuard, needs_bearer
 from tests.services.conftest import TOKEN_SPEC, TOKENS, Handler, auth, make_client
 from tests.support import PeakMemory, free_port, send_large_body
@@ -42,7 +43,8 @@ MIB = 1024 * 1024
 
 
 def _depends_on_the_bearer_token(dependant: Any) -> bool:
-    return dependant.call is current_principal or any(
+    # A staff or portal token (current_principal), or an insured session's (insured_claim).
+    return dependant.call in (current_principal, insured_claim) or any(
         _depends_on_the_bearer_token(d) for d in dependant.dependencies
     )
 

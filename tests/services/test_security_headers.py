@@ -26,7 +26,15 @@ def _logs_to_this_tests_output() -> None:
 
 
 HTTP = Path(__file__).resolve().parents[2] / "services" / "http"
-NOT_PAGES = {"/openapi.json", "/language"}  # a redirect that sets the language cookie
+NOT_PAGES = {
+    "/openapi.json",
+    "/language",  # a redirect that sets the language cookie
+    # A document's bytes, not a page (tests/services/test_api_documents.py checks them); the
+    # insured's claim page opens with an insured's session, not a staff login
+    # (tests/services/test_insured_pages.py checks its headers).
+    "/claims/{claim_number}/documents/{document_id}/content",
+    "/insured/claim",
+}
 
 
 def page_routes(client: TestClient) -> set[str]:
@@ -80,8 +88,8 @@ def test_every_page_carries_the_security_headers(api_sqlite: TestClient) -> None
         assert_page_headers(response)
     redirects = [r for r in anonymous if r.status_code == 303]
     # Home, the dashboard, the worklist, the claim page, the declaration form, the audit page
-    # and its CSV, and the log-out page send to the log-in page.
-    assert len(redirects) == 8
+    # and its CSV, the log-out page and the claim's documents send to the log-in page.
+    assert len(redirects) == 9
     for response in redirects:
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Cache-Control"] == "no-store"
