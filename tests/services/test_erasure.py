@@ -1,0 +1,169 @@
+"""Per-person keys and erasure through HTTP (contract v2 §6; docs/adr/0036, 0037), on SQLite
+and PostgreSQL: the personal fields are sealed in the store with their own keys; an admin
+erases a closed claim's insured person, and the name, the declarant and the free text read
+`[erased]` in the body, the history and the replays, while amounts, dates, codes and actors,
+and the read models rebuilt from zero, stay the same."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import psycopg
+from fastapi.testclient import TestClient
+
+from tests.services.conftest import Handler, auth, declaration_body
+
+ERASED = "[erased]"
+PERSONAL = ("Jeanne Martin", "Paul Martin", "hospitalised", "Lisbon", "jeanne@example.fr")
+
+
+def _stored_text(database_url: str) -> str:
+    """Everything the event store holds, as text (no encryption key in these tests)."""
+    rows: list[Any] = []
+    if database_url.startswith("sqlite"):
+        with sqlite3.connect(unquote(urlsplit(database_url).path)) as db:
+            tables = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+            for (table,) in tables:
+                if table.endswith(("events", "snapshots")):
+                    rows += db.execute(f"SELECT state FROM {table}").fetchall()  # noqa: S608
+    else:
+        with psycopg.connect(database_url) as db:
+            tables = db.execute(
+                "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+                "WHERE table_name LIKE '%events' OR table_name LIKE '%snapshots'"
+            ).fetchall()
+            for (table,) in tables:
+                rows += db.execute(f"SELECT state FROM {table}").fetchall()  # noqa: S608
+    assert rows
+    return "\n".join(bytes(row[0]).decode("utf-8", "replace") for row in rows)
+
+
+def _closed_claim(h: Handler) -> dict[str, Any]:
+    """Two insured persons and a declarant, accepted, settled, a note, closed."""
+    people = ("Jeanne Martin", "Paul Martin")
+    claim = h.declare(
+        insured=[{"name": name, "trip_price": "1200.00"} for name in people],
+        declarant={"name": "Jeanne Martin", "email": "jeanne@example.fr"},
+    )
+    cid = claim["claim_id"]
+    h.command(
+        cid, "proof-requests", {"documents": ["medical_certificate"], "requested_on": "2026-03-05"}
+    )
+    h.command(cid, "proofs", {"document": "medical_certificate", "received_on": "2026-03-10"})
+    fees = [{"insured": name, "invoiced": "1200.00", "non_refundable": "0.00"} for name in people]
+    h.command(cid, "assessment", {"decision": "accept", "decided_on": "2026-03-12", "fees": fees})
+    h.command(cid, "settlement", {"paid_on": "2026-03-20", "mode": "cash", "reference": "VIR-1"})
+    h.command(cid, "notes", {"text": "Jeanne Martin called, hospitalised", "noted_on": "2026-03-21"})
+    return h.command(cid, "closure", {"closed_on": "2026-03-25"})
+
+
+def _erase(client: TestClient, subject: str, expect: int = 200, **body: Any) -> dict[str, Any]:
+    response = client.post(
+        f"/api/v1/subjects/{subject}/erasure",
+        json={"erased_on": "2026-04-01", "basis": "request", **body},
+        headers=auth("admin"),
+    )
+    assert response.status_code == expect, response.text
+    return dict(response.json())
+
+
+def _unchanged(claim: dict[str, Any]) -> tuple[Any, ...]:
+    """What an erasure never changes: amounts, dates, codes, states, actors."""
+    return (
+        claim["claim_number"],
+        claim["status"],
+        claim["amount_paid"],
+        claim["indemnity"]["total"],
+        {k: v for k, v in claim["financials"].items() if k not in ("payments", "recoveries")},
+        [
+            (p["payment_id"], p["amount"], p["state"], p["issued_on"], p["issued_by"], p["mode"])
+            for p in claim["financials"]["payments"]
+        ],
+        claim["declared_on"],
+        claim["closed_on"],
+        claim["cause"]["code"],
+    )
+
+
+def test_personal_fields_are_sealed_in_the_store_and_read_in_clear(
+    api: TestClient, database_url: str
+) -> None:
+    h = Handler(api)
+    claim = _closed_claim(h)
+    assert [p["name"] for p in claim["insured"]] == ["Jeanne Martin", "Paul Martin"]
+    assert claim["declarant"]["name"] == "Jeanne Martin"
+    assert claim["cause"]["description"] == "hospitalised"
+    stored = _stored_text(database_url)
+    assert claim["claim_number"] in stored
+    for personal in PERSONAL:
+        assert personal not in stored, personal
+
+
+def test_erasing_a_closed_claims_insured(api: TestClient, database_url: str) -> None:
+    h = Handler(api)
+    claim = _closed_claim(h)
+    cid = claim["claim_id"]
+    jeanne = claim["insured"][0]["subject_id"]
+    before = _unchanged(claim)
+    history_before = api.get(f"/api/v1/claims/{cid}/history", headers=auth("auditor")).json()
+
+    # Only an admin erases; an unknown subject is 404.
+    response = api.post(
+        f"/api/v1/subjects/{jeanne}/erasure",
+        json={"erased_on": "2026-04-01", "basis": "request"},
+        headers=auth("handler"),
+    )
+    assert response.status_code == 403
+    unknown = _erase(api, "00000000-0000-4000-8000-000000000000", expect=404)
+    assert unknown["type"] == "/problems/unknown-subject"
+
+    erased = _erase(api, jeanne)
+    assert erased["insured"][0]["name"] == ERASED
+    assert erased["insured"][1]["name"] == "Paul Martin"  # his own key
+    assert erased["cause"]["description"] == ERASED  # the claim's key went too
+    assert erased["declarant"]["name"] == "Jeanne Martin"  # the declarant's own key
+    assert erased["trip"]["destination"] == ERASED
+    assert _unchanged(erased) == before
+    assert erased["version"] == claim["version"] + 1
+
+    again = _erase(api, jeanne, expect=409)
+    assert again["type"] == "/problems/subject-already-erased"
+
+    # The history, and every version replayed, read [erased] too; actors and dates stay.
+    history = api.get(f"/api/v1/claims/{cid}/history", headers=auth("auditor")).json()
+    text = json.dumps(history)
+    assert "Jeanne Martin called" not in text and "hospitalised" not in text
+    assert history["items"][-1]["type"] == "PersonalDataErased"
+    assert [(e["type"], e["actor"]) for e in history["items"][:-1]] == [
+        (e["type"], e["actor"]) for e in history_before["items"]
+    ]
+    first = api.get(f"/api/v1/claims/{cid}", params={"version": 1}, headers=auth("auditor"))
+    assert first.status_code == 200
+    assert first.json()["insured"][0]["name"] == ERASED
+    assert first.json()["insured"][1]["name"] == "Paul Martin"
+
+    # Erasing the declarant too: nothing personal is readable any more.
+    declarant = _erase(api, claim["declarant"]["subject_id"])
+    assert declarant["declarant"]["name"] == ERASED
+    assert declarant["declarant"]["email"] == ERASED
+    assert _unchanged(declarant) == before
+
+
+def test_holds_and_an_open_claim_refuse_the_erasure(api: TestClient) -> None:
+    h = Handler(api)
+    claim = h.declare()
+    subject = claim["insured"][0]["subject_id"]
+    assert _erase(api, subject, expect=409)["type"] == "/problems/claim-not-closed"
+    cid = claim["claim_id"]
+    h.command(cid, "withdrawal", {"withdrawn_on": "2026-03-06"})
+    h.command(
+        cid,
+        "complaints",
+        {"sent_on": "2026-03-07", "received_on": "2026-03-08", "channel": "email", "summary": "x"},
+    )
+    assert _erase(api, subject, expect=409)["type"] == "/problems/legal-hold"
+    invalid = _erase(api, subject, expect=422, basis="whim")
+    assert [e["field"] for e in invalid["errors"]] == ["basis"]
