@@ -224,6 +224,8 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/api/v1/insured/claim"): set(),
     ("PUT", "/api/v1/insured/claim/bank-details"): set(),
     ("POST", "/api/v1/insured/claim/documents"): set(),
+    # Personal data (api.md v2 §6).
+    ("POST", "/api/v1/subjects/{subject_id}/erasure"): {"admin"},
     ("POST", "/api/v1/claims"): COMMAND,
     ("POST", "/api/v1/claims/{claim_id}/assignment"): ASSIGN,
     **{
@@ -284,6 +286,7 @@ def test_permission_matrix(api_sqlite: TestClient, method: str, path: str) -> No
         claim_number="S20000001",
         dead_letter_id="00000000-0000-0000-0000-000000000002",
         document_id="S20000001-D1",
+        subject_id="00000000-0000-0000-0000-000000000003",
     )
     allowed = MATRIX[(method, path)]
 

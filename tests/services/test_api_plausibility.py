@@ -151,6 +151,8 @@ def command_bodies() -> dict[str, dict[str, Any]]:
         "/api/v1/insured/declarations": {
             k: v for k, v in declaration.items() if k != "declared_on"
         },
+        # Personal data (api.md v2 §6): an admin's.
+        "/api/v1/subjects/{subject_id}/erasure": {"erased_on": DAY, "basis": "request"},
     }
 
 
@@ -229,6 +231,7 @@ class Probe:
     def send(self, url: str, path: Path, value: Any, *messages: str) -> None:
         role = "manager" if url.endswith(("/assignment", "/approval")) else "handler"
         role = "portal" if url == "/api/v1/insured/declarations" else role
+        role = "admin" if url.startswith("/api/v1/subjects/") else role
         response = self.client.post(
             url.format(
                 claim_id=self.claim_id,
@@ -237,6 +240,7 @@ class Probe:
                 payment_id="S20000001-P1",
                 recovery_id="S20000001-RC1",
                 document_id="S20000001-D1",
+                subject_id="00000000-0000-0000-0000-000000000003",
             ),
             json=with_value(self.bodies[url], path, value),
             headers=auth(role),

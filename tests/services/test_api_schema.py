@@ -35,8 +35,9 @@ def test_every_operation_answers_as_documented(sqlite_url: str) -> None:
         operations = [
             result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)
         ]
-        # 32, 4 of the complaints register, 11 of money, 11 of documents and the insured's side
-        assert len(operations) == 58
+        # 32, 4 of the complaints register, 11 of money, 11 of documents and the insured's side,
+        # 1 of personal data (the erasure)
+        assert len(operations) == 59
 
         for operation in operations:
 
