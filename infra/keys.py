@@ -261,6 +261,15 @@ class KeyStore:
             self._db.checkpoint()
         return destroyed > 0
 
+    def forget(self, key_id: str) -> None:
+        """Drop the key from this process's cache (it is read again from the table): another
+        process may have destroyed it since."""
+        with self._cache_lock:
+            cached = self._cache.get(key_id)
+            if cached is not None and cached[1] is not None:
+                del self._cache[key_id]
+            self._unknown.pop(key_id, None)
+
     def _remember(self, key_id: str, key: bytes | None) -> None:
         expires = float("inf") if key is None else self._monotonic() + self.ttl
         with self._cache_lock:

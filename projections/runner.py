@@ -29,6 +29,7 @@ from projections.base import (
 from projections.claims_list.fold import ClaimsListProjection
 from projections.event_log import EventLog
 from projections.financials.fold import FinancialsProjection
+from projections.retention.fold import RetentionProjection
 from projections.retry import exponential, run_until_stopped
 from projections.sla.fold import SlaProjection
 from projections.store import ReadStore
@@ -46,6 +47,7 @@ def all_projections(calendar: FrenchCalendar) -> list[Projection]:
         WorklistProjection(calendar),
         AuditTrailProjection(),
         FinancialsProjection(),
+        RetentionProjection(calendar),
     ]
 
 

@@ -68,9 +68,13 @@ class ErasureCommands:
 
     def get_claim(self, claim_id: UUID, *, version: int | None = None) -> Claim:
         """An erased claim is never served from the aggregate cache (it may hold the state
-        read before the erasure, in this process or, fast-forwarded, in another one)."""
+        read before the erasure, in this process or, fast-forwarded, in another one), and its
+        keys are read again from the table."""
         claim: Claim = super().get_claim(claim_id, version=version)  # type: ignore[misc]
         if version is None and claim.erased_on is not None:
+            if self.keys is not None:  # erased by another process: its keys may be cached here
+                for key_id in [claim_key(claim_id), *map(subject_key, claim.erased_subjects)]:
+                    self.keys.forget(key_id)
             return super().get_claim(claim_id, version=claim.version)  # type: ignore[misc,no-any-return]
         return claim
 
@@ -95,14 +99,30 @@ class ErasureCommands:
         claim_id = self.subject_claim(subject_id)
         if keys.state(subject_key(subject_id)) == "destroyed":
             raise SubjectAlreadyErased(f"subject {subject_id} is already erased", claim_id=claim_id)
+        return self.erase_subjects(
+            claim_id, [subject_id], erased_on=erased_on, basis=basis, by=by, **options
+        )
+
+    def erase_subjects(
+        self,
+        claim_id: UUID,
+        subject_ids: list[UUID],
+        *,
+        erased_on: date,
+        basis: str,
+        by: str,
+        **options: Unpack[CommandOptions],
+    ) -> Claim:
+        """Erase these subjects of the claim in one `PersonalDataErased` (the retention's)."""
+        self._keys()
         self._on_claim(
             claim_id,
             lambda c: c.erase_personal_data(
-                subject_ids=[subject_id], erased_on=erased_on, basis=basis, by=by
+                subject_ids=subject_ids, erased_on=erased_on, basis=basis, by=by
             ),
             **options,
         )
-        self.finish_erasure(claim_id, [subject_id])
+        self.finish_erasure(claim_id, subject_ids)
         return self.get_claim(claim_id)
 
     def finish_erasure(self, claim_id: UUID, subject_ids: list[UUID]) -> None:

@@ -1,20 +1,27 @@
 """Personal data (contract v2 §6; docs/adr/0037-erasure-and-retention.md): an admin erases a
-subject's personal data once the claim is closed and no complaint or mediation holds it.
-The answer is the claim body, its personal fields now `[erased]`."""
+subject's personal data once the claim is closed and no complaint or mediation holds it (the
+answer is the claim body, its personal fields now `[erased]`); admins and auditors list each
+claim's retention (the read model of projections/retention)."""
 
 from __future__ import annotations
 
+from datetime import date
+from enum import StrEnum
 from typing import Annotated, cast
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from domain.claim.erasure import ErasureBasis
+from projections.paging import BadCursor
+from projections.retention.queries import retention_items
 from services.http.auth import Principal, Role
-from services.http.deps import Claims, CommandContext, _command_context, require
+from services.http.deps import AsOfDay, Claims, CommandContext, _command_context, require
 from services.http.insured_sessions import InsuredSessions
 from services.http.problems import COMMAND_RESPONSES
+from services.http.read_models import RESPONSES, Cursor, Limit, Runner, _cursor_error
 from services.http.schemas import ClaimPublic, Command, Day
 
 router = APIRouter(prefix="/api/v1", tags=["personal data"])
@@ -61,3 +68,59 @@ def erase_subject(
     if sessions is not None:
         sessions.end_all(ctx.app.subject_claim(subject_id))
     return response
+
+
+class RetentionState(StrEnum):
+    PENDING = "pending"
+    DUE = "due"
+    HELD = "held"  # due, but a complaint or a mediation is open
+    ERASED = "erased"
+
+
+class RetentionItem(BaseModel):
+    claim_id: UUID
+    claim_number: str
+    subject_ids: list[UUID]
+    erase_after: date | None  # None while the claim is open
+    state: RetentionState
+    holds: list[str]
+
+
+class RetentionPage(BaseModel):
+    as_of: date
+    items: list[RetentionItem]
+    next_cursor: str | None
+
+
+AuditorOrAdmin = Annotated[Principal, Depends(require(Role.AUDITOR))]
+
+
+@router.get("/retention", response_model=RetentionPage, responses=RESPONSES)
+def retention(
+    request: Request,
+    runner: Runner,
+    _who: AuditorOrAdmin,
+    day: AsOfDay,
+    state: RetentionState | None = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> RetentionPage:
+    """Each claim's erase_after (max(closure, prescription end) + CLAIMS_RETENTION_AFTER_
+    PRESCRIPTION months) and its state as of the day: pending, due, held, erased."""
+    months = request.app.state.settings.retention_after_prescription
+    try:
+        items, next_cursor = retention_items(
+            runner.store,
+            as_of=day,
+            months=months,
+            state=None if state is None else state.value,
+            limit=limit,
+            cursor=cursor,
+        )
+    except BadCursor as exc:
+        raise _cursor_error(str(exc)) from None
+    return RetentionPage(
+        as_of=day,
+        items=[RetentionItem.model_validate(item) for item in items],
+        next_cursor=next_cursor,
+    )

@@ -226,6 +226,7 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/api/v1/insured/claim/documents"): set(),
     # Personal data (api.md v2 §6).
     ("POST", "/api/v1/subjects/{subject_id}/erasure"): {"admin"},
+    ("GET", "/api/v1/retention"): {"auditor", "admin"},
     ("POST", "/api/v1/claims"): COMMAND,
     ("POST", "/api/v1/claims/{claim_id}/assignment"): ASSIGN,
     **{
