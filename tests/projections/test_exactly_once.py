@@ -115,20 +115,28 @@ def test_the_worker_process_and_the_rebuild_command(
                 rows = store.query("SELECT MIN(position), COUNT(*) FROM projection_tracking")
             except Exception:  # the worker has not created them yet
                 rows = [(None, 0)]
-            if rows[0][1] == 5 and rows[0][0] == head:
+            if rows[0][1] == 6 and rows[0][0] == head:
                 break
             assert time.monotonic() < deadline, "the worker did not catch up"
             time.sleep(0.1)
         ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10).json()
         assert ready == {
             "status": "ready",
-            "lag": {"claims_list": 0, "sla": 0, "worklist": 0, "audit_trail": 0, "financials": 0},
+            "lag": {
+                "claims_list": 0,
+                "sla": 0,
+                "worklist": 0,
+                "audit_trail": 0,
+                "financials": 0,
+                "retention": 0,
+            },
             "dead_letters": {
                 "claims_list": 0,
                 "sla": 0,
                 "worklist": 0,
                 "audit_trail": 0,
                 "financials": 0,
+                "retention": 0,
             },
         }
     finally:
