@@ -75,10 +75,10 @@ PUBLIC_TEXT: dict[str, frozenset[str]] = {
     "CorrectiveActionRecorded": frozenset({"complaint_id", "action_id"}),
     "CorrectiveActionCompleted": frozenset({"complaint_id", "action_id"}),
     "MediationConcluded": frozenset({"outcome"}),
-    # The insured's side (docs/adr/0032, 0033): ids, codes, the digest and the masked IBAN.
+    # The insured's side and documents (docs/adr/0032, 0033): ids, codes, digests, types.
+    "BankDetailsGiven": frozenset({"iban_masked"}),
     "DocumentReceived": frozenset({"document_id", "proof_code", "sha256", "mime"}),
     "DocumentRejected": frozenset({"document_id"}),
-    "BankDetailsGiven": frozenset({"iban_masked"}),
     # Erasure (docs/adr/0037): subject ids, the day and the basis; never a name.
     "PersonalDataErased": frozenset({"basis"}),
 }
@@ -106,11 +106,13 @@ WITHHELD: dict[str, frozenset[str]] = {
     "Settled": frozenset({"reference"}),
     "PaymentRequested": frozenset({"payee", "iban_ciphertext", "reason"}),
     "PaymentIssued": frozenset({"bank_reference"}),
+    # The declarant's sealed name and contacts, a document's sealed name, the insured's
+    # sealed IBAN and its holder, an access code's hash (docs/adr/0032, 0033).
     "Declarant": frozenset({"name", "email", "mobile"}),
     "DocumentReceived": frozenset({"filename"}),
     "DocumentRejected": _REASON,
-    "AccessCodeIssued": frozenset({"code_hash"}),
     "BankDetailsGiven": frozenset({"holder", "iban_ciphertext"}),
+    "AccessCodeIssued": frozenset({"code_hash"}),
     **{
         kind: _REASON
         for kind in (

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.calendar import REGIONS
@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     encryption_key: Annotated[
         SecretStr | None,
         Field(description="base64 AES key (16, 24 or 32 bytes): encrypts stored events"),
+    ] = None
+    search_key: Annotated[
+        SecretStr | None,
+        Field(
+            description="keys the hashes of insured names in the search read model (HMAC-SHA256, "
+            "at least 32 characters); unset: names are not searchable (CLAIMS_ENV=dev: a "
+            "development key)"
+        ),
     ] = None
     require_if_match: bool = False
     authority_limits: Annotated[
@@ -222,13 +230,13 @@ class Settings(BaseSettings):
             return f"sqlite:///{store.with_name(store.stem + '_read_models.db')}"
         return self.database_url
 
-    @field_validator("session_secret")
+    @field_validator("session_secret", "search_key")
     @classmethod
-    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+    def _long_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         if value is None or not value.get_secret_value():
             return None
         if len(value.get_secret_value()) < 32:
-            msg = "session_secret needs at least 32 characters"
+            msg = f"{info.field_name} needs at least 32 characters (the value is not shown)"
             raise ValueError(msg)
         return value
 

@@ -31,6 +31,7 @@ from projections.event_log import EventLog
 from projections.financials.fold import FinancialsProjection
 from projections.retention.fold import RetentionProjection
 from projections.retry import exponential, run_until_stopped
+from projections.search.fold import NameHasher, SearchProjection
 from projections.sla.fold import SlaProjection
 from projections.store import ReadStore
 from projections.worklist.fold import WorklistProjection
@@ -39,8 +40,11 @@ log = structlog.get_logger(__name__)
 BATCH_SIZE = 500
 
 
-def all_projections(calendar: FrenchCalendar) -> list[Projection]:
-    """Every read model, by name; adding one is adding it here (docs/adr/0008)."""
+def all_projections(
+    calendar: FrenchCalendar, name_hasher: NameHasher | None = None
+) -> list[Projection]:
+    """Every read model, by name; adding one is adding it here (docs/adr/0008). Without a
+    name hasher (services/wiring.py gives it), the search read model keeps no names."""
     return [
         ClaimsListProjection(),
         SlaProjection(calendar),
@@ -48,6 +52,7 @@ def all_projections(calendar: FrenchCalendar) -> list[Projection]:
         AuditTrailProjection(),
         FinancialsProjection(),
         RetentionProjection(calendar),
+        SearchProjection(name_hasher),
     ]
 
 

@@ -38,6 +38,8 @@ from services.reports.output import ReportFormat, render
 from services.wiring import (
     build_application,
     build_event_log,
+    build_name_hasher,
+    build_projections,
     build_read_store,
     build_runner,
 )
@@ -268,7 +270,7 @@ def _project_kafka(settings: Settings, index: int, workers: int, port: int | Non
     store = build_read_store(settings)
     worker = KafkaProjectionWorker(
         store,
-        all_projections(FrenchCalendar(settings.calendar_region)),
+        all_projections(FrenchCalendar(settings.calendar_region), build_name_hasher(settings)),
         bootstrap=_kafka_bootstrap(settings),
         topic=settings.kafka_topic,
         index=index,
@@ -396,7 +398,7 @@ def _rebuild(settings: Settings, name: str | None, verify: bool) -> int:
     an event parked in the dead letters (docs/adr/0016-dead-letters.md)."""
     app = build_application(settings)
     store = build_read_store(settings)
-    projections = {p.name: p for p in all_projections(app.calendar)}
+    projections = {p.name: p for p in build_projections(settings, app)}
     if name is not None and name not in projections:
         print(
             f"claims: unknown projection {name!r}; known: {', '.join(projections)}", file=sys.stderr

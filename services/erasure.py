@@ -6,7 +6,8 @@ The mapper (`infra/personal_mapper.py`) seals and opens the claim events' person
 `PersonalDataErased` through the one command path (the domain checks the holds), then destroys
 the subject's key and the claim's (a crash between leaves the event, and a retry finishes:
 `destroy` is idempotent), deletes the claim's snapshots and documents' contents, and drops the
-claim from this process's aggregate cache. The insured's access ends with the event (no access
+claim from this process's aggregate cache (the read models fold the event: the name-search
+table drops the claim's names). The insured's access ends with the event (no access
 code opens the claim any more); the HTTP layer also ends the sessions at once.
 """
 
@@ -32,16 +33,11 @@ from services.commands import CommandOptions
 if TYPE_CHECKING:
     from services.insured import InsuredSide
 
-# Called with the claim's id once its personal data is erased: the name-search table of
-# projections/search forgets the claim there (`forget(claim_id)`), when that read model lands.
-ErasureHook = Callable[[UUID], None]
-
 
 class ErasureCommands:
     """The key store on the mapper; `erase_subject`."""
 
     keys: KeyStore | None = None
-    erasure_hooks: tuple[ErasureHook, ...] = ()
 
     if TYPE_CHECKING:
         mapper: Mapper[UUID]
@@ -140,8 +136,6 @@ class ErasureCommands:
         if cache is not None:
             with contextlib.suppress(KeyError):
                 cache.get(claim_id, evict=True)
-        for hook in self.erasure_hooks:
-            hook(claim_id)
 
     def claim_erased(self, claim_id: UUID) -> bool:
         """Whether the claim's key is destroyed (its documents' contents are gone: 410)."""

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import structlog
 
 from domain.calendar import FrenchCalendar
 from domain.catalogue import load_catalogue
@@ -14,12 +18,46 @@ from infra.field_cipher import FieldCipher
 from infra.files import private_sqlite_file
 from infra.keys import KeyStore
 from infra.private_store import open_private_store
-from infra.settings import Settings, eventsourcing_env, sqlite_path
+from infra.settings import Environment, Settings, eventsourcing_env, sqlite_path
+from projections.base import Projection
 from projections.event_log import EventLog
 from projections.runner import ProjectionRunner, all_projections
+from projections.search.fold import NameHasher
 from projections.store import ReadStore
 from services.application import ClaimsApplication
 from services.insured import InsuredSide
+
+log = structlog.get_logger(__name__)
+# CLAIMS_ENV=dev only, when CLAIMS_SEARCH_KEY is unset: names searchable on a developer's box.
+DEV_SEARCH_KEY = "dev-only-search-key-never-in-production-000"
+
+
+class HmacNameHasher:
+    """HMAC-SHA256 of a normalised name or word under the search key
+    (docs/adr/0030-claim-search.md): the search read model's only form of a name."""
+
+    def __init__(self, key: str) -> None:
+        self._key = hashlib.sha256(b"claim-search:" + key.encode("utf-8")).digest()
+        check = hmac.new(self._key, b"key-id", hashlib.sha256).digest()
+        self.key_id = int.from_bytes(check[:4], "big")
+
+    def __call__(self, text: str) -> str:
+        return hmac.new(self._key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def build_name_hasher(settings: Settings) -> NameHasher | None:
+    """The search key's hasher; a development key in CLAIMS_ENV=dev; else none: names are
+    not searchable (and the search read model keeps none)."""
+    if settings.search_key is not None:
+        return HmacNameHasher(settings.search_key.get_secret_value())
+    if settings.env == Environment.DEV:
+        log.warning("search.development_key_active")
+        return HmacNameHasher(DEV_SEARCH_KEY)
+    return None
+
+
+def build_projections(settings: Settings, application: ClaimsApplication) -> list[Projection]:
+    return all_projections(application.calendar, build_name_hasher(settings))
 
 
 def build_application(settings: Settings) -> ClaimsApplication:
@@ -52,7 +90,7 @@ def build_runner(settings: Settings, application: ClaimsApplication) -> Projecti
     runner = ProjectionRunner(
         build_event_log(application),
         build_read_store(settings),
-        all_projections(application.calendar),
+        build_projections(settings, application),
     )
     runner.setup()
     return runner

@@ -108,13 +108,15 @@ class Claim(
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
-            """Round-1 declarations had no channel: they were all entered online."""
-            state["channel"] = DeclarationChannel.ONLINE.value
+            """Round-1 declarations had no channel: they were all entered online. (A channel
+            already there is kept: a claims.event/1 message of a later shape, read from
+            version 1 because it lacks a newer field, infra/events.py.)"""
+            state.setdefault("channel", DeclarationChannel.ONLINE.value)
 
         @staticmethod
         def upcast_v2_v3(state: dict[str, Any]) -> None:
             """Declarations before the insured's side named no declarant (ADR 33)."""
-            state["declarant"] = None
+            state.setdefault("declarant", None)
 
     @event(Declared)
     def __init__(

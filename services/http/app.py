@@ -30,7 +30,10 @@ from infra.health import StallWatch
 from infra.settings import Environment, Settings
 from services.http import (
     admin,
+    audit_pages,
+    claim_pages,
     claims,
+    dashboard_pages,
     document_pages,
     documents,
     erasure,
@@ -41,6 +44,9 @@ from services.http import (
     pages,
     read_models,
     reports,
+    search,
+    search_pages,
+    worklist_pages,
 )
 from services.http.auth import DEV_TOKENS, TokenRegistry
 from services.http.deps import AnyRole, Claims
@@ -58,6 +64,7 @@ from services.http.sessions import PageSessions
 from services.wiring import (
     attach_insured_side,
     build_application,
+    build_name_hasher,
     build_private_store,
     build_runner,
 )
@@ -298,6 +305,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         application = build_application(resolved)
         app.state.claims = application
+        app.state.name_hasher = build_name_hasher(resolved)
         runner = build_runner(resolved, application)
         app.state.runner = runner
         app.state.sessions = PageSessions.from_settings(resolved, runner.store)
@@ -342,8 +350,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(operations)
     app.include_router(contracts)
     app.include_router(read_models.router)
+    app.include_router(search.router)  # before /api/v1/claims/{claim_id}
     app.include_router(financials.router)
-    app.include_router(pages.router)
+    # The pages: each module has its router (the claim pages' /claims/new before /claims/{n}).
+    for page_router in (
+        pages.router,
+        dashboard_pages.router,
+        worklist_pages.router,
+        claim_pages.router,
+        audit_pages.router,
+        search_pages.router,
+    ):
+        app.include_router(page_router)
     app.include_router(claims.router)
     app.include_router(money.router)
     app.include_router(admin.router)

@@ -1,4 +1,7 @@
-"""The claim commands as page forms: what each form asks, and how its answer runs.
+"""The claim commands as page forms: what each form asks, and how a posted form is read.
+
+How its answer runs: services/http/form_commands.py; its refusals in French:
+services/http/form_errors.py.
 
 Every form runs the API's own endpoint function (services/http/claims.py) with a
 CommandContext built from the page session: the session's user and role, the same claim
@@ -9,20 +12,13 @@ turned into French messages next to the field it names (docs/adr/0026-command-fo
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from domain.claim import Claim
-from domain.errors import ClaimError, InvalidClaimData, VersionMismatch
-from domain.indemnity import compute_indemnity
 from domain.values import (
     CardInsurerDecision,
     CauseCategory,
@@ -35,17 +31,13 @@ from domain.values import (
     PrescriptionAct,
     SettlementMode,
 )
-from services.http import claims as api
-from services.http.auth import Principal, Role
-from services.http.deps import CommandContext, horizon_days, today_in_paris
-from services.http.problems import HTTPProblem
+from services.http.auth import Role
 from services.http.schemas import (
     AcknowledgementCreate,
     AnswerCreate,
     AssessmentCreate,
     AssignmentCreate,
     CardInsurerPositionCreate,
-    ClaimCreate,
     ClosureCreate,
     ComplaintCreate,
     EscalationCreate,
@@ -58,9 +50,7 @@ from services.http.schemas import (
     ReopeningCreate,
     SettlementCreate,
     WithdrawalCreate,
-    implausible_dates,
 )
-from services.ownership import ClaimAccess, NotYourClaim
 
 MAX_FIELDS = 120  # the declaration form's fields, with room
 HANDLERS = frozenset({Role.HANDLER, Role.ADMIN})
@@ -95,6 +85,7 @@ class Action:
     fields: tuple[Field, ...]
     roles: frozenset[Role] = HANDLERS
     complaint: bool = False  # the form names one of the claim's complaints
+    item: str = ""  # the form names one of the claim's payments or recoveries
 
 
 def _codes(enum: Any) -> tuple[str, ...]:
@@ -417,196 +408,3 @@ def _lists(node: Any) -> Any:
 def form_values(form: dict[str, list[str]]) -> dict[str, list[str]]:
     """What the page shows again in the form after a refusal (never the CSRF token)."""
     return {name: values for name, values in form.items() if name != "csrf"}
-
-
-# ---------------------------------------------------------------------- French errors
-
-MESSAGES = {
-    "missing": N_("Required."),
-    "string_too_short": N_("Required."),
-    "enum": N_("Not one of the choices."),
-    "literal_error": N_("Not one of the choices."),
-    "extra_forbidden": N_("Not a field of this form."),
-    "too_short": N_("Choose at least one."),
-    "too_long": N_("Too many."),
-    "int_type": N_("A whole number."),
-    "int_parsing": N_("A whole number."),
-    "greater_than_equal": N_("Too small."),
-    "less_than_equal": N_("Too large."),
-    "implausible_date": N_("Implausible date: not before 1 January 2000, nor in the future."),
-}
-# The API's rules (problem types) the forms can meet, in words.
-RULES = {
-    "invalid-claim-data": N_("Refused: this value does not fit the claim or its contract."),
-    "dates-out-of-order": N_("The dates are not in order."),
-    "too-many-insured": N_("Too many insured people for the contract."),
-    "claim-closed": N_("The claim is closed."),
-    "claim-withdrawn": N_("The claim has been withdrawn."),
-    "proofs-incomplete": N_("Proofs are still outstanding."),
-    "card-insurer-position-required": N_("The card insurer's position is required first."),
-    "claim-already-assessed": N_("The claim has already been assessed."),
-    "claim-not-accepted": N_("The claim has not been accepted."),
-    "settlement-of-refused-claim": N_("A refused claim is not paid."),
-    "claim-already-settled": N_("The indemnity has already been paid."),
-    "settlement-mode-not-allowed": N_("This settlement mode is not allowed for the claim."),
-    "indemnity-unpaid": N_("The indemnity has not been paid yet."),
-    "withdrawal-after-settlement": N_("A paid claim cannot be withdrawn."),
-    "claim-not-reopenable": N_("The claim cannot be reopened."),
-    "unknown-complaint": N_("Unknown complaint."),
-    "complaint-already-acknowledged": N_("The complaint has already been acknowledged."),
-    "complaint-already-answered": N_("The complaint has already been answered."),
-    "complaint-not-answered": N_("The complaint has not been answered yet."),
-    "complaint-already-escalated": N_("The complaint has already been escalated."),
-    "mediation-without-written-complaint": N_("Mediation needs a written complaint first."),
-    "mediation-premature": N_("Too early to refer to the mediator."),
-    "mediation-too-late": N_("Too late to refer to the mediator."),
-    "mediation-already-referred": N_("Already referred to the mediator."),
-    "mediation-not-referred": N_("Not referred to the mediator."),
-    "mediation-already-concluded": N_("The mediator has already given an opinion."),
-    "not-your-claim": N_("This claim is assigned to another handler."),
-    "version-mismatch": N_("The claim has changed since this page was shown: reload it."),
-    "concurrent-update": N_("The claim has changed since this page was shown: reload it."),
-}
-STALE = RULES["version-mismatch"]
-HANDLER_UNKNOWN = N_("Not the user id of a handler.")
-OTHER_ERROR = N_("Refused.")
-
-
-@dataclass
-class FormOutcome:
-    """A form refused: its messages by field (`""` for the form itself) and the status."""
-
-    status: int
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-def _field_name(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(p) for p in loc if p not in ("body", "query", "path", "header"))
-
-
-def _message_of(error: dict[str, Any]) -> str:
-    kind = str(error.get("type", ""))
-    if kind in MESSAGES:
-        return MESSAGES[kind]
-    if kind == "implausible":  # a check after parsing (the assignment's handler)
-        return HANDLER_UNKNOWN
-    msg = str(error.get("msg", ""))
-    if "date" in msg.lower():
-        return N_("A date, as the calendar gives it.")
-    if "money" in msg.lower() or "amount" in msg.lower() or "decimal" in msg.lower():
-        return N_("An amount with at most two decimals, e.g. 1200,00.")
-    return N_("Invalid value.")
-
-
-def validation_outcome(errors: list[Any]) -> FormOutcome:
-    found: dict[str, str] = {}
-    for error in errors:
-        found.setdefault(_field_name(tuple(error.get("loc", ()))) or "", _message_of(error))
-    return FormOutcome(422, found)
-
-
-def error_outcome(exc: Exception) -> FormOutcome:
-    """The French for what the API would answer with a problem document."""
-    if isinstance(exc, ValidationError | RequestValidationError):
-        return validation_outcome(list(exc.errors()))
-    if isinstance(exc, VersionMismatch):
-        return FormOutcome(412, {"": STALE})
-    if isinstance(exc, NotYourClaim):
-        return FormOutcome(403, {"": RULES["not-your-claim"]})
-    if isinstance(exc, InvalidClaimData):
-        message = RULES.get(exc.rule, RULES["invalid-claim-data"])
-        return FormOutcome(422, {exc.field.split("[")[0]: message, "": message})
-    if isinstance(exc, ClaimError):
-        return FormOutcome(409, {"": RULES.get(exc.rule, OTHER_ERROR)})
-    if isinstance(exc, HTTPProblem):
-        return FormOutcome(exc.status, {"": OTHER_ERROR})
-    raise exc
-
-
-# ---------------------------------------------------------------------- running a command
-
-
-def context(request: Request, principal: Principal, version: int | None) -> CommandContext:
-    """The API's command context for the page's user: their identity, the claim ownership
-    the API builds for them, the page's version as If-Match, no Idempotency-Key (the
-    version guards a form sent twice: the second is stale)."""
-    return CommandContext(
-        request.app.state.claims,
-        principal,
-        version,
-        None,
-        "",
-        (),
-        today=today_in_paris(),
-        horizon_days=horizon_days(request),
-        access=ClaimAccess(principal.user_id, any_claim=principal.role == Role.ADMIN),
-    )
-
-
-def run(
-    request: Request,
-    action: Action,
-    claim: Claim,
-    ctx: CommandContext,
-    body: dict[str, Any],
-    complaint_id: str,
-) -> JSONResponse:
-    """The API's endpoint for the action, with the page's context (raises as the API does)."""
-    model: Any = action.model.model_validate(body)  # the action's own body model
-    endpoint: Callable[..., JSONResponse] = {
-        "assign": lambda: api.assign(request, claim.id, model, ctx),
-        "request-proofs": lambda: api.request_proofs(claim.id, model, ctx),
-        "record-proof": lambda: api.receive_proof(claim.id, model, ctx),
-        "card-insurer": lambda: api.card_insurer_position(claim.id, model, ctx),
-        "accept": lambda: api.assess(claim.id, model, ctx),
-        "refuse": lambda: api.assess(claim.id, model, ctx),
-        "settle": lambda: api.settle(request, claim.id, model, ctx),
-        "close": lambda: api.close(claim.id, model, ctx),
-        "withdraw": lambda: api.withdraw(claim.id, model, ctx),
-        "reopen": lambda: api.reopen(claim.id, model, ctx),
-        "complaint": lambda: api.open_complaint(claim.id, model, ctx),
-        "acknowledge": lambda: api.acknowledge_complaint(claim.id, complaint_id, model, ctx),
-        "answer": lambda: api.answer_complaint(claim.id, complaint_id, model, ctx),
-        "escalate": lambda: api.escalate_complaint(claim.id, complaint_id, model, ctx),
-        "mediation": lambda: api.refer_to_mediation(claim.id, model, ctx),
-        "mediation-outcome": lambda: api.conclude_mediation(claim.id, model, ctx),
-        "note": lambda: api.add_note(claim.id, model, ctx),
-        "prescription": lambda: api.interrupt_prescription(claim.id, model, ctx),
-    }[action.slug]
-    return endpoint()
-
-
-def command_body(action: Action, claim: Claim, form: dict[str, list[str]]) -> dict[str, Any]:
-    body = body_of(action.fields, form)
-    if action.slug in ("accept", "refuse"):
-        body["decision"] = action.slug
-        if action.slug == "accept":
-            inputs = body_of(assessment_fields(claim), form)
-            for group, rows in inputs.items():
-                kept = []
-                for index, row in enumerate(rows):
-                    if row:
-                        kept.append({"insured": claim.insured[index].name, **row})
-                if kept:
-                    body[group] = kept
-    return body
-
-
-def preview(claim: Claim, request: Request, body: dict[str, Any]) -> Any:
-    """The indemnity the acceptance would record, computed by the domain's engine on the
-    claim as shown, nothing saved (raises as the acceptance would)."""
-    model = AssessmentCreate.model_validate(body)
-    ctx_today = today_in_paris()
-    errors = implausible_dates(model, today=ctx_today, horizon_days=horizon_days(request))
-    if errors:
-        raise RequestValidationError(errors)
-    terms = request.app.state.claims.catalogue.get(claim.contract)
-    return compute_indemnity(terms, claim.facts(), api.assessment_inputs(model))
-
-
-def declare(request: Request, principal: Principal, form: dict[str, list[str]]) -> str:
-    """Declare through the API's endpoint; the new claim's number."""
-    contracts = sorted(request.app.state.claims.catalogue.contracts)
-    model = ClaimCreate.model_validate(body_of(declaration_fields(contracts), form))
-    response = api.declare_claim(model, context(request, principal, None))
-    return str(json.loads(bytes(response.body))["claim_number"])

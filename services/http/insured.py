@@ -157,8 +157,10 @@ def insured_claim(
 
 
 InsuredClaim = Annotated[Claim, Depends(insured_claim)]
-INSURED_RESPONSES = {**COMMAND_RESPONSES, 415: {**COMMAND_RESPONSES[409]}}
-INSURED_RESPONSES[415] = {**COMMAND_RESPONSES[409], "description": "Not a PDF, JPEG or PNG"}
+INSURED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **COMMAND_RESPONSES,
+    415: {**COMMAND_RESPONSES[409], "description": "Not a PDF, JPEG or PNG"},
+}
 
 
 def _view(app: Any, claim: Claim) -> JSONResponse:

@@ -84,6 +84,7 @@ def test_a_fold_that_raises_for_one_claim_parks_its_messages_and_the_workers_go_
         "audit_trail": 0,
         "financials": 0,
         "retention": 0,
+        "claim_search": 0,
     }
     (owner,) = [w for w in pool if partition in w.partitions]
     health = StallWatch(0.01).assess(

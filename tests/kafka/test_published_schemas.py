@@ -51,7 +51,7 @@ def test_envelopes_carry_the_documented_fields_and_no_personal_data() -> None:
         assert set(required) <= set(message)
         assert message["schema"] == ENVELOPE_SCHEMA
         assert (message["schema_version"], message["aggregate"]) == (2, "claim")
-        assert message["type_version"] == Claim.Declared.class_version == 3
+        assert message["type_version"] == Claim.Declared.class_version == 3  # v3: declarant
         assert message["data"]["cause"] == {"category": "A", "code": "serious_illness"}
         assert message["data"]["insured"] == [{"trip_price": "1200.00", "subject_id": None}]
         text = encode(message).decode()

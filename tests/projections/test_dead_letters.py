@@ -127,6 +127,7 @@ def test_a_fold_that_raises_for_one_claim_parks_it_and_the_other_claims_stay_cur
         "audit_trail": 0,
         "financials": 0,
         "retention": 0,
+        "claim_search": 0,
     }
     reference.close()
 

@@ -115,7 +115,7 @@ def test_the_worker_process_and_the_rebuild_command(
                 rows = store.query("SELECT MIN(position), COUNT(*) FROM projection_tracking")
             except Exception:  # the worker has not created them yet
                 rows = [(None, 0)]
-            if rows[0][1] == 6 and rows[0][0] == head:
+            if rows[0][1] == 7 and rows[0][0] == head:  # seven projections
                 break
             assert time.monotonic() < deadline, "the worker did not catch up"
             time.sleep(0.1)
@@ -129,6 +129,7 @@ def test_the_worker_process_and_the_rebuild_command(
                 "audit_trail": 0,
                 "financials": 0,
                 "retention": 0,
+                "claim_search": 0,
             },
             "dead_letters": {
                 "claims_list": 0,
@@ -137,6 +138,7 @@ def test_the_worker_process_and_the_rebuild_command(
                 "audit_trail": 0,
                 "financials": 0,
                 "retention": 0,
+                "claim_search": 0,
             },
         }
     finally:

@@ -203,6 +203,7 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/api/v1/claims/{claim_id}/history"): READ,
     ("GET", "/api/v1/claims/{claim_id}/audit-trail"): READ,
     ("GET", "/api/v1/claims"): READ,
+    ("GET", "/api/v1/claims/search"): READ,  # staff: every role with a token
     ("GET", "/api/v1/sla"): READ,
     ("GET", "/api/v1/worklist"): READ,
     ("GET", "/api/v1/dashboard"): {"manager", "admin"},

@@ -64,6 +64,7 @@ def test_read_models_follow_commands(api: TestClient) -> None:
         "worklist",
         "audit_trail",
         "financials",
+        "claim_search",
     }
 
 

@@ -35,9 +35,9 @@ def test_every_operation_answers_as_documented(sqlite_url: str) -> None:
         operations = [
             result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)
         ]
-        # 32, 4 of the complaints register, 11 of money, 11 of documents and the insured's side,
-        # 2 of personal data (the erasure, the retention list)
-        assert len(operations) == 60
+        # 32, 4 of the complaints register, 11 of money, search, 11 of documents and the
+        # insured's side, 2 of personal data (the erasure, the retention list)
+        assert len(operations) == 61
 
         for operation in operations:
 

@@ -26,6 +26,7 @@ NO_DEAD_LETTERS = {
     "audit_trail": 0,
     "financials": 0,
     "retention": 0,
+    "claim_search": 0,
 }
 
 

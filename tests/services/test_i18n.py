@@ -13,6 +13,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 from fastapi.testclient import TestClient
 
+from projections.dashboard.queries import DEFINITIONS
 from services.http import i18n
 from services.http.pages import ROLE_NAMES
 from tests.services.conftest import page_login
@@ -24,11 +25,13 @@ def _message_ids() -> list[str]:
     ids = []
     for template in sorted((HTTP / "templates").glob("*.html")):
         ids += [m.group(2) for m in re.finditer(r"_\(\s*([\"'])(.*?)\1", template.read_text())]
-    code = (HTTP / "pages.py").read_text()
-    ids += re.findall(r'_t\(\s*request,\s*"(.*?)"', code, re.S)
-    ids += re.findall(r'i18n\.gettext\(lang, "(.*?)"\)', code)
-    ids += re.findall(r'N_\(\s*"(.*?)"\)', (HTTP / "forms.py").read_text(), re.S)
+    for module in sorted(HTTP.glob("*.py")):  # the pages' and the forms' modules
+        code = module.read_text()
+        ids += re.findall(r'_t\(\s*request,\s*"(.*?)"', code, re.S)
+        ids += re.findall(r'i18n\.gettext\(lang, "(.*?)"\)', code)
+        ids += re.findall(r'N_\(\s*"(.*?)"\)', code, re.S)
     ids += list(ROLE_NAMES.values())
+    ids += list(DEFINITIONS.values())  # the dashboard's figure definitions, shown translated
     ids += [words for labels in i18n.LABELS.values() for words in labels.values()]
     return ids
 

@@ -200,11 +200,22 @@ def test_an_auditor_replays_a_version_sees_the_changes_and_exports_the_trail(
         changes = re.search(r'<table id="changes">(.*?)</table>', page, re.S)
         assert changes is not None
         rows = re.findall(
-            r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", changes.group(1)
+            r'<tr><td data-code="([^"]*)">([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>',
+            changes.group(1),
         )
-        assert ("status", "proofs_requested", "proofs_complete") in rows
-        assert ("version", "2", "3") in rows
-        assert ("proofs.received.0", "", "medical_certificate") in rows
+        # Each field in French words (its key kept as data-code), its values as the claim
+        # page shows them: codes by their label, never raw.
+        assert ("status", "Statut", "Justificatifs demandés", "Dossier complet") in rows
+        assert ("version", "Version", "2", "3") in rows
+        assert (
+            "proofs.received.0",
+            "Justificatifs / Reçu / n° 1",
+            "",
+            "Certificat médical",
+        ) in rows
+        shown = " ".join(cell for row in rows for cell in row[1:])
+        assert "proofs_" not in shown
+        assert "medical_certificate" not in shown
         bad = auditor.get(f"/claims/{number}/audit", params={"version": 9})
         assert bad.status_code == 422
         trail = auditor.get(f"/claims/{number}/audit.csv")

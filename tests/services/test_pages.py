@@ -23,6 +23,7 @@ from infra.settings import eventsourcing_env
 from projections.paging import encode_cursor
 from services.application import ClaimsApplication
 from services.demo import generate
+from services.http import i18n
 from tests.domain.gwt import declaration
 from tests.projections.scan import scan_claims, scanned_figures
 from tests.services.conftest import Handler, auth, make_client, page_login
@@ -168,8 +169,11 @@ def test_the_dashboard_shows_the_apis_figures_which_a_scan_of_the_events_gives(
         groups["in_progress"] + groups["awaiting_closure"] + groups["closed"] == (figures["claims"])
     )
     # Each tile carries its definition, and the page lists them all.
-    assert f'title="{figures["definitions"]["status_groups.in_progress"]}"' in unescape(page)
-    assert unescape(page).count("<dt>") == len(figures["definitions"])
+    # The API's definitions, shown in French (the catalogue's translation of each).
+    in_progress = i18n.gettext("fr", figures["definitions"]["status_groups.in_progress"])
+    assert in_progress != figures["definitions"]["status_groups.in_progress"]
+    assert f'title="{in_progress}"' in unescape(page)
+    assert unescape(page).count("<dt data-code=") == len(figures["definitions"])
     # The complaint stages as plain bars (a stage can be skipped: not a funnel), drawn on the
     # server as SVG, each bar's value Babel-formatted, in the API's order, in French.
     chart = re.search(r'<svg id="chart-complaints".*?</svg>', page, re.S)

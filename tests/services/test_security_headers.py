@@ -78,18 +78,23 @@ def test_every_page_carries_the_security_headers(api_sqlite: TestClient) -> None
     ]
     assert [r.status_code for r in errors] == [422, 404, 422, 403]
     assert all(r.status_code == 200 for r in logged_in)
-    downloads = [r for r in logged_in if r.url.path.endswith(".csv")]  # the audit trail's CSV
-    assert len(downloads) == 1
+    # Files, not pages: the audit trail's CSV and the favicon.
+    downloads = [r for r in logged_in if r.url.path.endswith((".csv", ".ico"))]
+    assert len(downloads) == 2
     for response in downloads:
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Cache-Control"] == "no-store"
     pages_shown = [r for r in logged_in if r not in downloads]
-    for response in pages_shown + errors + [r for r in anonymous if r.status_code == 200]:
+    shown_anonymously = [
+        r for r in anonymous if r.status_code == 200 and r.url.path != "/favicon.ico"
+    ]
+    for response in pages_shown + errors + shown_anonymously:
         assert_page_headers(response)
     redirects = [r for r in anonymous if r.status_code == 303]
     # Home, the dashboard, the worklist, the claim page, the declaration form, the audit page
-    # and its CSV, the log-out page and the claim's documents send to the log-in page.
-    assert len(redirects) == 9
+    # and its CSV, the search page, the log-out page and the claim's documents send to the
+    # log-in page.
+    assert len(redirects) == 10
     for response in redirects:
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Cache-Control"] == "no-store"
