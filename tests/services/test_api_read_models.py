@@ -65,6 +65,7 @@ def test_read_models_follow_commands(api: TestClient) -> None:
         "audit_trail",
         "financials",
         "claim_search",
+        "retention",
     }
 
 
