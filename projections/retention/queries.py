@@ -88,3 +88,11 @@ def retention_items(
     ]
     next_cursor = encode_cursor(items[-1]["claim_number"]) if len(rows) > limit else None
     return items, next_cursor
+
+
+def claim_of_subject(store: ReadStore, subject_id: str) -> str | None:
+    """The claim naming this subject (a claim stored before the keys has no key owner)."""
+    rows = store.query(
+        "SELECT claim_id FROM retention WHERE subject_ids LIKE ?", (f'%"{subject_id}"%',)
+    )
+    return None if not rows else str(rows[0][0])

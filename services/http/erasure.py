@@ -15,8 +15,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from domain.claim.erasure import ErasureBasis
+from domain.errors import UnknownSubject
 from projections.paging import BadCursor
-from projections.retention.queries import retention_items
+from projections.retention.queries import claim_of_subject, retention_items
+from projections.runner import ProjectionRunner
 from services.http.auth import Principal, Role
 from services.http.deps import AsOfDay, Claims, CommandContext, _command_context, require
 from services.http.insured_sessions import InsuredSessions
@@ -56,18 +58,36 @@ def erase_subject(
     the claim's free text and documents: 409 `legal-hold` (an open complaint or mediation),
     `claim-not-closed`, `subject-already-erased`; 404 `unknown-subject`. The insured's sessions
     end."""
+    claim_id = _subject_claim(request, ctx, subject_id)
     response = ctx.run(
         body,
-        ctx.app.erase_subject,
-        subject_id,
+        ctx.app.erase_subjects,
+        claim_id,
+        [subject_id],
         erased_on=body.erased_on,
         basis=body.basis.value,
         by=ctx.actor,
     )
     sessions = cast("InsuredSessions | None", getattr(request.app.state, "insured_sessions", None))
     if sessions is not None:
-        sessions.end_all(ctx.app.subject_claim(subject_id))
+        sessions.end_all(claim_id)
     return response
+
+
+def _subject_claim(request: Request, ctx: CommandContext, subject_id: UUID) -> UUID:
+    """The subject's claim from the key store; for a claim stored before the keys, from the
+    retention read model (caught up first)."""
+    try:
+        return ctx.app.subject_claim(subject_id)
+    except UnknownSubject:
+        runner = cast("ProjectionRunner | None", getattr(request.app.state, "runner", None))
+        if runner is None:
+            raise
+        runner.wait_for(runner.head(), timeout=2.0)
+        found = claim_of_subject(runner.store, str(subject_id))
+        if found is None:
+            raise
+        return UUID(found)
 
 
 class RetentionState(StrEnum):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from datetime import date
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -17,7 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from infra.settings import eventsourcing_env
+from services.application import ClaimsApplication
 from services.cli import main
+from tests.domain.gwt import declaration
 from tests.services.conftest import Handler, auth, make_client
 from tests.services.test_api_documents import PDF, upload
 
@@ -258,3 +262,29 @@ def test_a_document_of_an_erased_claim_is_gone(api: TestClient) -> None:
     assert gone.json()["type"] == "/problems/document-erased"
     listed = api.get(f"/api/v1/claims/{cid}/documents", headers=auth("handler")).json()
     assert listed["items"][0]["filename"] == ERASED
+
+
+def test_a_claim_stored_before_the_keys_still_reads_and_is_erased(database_url: str) -> None:
+    """Its fields are in plain text under the application key: they read as stored, then
+    `[erased]` once the claim's key (a tombstone) is destroyed (docs/adr/0037)."""
+    before = ClaimsApplication(env=eventsourcing_env(database_url))  # no key store attached
+    try:
+        claim = before.declare(declaration(), by="handler-user")
+        cid = claim.id
+        before.request_proofs(cid, documents=["other"], requested_on=date(2026, 3, 5), by="h")
+        before.receive_proof(cid, document="other", received_on=date(2026, 3, 9), by="h")
+        before.refuse(cid, decided_on=date(2026, 3, 10), reason="excluded cause", by="h")
+        before.close_claim(cid, closed_on=date(2026, 3, 12), by="h")
+        subject = claim.insured[0].subject_id
+    finally:
+        before.close()
+    assert subject is not None
+    with make_client(database_url) as api:
+        read = api.get(f"/api/v1/claims/{cid}", headers=auth("auditor")).json()
+        assert read["insured"][0]["name"] == "Jeanne Martin"
+        assert read["refusal_reason"] == "excluded cause"
+        erased = _erase(api, str(subject))
+        assert erased["insured"][0]["name"] == ERASED
+        assert erased["refusal_reason"] == ERASED
+        assert erased["status"] == read["status"]
+        assert _erase(api, str(subject), expect=409)["type"] == "/problems/subject-already-erased"
