@@ -11,6 +11,7 @@ from typing import Annotated, cast
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -24,7 +25,7 @@ from services.http.deps import AsOfDay, Claims, CommandContext, _command_context
 from services.http.insured_sessions import InsuredSessions
 from services.http.problems import COMMAND_RESPONSES
 from services.http.read_models import RESPONSES, Cursor, Limit, Runner, _cursor_error
-from services.http.schemas import ClaimPublic, Command, Day
+from services.http.schemas import ClaimPublic, Command, Day, implausible_dates
 
 router = APIRouter(prefix="/api/v1", tags=["personal data"])
 AdminPrincipal = Annotated[Principal, Depends(require(Role.ADMIN))]
@@ -58,6 +59,9 @@ def erase_subject(
     the claim's free text and documents: 409 `legal-hold` (an open complaint or mediation),
     `claim-not-closed`, `subject-already-erased`; 404 `unknown-subject`. The insured's sessions
     end."""
+    errors = implausible_dates(body, today=ctx.today, horizon_days=ctx.horizon_days)
+    if errors:  # before the subject is looked up, as every command (422 naming the field)
+        raise RequestValidationError(errors)
     claim_id = _subject_claim(request, ctx, subject_id)
     response = ctx.run(
         body,
