@@ -24,6 +24,7 @@ from services.cli import main
 from tests.domain.gwt import declaration
 from tests.services.conftest import Handler, auth, make_client
 from tests.services.test_api_documents import PDF, upload
+from tests.services.test_api_insured import TODAY, bearer, declare_online, log_in
 
 ERASED = "[erased]"
 PERSONAL = ("Jeanne Martin", "Paul Martin", "hospitalised", "Lisbon", "jeanne@example.fr")
@@ -288,3 +289,19 @@ def test_a_claim_stored_before_the_keys_still_reads_and_is_erased(database_url: 
         assert erased["refusal_reason"] == ERASED
         assert erased["status"] == read["status"]
         assert _erase(api, str(subject), expect=409)["type"] == "/problems/subject-already-erased"
+
+
+def test_the_insured_can_no_longer_log_in_after_the_erasure(api: TestClient) -> None:
+    """Contract v2 §6 rule 3: the sessions are revoked, logging in answers 401."""
+    view = declare_online(api)
+    number, code = view["claim_number"], view["access_code"]
+    opened = log_in(api, number, code)
+    assert opened.status_code == 201, opened.text
+    token = opened.json()["token"]
+    assert api.get("/api/v1/insured/claim", headers=bearer(token)).status_code == 200
+    staff = api.get(f"/api/v1/claims/by-number/{number}", headers=auth("handler")).json()
+    today = TODAY.isoformat()
+    Handler(api).command(staff["claim_id"], "withdrawal", {"withdrawn_on": today})
+    _erase(api, staff["insured"][0]["subject_id"], erased_on=today)
+    assert api.get("/api/v1/insured/claim", headers=bearer(token)).status_code == 401
+    assert log_in(api, number, code).status_code == 401
