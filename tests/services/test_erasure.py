@@ -164,6 +164,15 @@ def test_erasing_a_closed_claims_insured(api: TestClient, database_url: str) -> 
     assert declarant["declarant"]["email"] == ERASED
     assert _unchanged(declarant) == before
 
+    # Text given after the erasure is not kept (its key is gone): no error, `[erased]` when read.
+    h.command(
+        cid,
+        "complaints",
+        {"sent_on": "2026-04-02", "received_on": "2026-04-03", "channel": "email", "summary": "y"},
+    )
+    later = api.get(f"/api/v1/claims/{cid}", headers=auth("auditor")).json()
+    assert later["complaints"][0]["summary"] == ERASED
+
 
 def test_holds_and_an_open_claim_refuse_the_erasure(api: TestClient) -> None:
     h = Handler(api)
