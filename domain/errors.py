@@ -258,3 +258,32 @@ class RecoveryExceedsPaid(ClaimError):
 
 class RecoveryNotExpected(ClaimError):
     rule = "recovery-not-expected"
+
+
+# ---------------------------------------------------------------------- personal data (v2 §6)
+
+
+class LegalHold(ClaimError):
+    """An open complaint or mediation keeps the claim's personal data (the insurer's defence)."""
+
+    rule = "legal-hold"
+
+
+class ClaimNotClosed(ClaimError):
+    rule = "claim-not-closed"
+
+
+class SubjectAlreadyErased(ClaimError):
+    rule = "subject-already-erased"
+
+
+class UnknownSubject(UnknownItem):
+    """No claim names this subject (404)."""
+
+    rule = "unknown-subject"
+
+
+class DocumentErased(ClaimError):
+    """The document's content went with the claim's personal data (410)."""
+
+    rule = "document-erased"

@@ -79,6 +79,8 @@ PUBLIC_TEXT: dict[str, frozenset[str]] = {
     "BankDetailsGiven": frozenset({"iban_masked"}),
     "DocumentReceived": frozenset({"document_id", "proof_code", "sha256", "mime"}),
     "DocumentRejected": frozenset({"document_id"}),
+    # Erasure (docs/adr/0037): subject ids, the day and the basis; never a name.
+    "PersonalDataErased": frozenset({"basis"}),
 }
 
 _REASON = frozenset({"reason"})

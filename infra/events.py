@@ -123,10 +123,11 @@ def _data_v2(cls: type[Any], message: dict[str, Any]) -> dict[str, Any]:
 
 def _data_v1(cls: type[Any], message: dict[str, Any]) -> dict[str, Any]:
     """Version 1 published the whole data and always said `type_version` 1, while shapes
-    changed: data lacking a field of the current shape is upcast from version 1."""
+    changed: data lacking a field of the current shape is upcast from version 1, the fields
+    it has keeping their published values (a channel published before the declarant)."""
     data = message["data"]
     if set(data_model(cls.__name__).model_fields) - set(data):
-        data = _upcast(cls, data, 1)
+        data = {**_upcast(cls, data, 1), **data}
     return dict(data)
 
 

@@ -40,6 +40,10 @@ _DDL = (
     "CREATE TABLE IF NOT EXISTS data_keys ("
     "key_id TEXT PRIMARY KEY, wrapped TEXT, created_at TEXT NOT NULL, destroyed_at TEXT)"
 )
+# Which claim a key belongs to (the erasure finds a subject's claim here, on the write side).
+_OWNERS_DDL = (
+    "CREATE TABLE IF NOT EXISTS data_key_owners (key_id TEXT PRIMARY KEY, owner TEXT NOT NULL)"
+)
 KeyState = Literal["active", "destroyed"]
 
 
@@ -155,22 +159,25 @@ class KeyStore:
         self._monotonic = monotonic
         self._cache: dict[str, tuple[float, bytes | None]] = {}
         self._cache_lock = threading.Lock()
+        self._unknown: dict[str, float] = {}  # ids without a key, until (monotonic)
         with self._db.cursor() as cursor:
             cursor.execute(_DDL)
+            cursor.execute(_OWNERS_DDL)
 
     def create(self, key_id: str) -> None:
         """A new random key under `key_id`; KeyExistsError if the id was ever used."""
         if not self._insert(key_id):
             raise KeyExistsError(key_id)
 
-    def ensure(self, key_id: str) -> KeyState:
-        """Create the key unless the id exists; its state (an erased id stays erased)."""
-        self._insert(key_id)
+    def ensure(self, key_id: str, *, owner: str | None = None) -> KeyState:
+        """Create the key unless the id exists; its state (an erased id stays erased).
+        `owner` (a claim id) is recorded the first time it is given."""
+        self._insert(key_id, owner)
         state = self.state(key_id)
         assert state is not None  # inserted, or there already
         return state
 
-    def _insert(self, key_id: str) -> bool:
+    def _insert(self, key_id: str, owner: str | None = None) -> bool:
         key = os.urandom(KEY_BYTES)
         wrapped = self._wrapper.seal(base64.b64encode(key).decode("ascii"), context=key_id)
         with self._db.cursor() as cursor:
@@ -179,6 +186,14 @@ class KeyStore:
                 "ON CONFLICT (key_id) DO NOTHING",
                 (key_id, wrapped, self._clock().isoformat()),
             )
+            if owner is not None:
+                cursor.execute(
+                    "INSERT INTO data_key_owners (key_id, owner) VALUES (?, ?) "
+                    "ON CONFLICT (key_id) DO NOTHING",
+                    (key_id, owner),
+                )
+        with self._cache_lock:
+            self._unknown.pop(key_id, None)
         if inserted:
             self._remember(key_id, key)
         return inserted > 0
@@ -190,6 +205,26 @@ class KeyStore:
         if row is None:
             return None
         return "active" if row[0] is not None else "destroyed"
+
+    def owner(self, key_id: str) -> str | None:
+        """The owner recorded with the key (a claim id), or None."""
+        with self._db.cursor() as cursor:
+            row = cursor.one("SELECT owner FROM data_key_owners WHERE key_id = ?", (key_id,))
+        return None if row is None else str(row[0])
+
+    def is_destroyed(self, key_id: str) -> bool:
+        """Whether the key was destroyed (False for an id never used: a claim stored before
+        the keys). Cached like the keys, an unknown id for `ttl` too."""
+        with self._cache_lock:
+            unknown_until = self._unknown.get(key_id)
+        if unknown_until is not None and unknown_until > self._monotonic():
+            return False
+        try:
+            return self.key(key_id) is None
+        except UnknownKeyError:
+            with self._cache_lock:
+                self._unknown[key_id] = self._monotonic() + self.ttl
+            return False
 
     def key(self, key_id: str) -> bytes | None:
         """The unwrapped key, or None once destroyed; UnknownKeyError if never created."""
@@ -221,9 +256,19 @@ class KeyStore:
             raise UnknownKeyError(key_id)
         with self._cache_lock:
             self._cache[key_id] = (float("inf"), None)  # destroyed is for ever
+            self._unknown.pop(key_id, None)
         if destroyed:
             self._db.checkpoint()
         return destroyed > 0
+
+    def forget(self, key_id: str) -> None:
+        """Drop the key from this process's cache (it is read again from the table): another
+        process may have destroyed it since."""
+        with self._cache_lock:
+            cached = self._cache.get(key_id)
+            if cached is not None and cached[1] is not None:
+                del self._cache[key_id]
+            self._unknown.pop(key_id, None)
 
     def _remember(self, key_id: str, key: bytes | None) -> None:
         expires = float("inf") if key is None else self._monotonic() + self.ttl

@@ -99,6 +99,15 @@ class Settings(NotificationSettings, BaseSettings):
             description="how many days after today a trip's dates or a view's as_of may lie",
         ),
     ] = DEFAULT_HORIZON_DAYS
+    retention_after_prescription: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=1200,
+            description="months a claim's personal data is kept after the later of its "
+            "closure and the end of its prescription, before it is due for erasure",
+        ),
+    ] = 12
     read_model_url: Annotated[
         str | None,
         Field(

@@ -30,6 +30,7 @@ from projections.claims_list.fold import ClaimsListProjection
 from projections.event_log import EventLog
 from projections.financials.fold import FinancialsProjection
 from projections.reporting.fold import ReportingProjection
+from projections.retention.fold import RetentionProjection
 from projections.retry import exponential, run_until_stopped
 from projections.search.fold import NameHasher, SearchProjection
 from projections.sla.fold import SlaProjection
@@ -51,6 +52,7 @@ def all_projections(
         WorklistProjection(calendar),
         AuditTrailProjection(),
         FinancialsProjection(),
+        RetentionProjection(calendar),
         SearchProjection(name_hasher),
         ReportingProjection(),
     ]

@@ -5,9 +5,8 @@ that the caller may act on it (claim ownership, services/ownership.py) and the c
 expected version (If-Match), lets the aggregate decide, and saves its new events in one
 transaction. A concurrent writer that saved first makes the save fail on the (claim id,
 version) uniqueness of the store: the command raises `ConcurrentUpdate` and nothing of it is
-written. Bulk loading is in `services/bulk.py`, the audit replay in `services/audit.py`, the
-look-ups in `services/lookups.py`.
-"""
+written. Bulk loading: `services/bulk.py`; audit replay: `services/audit.py`; look-ups:
+`services/lookups.py`; keys and erasure: `services/erasure.py`."""
 
 from __future__ import annotations
 
@@ -39,6 +38,7 @@ from projections.retry import attempts
 from services.audit import AuditReplay
 from services.bulk import COLLISION_BACKOFF, DECLARATION_ATTEMPTS, BulkMode
 from services.commands import CommandOptions
+from services.erasure import ErasureCommands
 from services.idempotency import (
     CommandOutcome,
     DuplicateRequest,
@@ -59,7 +59,9 @@ SNAPSHOT_INTERVAL = 50
 COMMAND_ATTEMPTS = 5
 
 
-class ClaimsApplication(ClaimLookups, MoneyCommands, InsuredCommands, BulkMode, AuditReplay):
+class ClaimsApplication(
+    ErasureCommands, ClaimLookups, MoneyCommands, InsuredCommands, BulkMode, AuditReplay
+):
     """Claims, their numbers, and the audit replay of both."""
 
     name = "Claims"
@@ -85,8 +87,8 @@ class ClaimsApplication(ClaimLookups, MoneyCommands, InsuredCommands, BulkMode, 
         self.calendar = calendar or FrenchCalendar()
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
-        """Save, and remember (per thread) the position of the last event written, so that a
-        caller can wait for the read models to reach it (read-your-writes)."""
+        """Save, and remember (per thread) the position of the last event written (a caller
+        waits for the read models to reach it: read-your-writes)."""
         recordings = super().save(*objs, **kwargs)
         if recordings:
             self._local.position = recordings[-1].notification.id

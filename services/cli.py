@@ -147,6 +147,12 @@ def _parser() -> argparse.ArgumentParser:
     register.add_argument("-o", "--output", required=True, help="the file to write ('-': stdout)")
     report_cli.add_parsers(reports)
 
+    retention = commands.add_parser(
+        "retention", help="erase the personal data whose retention ended (dry run unless --apply)"
+    )
+    retention.add_argument("--apply", action="store_true", help="erase (default: report only)")
+    retention.add_argument("--as-of", type=_parse_day, help="default: today in Paris")
+
     replay = commands.add_parser("replay", help="show a claim and its history (audit replay)")
     replay.add_argument("claim_number")
     replay.add_argument("--format", choices=("text", "json"), default="text")
@@ -511,6 +517,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _rebuild(settings, args.name, args.verify)
     if args.command == "report":
         return _report(settings, args)
+    if args.command == "retention":
+        from services.retention_cli import retention_command
+
+        return retention_command(settings, apply=args.apply, as_of=args.as_of)
 
     app = build_application(settings)
     try:

@@ -16,6 +16,7 @@ from infra.documents import ContentCipher, DatabaseDocumentStore, DocumentStore,
 from infra.event_log import StoredEventLog
 from infra.field_cipher import FieldCipher
 from infra.files import private_sqlite_file
+from infra.keys import KeyStore
 from infra.private_store import open_private_store
 from infra.settings import Environment, Settings, eventsourcing_env, sqlite_path
 from projections.base import Projection
@@ -61,13 +62,15 @@ def build_projections(settings: Settings, application: ClaimsApplication) -> lis
 
 def build_application(settings: Settings) -> ClaimsApplication:
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
-    return ClaimsApplication(
+    application = ClaimsApplication(
         env=eventsourcing_env(settings.database_url, key),
         catalogue=load_catalogue(),
         calendar=FrenchCalendar(settings.calendar_region),
         iban_cipher=FieldCipher.from_encryption_key(key),
         personal_cipher=FieldCipher.from_encryption_key(key, purpose="personal"),
     )
+    application.attach_keys(KeyStore(settings.database_url, key))  # docs/adr/0036, 0037
+    return application
 
 
 def build_event_log(application: ClaimsApplication) -> EventLog:

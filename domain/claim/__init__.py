@@ -29,6 +29,7 @@ from domain.catalogue import ContractTerms
 from domain.claim.access import AccessPart
 from domain.claim.complaints import ComplaintsPart
 from domain.claim.documents import DocumentsPart
+from domain.claim.erasure import ErasurePart
 from domain.claim.handling import MAX_NOTE_LENGTH, HandlingPart
 from domain.claim.money import MoneyPart, _legacy_payment
 from domain.claim.payments import PaymentsPart
@@ -80,7 +81,9 @@ DISPLAY_ONLY = (
 )
 
 
-class Claim(HandlingPart, PaymentsPart, MoneyPart, ComplaintsPart, AccessPart, DocumentsPart):
+class Claim(
+    HandlingPart, PaymentsPart, MoneyPart, ComplaintsPart, AccessPart, DocumentsPart, ErasurePart
+):
     """One claim (sinistre) under one contract, for 1 to 9 insured persons of one booking."""
 
     # ------------------------------------------------------------------ declaration

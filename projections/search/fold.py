@@ -73,8 +73,9 @@ def name_terms(name: str, hasher: NameHasher) -> list[list[str]]:
 
 
 class SearchProjection(Projection):
-    """The claim's search terms, from its Declared event (later events change none). Its
-    state holds the same terms: hashes, never a name."""
+    """The claim's search terms, from its Declared event; an erasure of its personal data
+    drops its names' terms (no other event changes them). Its state holds the same terms:
+    hashes, never a name."""
 
     name: ClassVar[str] = "claim_search"
     tables: ClassVar[tuple[Table, ...]] = (SEARCH,)
@@ -87,6 +88,9 @@ class SearchProjection(Projection):
         object.__setattr__(self, "rules_version", 1 if hasher is None else 2 + hasher.key_id)
 
     def fold(self, state: State | None, event: Any, position: int) -> State | None:
+        if isinstance(event, Claim.PersonalDataErased) and state is not None:
+            # Erased (docs/adr/0037): the claim is no longer found by any name.
+            return {"terms": [t for t in state["terms"] if t[0] not in NAME_KINDS]}
         if not isinstance(event, Claim.Declared):
             return None
         terms = [

@@ -36,6 +36,7 @@ from services.http import (
     dashboard_pages,
     document_pages,
     documents,
+    erasure,
     financials,
     insured,
     insured_pages,
@@ -379,6 +380,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(insured_pages.router)
     app.include_router(document_pages.router)
     app.include_router(notifications.router)
+    app.include_router(erasure.router)
     install_docs(app)  # mounts /static/docs: before the pages' /static
     app.mount("/static", pages.static_files(), name="static")
     app.add_exception_handler(RequestTooLarge, too_large_handler)

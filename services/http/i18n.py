@@ -117,6 +117,7 @@ LABELS: dict[str, dict[str, str]] = {
         "BankDetailsGiven": "Bank details given",
         "DocumentReceived": "Document received",
         "DocumentRejected": "Document rejected",
+        "PersonalDataErased": "Personal data erased",
     },
     "guarantee": {
         "cancellation": "Trip cancellation",

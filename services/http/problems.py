@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from domain.errors import (
     ClaimError,
     ClaimNotFound,
+    DocumentErased,
     InvalidClaimData,
     UnknownItem,
     UnknownPayment,
@@ -122,6 +123,8 @@ def claim_error_response(exc: ClaimError) -> JSONResponse:
         return problem_response(404, exc.rule, title, exc.message)
     if isinstance(exc, UnknownItem):
         return problem_response(404, exc.rule, "Not found", exc.message)
+    if isinstance(exc, DocumentErased):
+        return problem_response(410, exc.rule, "Document erased", exc.message)
     if isinstance(exc, NotYourClaim):
         return problem_response(403, exc.rule, "Not your claim", exc.message)
     if isinstance(exc, VersionMismatch):

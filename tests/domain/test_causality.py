@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from uuid import UUID
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,7 +22,7 @@ from domain.claim import Claim
 from domain.errors import ClaimError, DatesOutOfOrder
 from domain.ledger import rest
 from domain.sla import derive_clocks
-from domain.values import AssessmentInputs, FeeInput
+from domain.values import AssessmentInputs, FeeInput, Insured
 from tests.domain.gwt import (
     CALENDAR,
     HANDLER,
@@ -85,6 +86,10 @@ def _action_id(claim: Claim, pick: int) -> str:
 
 Command = Callable[[Claim, date, int], object]
 
+# The README's insured person, with the subject id the service layer draws (api.md v2 §6).
+SUBJECT_INSURED = (
+    Insured(name="Jeanne Martin", trip_price=Decimal("1200.00"), subject_id=UUID(int=1)),
+)
 COMMANDS: dict[str, Command] = {
     "request": lambda c, on, p: c.request_proofs(
         documents=[DOCUMENTS[p % 3], DOCUMENTS[(p + 1) % 3]][: 1 + p % 2],
@@ -184,6 +189,10 @@ COMMANDS: dict[str, Command] = {
         subrogation=p % 2 == 0,
         by=HANDLER,
     ),
+    # Erasure (docs/adr/0037): the claims below name their insured person by a subject id.
+    "erase": lambda c, on, p: c.erase_personal_data(
+        subject_ids=c.subject_ids[:1], erased_on=on, basis="request", by="admin-1"
+    ),
     "recovered": lambda c, on, p: c.receive_recovery(
         recovery_id=_recovery_id(c, p), received_on=on, amount=Decimal(5 * (p + 1)), by=HANDLER
     ),
@@ -203,12 +212,12 @@ steps = st.lists(
 def test_every_accepted_history_reads_the_same_in_business_date_order(
     commands: list[tuple[str, int, int]],
 ) -> None:
-    _check_causal(declare(), commands)
+    _check_causal(declare(insured=SUBJECT_INSURED), commands)
 
 
 def _accepted() -> Claim:
     """A claim accepted on day 8 (550.00 owed), where the money commands apply."""
-    claim = declare()
+    claim = declare(insured=SUBJECT_INSURED)
     claim.request_proofs(documents=["other"], requested_on=_day(2), by=HANDLER)
     claim.receive_proof(document="other", received_on=_day(5), by=HANDLER)
     COMMANDS["accept"](claim, _day(8), 0)

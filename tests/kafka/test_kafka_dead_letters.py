@@ -84,6 +84,7 @@ def test_a_fold_that_raises_for_one_claim_parks_its_messages_and_the_workers_go_
         "worklist": 0,
         "audit_trail": 0,
         "financials": 0,
+        "retention": 0,
         "claim_search": 0,
         "reporting": 0,
     }

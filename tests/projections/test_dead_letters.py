@@ -126,6 +126,7 @@ def test_a_fold_that_raises_for_one_claim_parks_it_and_the_other_claims_stay_cur
         "worklist": 0,
         "audit_trail": 0,
         "financials": 0,
+        "retention": 0,
         "claim_search": 0,
         "reporting": 0,
     }
@@ -356,7 +357,8 @@ def test_claims_rebuild_parks_exits_1_with_a_summary_and_verify_lists_the_dead_l
     assert "Traceback" not in rebuilt.stderr
     assert "claims_list: rebuilt to position" in rebuilt.stdout
     assert f"parked: claim {far} position" in rebuilt.stdout
-    assert "parked: 2 event(s) that fail (sla 1, worklist 1)" in rebuilt.stdout
+    # The retention read model folds the prescription clock with the SLA fold: it parks too.
+    assert "parked: 3 event(s) that fail (sla 1, worklist 1, retention 1)" in rebuilt.stdout
 
     verified = _claims(["rebuild", "--verify"], database_url)
     assert verified.returncode == 1

@@ -115,7 +115,7 @@ def test_the_worker_process_and_the_rebuild_command(
                 rows = store.query("SELECT MIN(position), COUNT(*) FROM projection_tracking")
             except Exception:  # the worker has not created them yet
                 rows = [(None, 0)]
-            if rows[0][1] == 7 and rows[0][0] == head:  # seven projections
+            if rows[0][1] == 8 and rows[0][0] == head:  # eight projections
                 break
             assert time.monotonic() < deadline, "the worker did not catch up"
             time.sleep(0.1)
@@ -128,6 +128,7 @@ def test_the_worker_process_and_the_rebuild_command(
                 "worklist": 0,
                 "audit_trail": 0,
                 "financials": 0,
+                "retention": 0,
                 "claim_search": 0,
                 "reporting": 0,
             },
@@ -137,6 +138,7 @@ def test_the_worker_process_and_the_rebuild_command(
                 "worklist": 0,
                 "audit_trail": 0,
                 "financials": 0,
+                "retention": 0,
                 "claim_search": 0,
                 "reporting": 0,
             },

@@ -227,6 +227,9 @@ MATRIX: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/api/v1/insured/claim"): set(),
     ("PUT", "/api/v1/insured/claim/bank-details"): set(),
     ("POST", "/api/v1/insured/claim/documents"): set(),
+    # Personal data (api.md v2 §6).
+    ("POST", "/api/v1/subjects/{subject_id}/erasure"): {"admin"},
+    ("GET", "/api/v1/retention"): {"auditor", "admin"},
     ("POST", "/api/v1/claims"): COMMAND,
     # Notifications (api.md v2 §5): the sender reports deliveries; staff read them.
     ("POST", "/api/v1/notifications/{notification_id}/delivery"): {"notifier", "admin"},
@@ -291,6 +294,7 @@ def test_permission_matrix(api_sqlite: TestClient, method: str, path: str) -> No
         dead_letter_id="00000000-0000-0000-0000-000000000002",
         document_id="S20000001-D1",
         notification_id="00000000-0000-0000-0000-000000000003",
+        subject_id="00000000-0000-0000-0000-000000000004",
     )
     allowed = MATRIX[(method, path)]
 

@@ -156,6 +156,8 @@ def command_bodies() -> dict[str, dict[str, Any]]:
             "at": "2026-03-04T10:00:00+00:00",
             "reason": "mailbox full",
         },
+        # Personal data (api.md v2 §6): an admin's.
+        "/api/v1/subjects/{subject_id}/erasure": {"erased_on": DAY, "basis": "request"},
     }
 
 
@@ -236,6 +238,7 @@ class Probe:
         role = "portal" if url == "/api/v1/insured/declarations" else role
         if url.endswith("/delivery"):
             role = "notifier"
+        role = "admin" if url.startswith("/api/v1/subjects/") else role
         response = self.client.post(
             url.format(
                 claim_id=self.claim_id,
@@ -245,6 +248,7 @@ class Probe:
                 recovery_id="S20000001-RC1",
                 document_id="S20000001-D1",
                 notification_id="00000000-0000-0000-0000-000000000003",
+                subject_id="00000000-0000-0000-0000-000000000004",
             ),
             json=with_value(self.bodies[url], path, value),
             headers=auth(role),

@@ -76,10 +76,14 @@ def declare_and_note(client: TestClient) -> None:
 
 
 def test_without_a_key_the_store_holds_readable_json(database_url: str) -> None:
+    """Readable JSON (so the check below can see a leak), in which the name and the health
+    data are sealed all the same, with their person's and claim's keys (docs/adr/0037)."""
     with make_client(database_url) as client:
         declare_and_note(client)
     payloads = stored_payloads(database_url)
-    assert any(NAME in p for p in payloads)  # so the check below can see a leak
+    assert any(b"S20000001" in p and b'"claim_number"' in p for p in payloads)
+    assert any(b"k1:subject:" in p for p in payloads)
+    assert not any(NAME in p or HEALTH in p for p in payloads)
 
 
 def test_with_a_key_no_stored_byte_carries_the_name_or_the_health_data(database_url: str) -> None:

@@ -66,6 +66,7 @@ def test_read_models_follow_commands(api: TestClient) -> None:
         "financials",
         "claim_search",
         "reporting",
+        "retention",
     }
 
 

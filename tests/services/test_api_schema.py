@@ -36,8 +36,9 @@ def test_every_operation_answers_as_documented(sqlite_url: str) -> None:
             result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)
         ]
         # 32, 4 of the complaints register, 11 of money, search, 2 reports, 11 of documents
-        # and the insured's side, 2 of notifications
-        assert len(operations) == 63
+        # and the insured's side, 2 of notifications, 2 of personal data (the erasure, the
+        # retention list)
+        assert len(operations) == 65
 
         for operation in operations:
 

@@ -25,6 +25,7 @@ NO_DEAD_LETTERS = {
     "worklist": 0,
     "audit_trail": 0,
     "financials": 0,
+    "retention": 0,
     "claim_search": 0,
     "reporting": 0,
 }
