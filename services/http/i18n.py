@@ -448,6 +448,12 @@ def day(language: str, value: date | str | None, form: str = "long") -> str:
     return str(format_date(when, form, locale=LANGUAGES[language]))
 
 
+def month(language: str, value: str) -> str:
+    """A calendar month given as YYYY-MM, in words ("octobre 2026")."""
+    year, number = (int(part) for part in value.split("-"))
+    return str(format_date(date(year, number, 1), "LLLL y", locale=LANGUAGES[language]))
+
+
 def moment(language: str, value: datetime | None) -> str:
     """A recorded time, in UTC (the store's), to the second."""
     if value is None:
@@ -494,5 +500,6 @@ def install(environment: Any) -> None:
     environment.filters["number"] = with_lang(number)
     environment.filters["percent"] = with_lang(percent)
     environment.filters["day"] = with_lang(day)
+    environment.filters["month"] = with_lang(month)
     environment.filters["moment"] = with_lang(moment)
     environment.globals["label"] = with_lang(label)

@@ -159,7 +159,8 @@ def test_the_dashboard_shows_the_apis_figures_which_a_scan_of_the_events_gives(
     months = sorted({*per_month["paid_by_month"], *per_month["recovered_by_month"]}, reverse=True)
     assert _cells(page, "money-per-month") == [
         (
-            month,
+            # The month in words, as Babel writes it in French ("octobre 2026").
+            format_date(date.fromisoformat(f"{month}-01"), "LLLL y", locale="fr_FR"),
             _eur(per_month["paid_by_month"].get(month, "0.00")),
             _eur(per_month["recovered_by_month"].get(month, "0.00")),
         )
