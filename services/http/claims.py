@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, cast
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from domain.declaration import ClaimDeclaration
 from domain.values import (
     AssessmentInputs,
     BaggageItem,
-    Cause,
-    FeeBracket,
     FeeInput,
-    Insured,
     LegDelay,
     TicketCost,
-    Trip,
 )
 from services.http.auth import Role, TokenRegistry
 from services.http.deps import (
@@ -65,6 +59,7 @@ from services.http.schemas import (
     ReopeningCreate,
     SettlementCreate,
     WithdrawalCreate,
+    claim_declaration,
 )
 from services.http.views import history_entry
 from services.insured import DeclarantContact
@@ -72,40 +67,6 @@ from services.lookups import MAX_VERSION
 
 router = APIRouter(prefix="/api/v1/claims", tags=["claims"])
 READ_RESPONSES = {**PROBLEM_RESPONSES, 404: COMMAND_RESPONSES[404]}
-
-
-def _declaration(body: ClaimCreate) -> ClaimDeclaration:
-    return ClaimDeclaration(
-        contract=body.contract,
-        subscription_number=body.subscription_number,
-        guarantee=body.guarantee,
-        cause=Cause(body.cause.category, body.cause.code, body.cause.description),
-        event_date=body.event_date,
-        known_on=body.known_on,
-        declared_on=body.declared_on or today_in_paris(),
-        booking_date=body.booking_date,
-        subscription_date=body.subscription_date,
-        trip=Trip(
-            body.trip.departure_date,
-            body.trip.return_date,
-            body.trip.destination,
-            body.trip.transport_price,
-        ),
-        insured=tuple(Insured(p.name, p.trip_price) for p in body.insured),
-        settlement_mode=body.settlement_mode,
-        fee_scale=None
-        if body.fee_scale is None
-        else tuple(
-            FeeBracket(
-                b.min_days_before, b.max_days_before, Decimal(b.percent), b.minimum_per_person
-            )
-            for b in body.fee_scale
-        ),
-        medical_contraindication_on=body.medical_contraindication_on,
-        cancelled_on=body.cancelled_on,
-        interrupted_on=body.interrupted_on,
-        channel=body.channel.value,
-    )
 
 
 def declarant_contact(body: ClaimCreate) -> DeclarantContact | None:
@@ -120,7 +81,7 @@ def declare_claim(body: ClaimCreate, ctx: DeclarationCommand) -> JSONResponse:
     return ctx.run(
         body,
         ctx.app.declare,
-        _declaration(body),
+        claim_declaration(body, today_in_paris()),
         by=ctx.actor,
         contact=declarant_contact(body),
         status_code=201,

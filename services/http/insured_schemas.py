@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from domain.declaration import ClaimDeclaration
 from domain.values import (
-    Cause,
     DeclarationChannel,
-    FeeBracket,
     Guarantee,
-    Insured,
     SettlementMode,
-    Trip,
 )
 from services.http.schemas import (
     CauseIn,
+    ClaimCreate,
     Command,
     Day,
     DeclarantIn,
@@ -29,6 +25,7 @@ from services.http.schemas import (
     Line,
     Text,
     TripIn,
+    claim_declaration,
 )
 
 # api.md v2 §3 decision: no subscription register here, only the number's format per contract.
@@ -93,35 +90,6 @@ class InsuredDeclarationCreate(Command):
 
 
 def portal_declaration(body: InsuredDeclarationCreate, today: date) -> ClaimDeclaration:
-    """The declaration the portal makes, declared today (Paris)."""
-    return ClaimDeclaration(
-        contract=body.contract,
-        subscription_number=body.subscription_number,
-        guarantee=body.guarantee,
-        cause=Cause(body.cause.category, body.cause.code, body.cause.description),
-        event_date=body.event_date,
-        known_on=body.known_on,
-        declared_on=today,
-        booking_date=body.booking_date,
-        subscription_date=body.subscription_date,
-        trip=Trip(
-            body.trip.departure_date,
-            body.trip.return_date,
-            body.trip.destination,
-            body.trip.transport_price,
-        ),
-        insured=tuple(Insured(p.name, p.trip_price) for p in body.insured),
-        settlement_mode=body.settlement_mode,
-        fee_scale=None
-        if body.fee_scale is None
-        else tuple(
-            FeeBracket(
-                b.min_days_before, b.max_days_before, Decimal(b.percent), b.minimum_per_person
-            )
-            for b in body.fee_scale
-        ),
-        medical_contraindication_on=body.medical_contraindication_on,
-        cancelled_on=body.cancelled_on,
-        interrupted_on=body.interrupted_on,
-        channel=body.channel.value,
-    )
+    """The declaration the portal makes, declared today (Paris): the staff body's fields, made
+    into a declaration the one way (`claim_declaration`)."""
+    return claim_declaration(ClaimCreate.model_construct(**dict(body), declared_on=today), today)
