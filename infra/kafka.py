@@ -37,6 +37,34 @@ RELAY_POSITION = Table(
 )
 
 
+def acknowledged_producer(bootstrap: str, client_id: str, timeout_ms: int, **extra: Any) -> Any:
+    """A producer whose sends the broker has written to every replica (acks=all), without
+    duplicates on retry: what the relay and the notifications publisher both need."""
+    return KafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        retries=5,
+        request_timeout_ms=timeout_ms,
+        max_block_ms=timeout_ms,
+        client_id=client_id,
+        **extra,
+    )
+
+
+def assigned_consumer(bootstrap: str, client_id: str) -> Any:
+    """A consumer without a group (joins hang against Tansu): its partitions are assigned
+    explicitly and its positions kept in our own database."""
+    return KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        client_id=client_id,
+        consumer_timeout_ms=1000,
+    )
+
+
 def ensure_topic(bootstrap: str, topic: str, partitions: int) -> int:
     """Create the topic if needed; returns its number of partitions."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="claims-admin")
@@ -103,15 +131,8 @@ class Relay:
     def _connect(self) -> Any:
         if self._producer is None:
             ensure_topic(self.bootstrap, self.topic, self.partitions)
-            self._producer = KafkaProducer(
-                bootstrap_servers=self.bootstrap,
-                acks="all",
-                enable_idempotence=True,
-                linger_ms=5,
-                retries=5,
-                request_timeout_ms=self.timeout_ms,
-                max_block_ms=self.timeout_ms,
-                client_id=f"claims-relay-{self.name}",
+            self._producer = acknowledged_producer(
+                self.bootstrap, f"claims-relay-{self.name}", self.timeout_ms, linger_ms=5
             )
         return self._producer
 
@@ -193,14 +214,7 @@ class KafkaProjectionWorker:
         self.topic = topic
         total = ensure_topic(bootstrap, topic, partitions)
         self.partitions = [p for p in range(total) if p % workers == index]
-        self.consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            client_id=f"claims-worker-{index}",
-            consumer_timeout_ms=1000,
-        )
+        self.consumer = assigned_consumer(bootstrap, f"claims-worker-{index}")
         self._assigned = [TopicPartition(topic, p) for p in self.partitions]
         self.consumer.assign(self._assigned)
         self._stop = threading.Event()

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import TopicPartition
 
-from infra.kafka import ensure_topic
+from infra.kafka import acknowledged_producer, assigned_consumer, ensure_topic
 from infra.notification_index import NotificationIndex
 from projections.base import Table
 
@@ -59,14 +59,8 @@ class NotificationPublisher:
     def _connect(self) -> Any:
         if self._producer is None:
             ensure_topic(self.bootstrap, self.topic, self.partitions)
-            self._producer = KafkaProducer(
-                bootstrap_servers=self.bootstrap,
-                acks="all",
-                enable_idempotence=True,
-                retries=5,
-                request_timeout_ms=self.timeout_ms,
-                max_block_ms=self.timeout_ms,
-                client_id="claims-notifications",
+            self._producer = acknowledged_producer(
+                self.bootstrap, "claims-notifications", self.timeout_ms
             )
         return self._producer
 
@@ -136,14 +130,7 @@ class NotificationConsumer:
                 tx.execute(statement)
         total = ensure_topic(bootstrap, topic, partitions)
         self.assigned = [TopicPartition(topic, p) for p in range(total) if p % workers == worker]
-        self.consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            client_id=f"claims-notify-{worker}",
-            consumer_timeout_ms=1000,
-        )
+        self.consumer = assigned_consumer(bootstrap, f"claims-notify-{worker}")
         self.consumer.assign(self.assigned)
         stored = self._stored()
         for tp in self.assigned:
