@@ -17,6 +17,7 @@ from domain.values import (
     TicketCost,
 )
 from services.http.auth import Role, TokenRegistry
+from services.http.declarations import claim_declaration
 from services.http.deps import (
     AnyRole,
     Claims,
@@ -59,7 +60,6 @@ from services.http.schemas import (
     ReopeningCreate,
     SettlementCreate,
     WithdrawalCreate,
-    claim_declaration,
 )
 from services.http.views import history_entry
 from services.insured import DeclarantContact

@@ -14,6 +14,7 @@ from domain.values import (
     Guarantee,
     SettlementMode,
 )
+from services.http.declarations import claim_declaration
 from services.http.schemas import (
     CauseIn,
     ClaimCreate,
@@ -25,7 +26,6 @@ from services.http.schemas import (
     Line,
     Text,
     TripIn,
-    claim_declaration,
 )
 
 # api.md v2 §3 decision: no subscription register here, only the number's format per contract.
